@@ -1,0 +1,125 @@
+//! `ztscan`: run ztscan's collectors and rules in-process against whatever the standard AWS
+//! environment points to (profile, credentials, region, `AWS_ENDPOINT_URL`), and print the
+//! findings as JSON or as a table.
+
+mod table;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use ztscan::audit::s3 as s3_audit;
+use ztscan::collect::s3::S3Collector;
+use ztscan::{Finding, ScanConfig, ScanContext, Severity, Status};
+
+#[derive(Parser)]
+#[command(name = "ztscan", version, about = "Zero-trust compliance scanner for AWS serverless accounts")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Json,
+    Table,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan the account the AWS environment points to.
+    Scan {
+        /// The region to scan from (defaults to the AWS environment's region).
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Exit with status 1 when a finding at or above this severity fails.
+        #[arg(long, value_name = "SEVERITY", default_value = "high")]
+        fail_on: Severity,
+        /// A JSON configuration file (thresholds, required tags, tag conventions).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Show passing and not-applicable findings in the table too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// List every rule with its severity and title.
+    Rules,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("ZTSCAN_LOG"))
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Rules => {
+            for m in ztscan::rules::all_metas() {
+                println!("{:<42} {:<13} {}", m.id, m.severity.as_str(), m.title);
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Scan { region, format, fail_on, config, all } => match scan(region, config).await {
+            Ok(findings) => {
+                let mut out = std::io::stdout().lock();
+                let written = match format {
+                    Format::Json => writeln!(out, "{}", ztscan::render::json::to_json(&findings)),
+                    Format::Table => write!(out, "{}", table::render(&findings, all, std::io::stdout().is_terminal())),
+                };
+                if let Err(e) = written {
+                    eprintln!("ztscan: cannot write output: {e}");
+                    return ExitCode::from(2);
+                }
+                if findings.iter().any(|f| f.status == Status::Fail && f.severity >= fail_on) {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+            Err(message) => {
+                eprintln!("ztscan: {message}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+async fn scan(region: Option<String>, config: Option<PathBuf>) -> Result<Vec<Finding>, String> {
+    let config = match config {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            ScanConfig::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => ScanConfig::default(),
+    };
+    let sdk = ztscan::collect::aws::load_sdk_config(region).await;
+    let region = sdk.region().map(|r| r.to_string()).ok_or("no region: pass --region or set AWS_REGION")?;
+    let account = ztscan::collect::identity::caller_account(&sdk)
+        .await
+        .map_err(|e| format!("cannot identify the account: {e}"))?;
+    let ctx = ScanContext::new(account, region, chrono::Utc::now(), config);
+    let mut collector = S3Collector::new(&sdk, ctx.config.concurrency, ctx.config.page_size);
+    let progress = std::io::stderr().is_terminal();
+    if progress {
+        collector = collector.with_progress(Arc::new(|done, total| {
+            eprint!("\r\x1b[2Kscanning S3 buckets: {done}/{total}");
+            if done == total {
+                eprint!("\r\x1b[2K");
+            }
+        }));
+    }
+    let report = s3_audit::scan_all(&collector, &ctx).await;
+    let mut findings = report.findings;
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+            .then_with(|| a.resource.uid().cmp(b.resource.uid()))
+    });
+    Ok(findings)
+}

@@ -1,0 +1,118 @@
+//! The table format, for people: findings grouped by rule (most severe first), failures and
+//! unknowns listed per resource, and a summary line. Colour only when writing to a terminal.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use ztscan::{Finding, Severity, Status};
+
+fn paint(text: &str, code: &str, colour: bool) -> String {
+    if colour {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn status_cell(s: Status, colour: bool) -> String {
+    let code = match s {
+        Status::Fail => "31;1",
+        Status::Unknown => "33",
+        Status::Pass => "32",
+        Status::NotApplicable => "2",
+    };
+    paint(&format!("{:<14}", s.as_str()), code, colour)
+}
+
+fn severity_cell(s: Severity, colour: bool) -> String {
+    let code = match s {
+        Severity::Critical => "35;1",
+        Severity::High => "31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
+        Severity::Informational => "2",
+    };
+    paint(&format!("{:<13}", s.as_str()), code, colour)
+}
+
+/// Render findings as a grouped table. With `all`, passing and not-applicable findings are
+/// listed too; otherwise only FAIL and UNKNOWN are, and the others are counted.
+pub fn render(findings: &[Finding], all: bool, colour: bool) -> String {
+    let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
+    for f in findings {
+        groups.entry((std::cmp::Reverse(f.severity), f.rule_id.as_str())).or_default().push(f);
+    }
+    let mut out = String::new();
+    for ((severity, rule_id), group) in &groups {
+        let shown: Vec<&&Finding> =
+            group.iter().filter(|f| all || matches!(f.status, Status::Fail | Status::Unknown)).collect();
+        let failed = group.iter().filter(|f| f.status == Status::Fail).count();
+        let passed = group.iter().filter(|f| f.status == Status::Pass).count();
+        let _ = writeln!(
+            out,
+            "{} {}  {}  ({} failed, {} passed of {})",
+            severity_cell(severity.0, colour),
+            paint(rule_id, "1", colour),
+            group[0].title,
+            failed,
+            passed,
+            group.len()
+        );
+        for f in shown {
+            let _ = writeln!(out, "    {} {}  {}", status_cell(f.status, colour), f.resource.uid(), f.reason);
+        }
+    }
+    let count = |s: Status| findings.iter().filter(|f| f.status == s).count();
+    let _ = writeln!(
+        out,
+        "\n{} findings: {} FAIL, {} UNKNOWN, {} PASS, {} NOT_APPLICABLE",
+        findings.len(),
+        count(Status::Fail),
+        count(Status::Unknown),
+        count(Status::Pass),
+        count(Status::NotApplicable)
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ztscan::model::{Outcome, ResourceRef, RuleMeta, Trigger};
+
+    static META: RuleMeta = RuleMeta {
+        id: "s3.bucket-versioning-enabled",
+        title: "Versioning",
+        severity: Severity::Medium,
+        resource_type: "AwsS3Bucket",
+        trigger: Trigger::Change,
+        remediation: "r",
+        mappings: &[],
+        seeds: &[],
+    };
+
+    fn finding(name: &str, outcome: Outcome) -> Finding {
+        let r = ResourceRef {
+            resource_type: "AwsS3Bucket".into(),
+            id: name.into(),
+            arn: Some(format!("arn:aws:s3:::{name}")),
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            partition: "aws".into(),
+        };
+        Finding::new(&META, r, outcome, chrono::DateTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn groups_by_rule_and_hides_passes_unless_asked() {
+        let f = vec![finding("a", Outcome::fail("versioning is off")), finding("b", Outcome::pass("on"))];
+        let t = render(&f, false, false);
+        assert!(t.contains("s3.bucket-versioning-enabled"));
+        assert!(t.contains("(1 failed, 1 passed of 2)"));
+        assert!(t.contains("arn:aws:s3:::a") && !t.contains("arn:aws:s3:::b"));
+        assert!(t.contains("2 findings: 1 FAIL"));
+        assert!(!t.contains('\x1b'), "no colour off a terminal");
+        assert!(render(&f, true, false).contains("arn:aws:s3:::b"));
+        assert!(render(&f, false, true).contains('\x1b'));
+    }
+}

@@ -1,0 +1,22 @@
+//! s3-audit: the Lambda that audits S3 on a schedule and on Config change events, and sends its
+//! findings to the findings queue. Wiring only; the logic is in `handler`.
+
+mod handler;
+
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .without_time()
+        .init();
+    let settings = handler::Settings::from_env()?;
+    let sdk = ztscan::collect::aws::load_sdk_config(None).await;
+    let scanner = handler::S3Scanner::new(&sdk, &settings.config);
+    let queue = ztscan::publish::sqs::SqsFindingsQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.queue_url.clone());
+    let handler = handler::Handler { scanner, queue, settings };
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| handler.handle(event))).await
+}

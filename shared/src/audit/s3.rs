@@ -1,0 +1,89 @@
+//! The S3 audit: the account-level Block Public Access setting plus every bucket rule.
+
+use crate::collect::s3::{resolve_replication_regions, S3Collector};
+use crate::context::ScanContext;
+use crate::engine::{account_ref, evaluate_all, same_outcome_for_all};
+use crate::model::{Finding, Outcome, ResourceRef};
+use crate::pipeline::ScanSummary;
+use crate::resources::s3::S3Inventory;
+use crate::rules::s3::{ACCOUNT_RULES, BUCKET_RULES};
+
+use super::AuditReport;
+
+pub const AUDIT: &str = "s3";
+
+/// Every rule id this audit runs (the archive scope of a full scan).
+pub fn rule_ids() -> Vec<String> {
+    ACCOUNT_RULES
+        .iter()
+        .map(|r| r.meta().id)
+        .chain(BUCKET_RULES.iter().map(|r| r.meta().id))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Evaluate a collected inventory (pure).
+pub fn evaluate(inventory: &S3Inventory, ctx: &ScanContext) -> Vec<Finding> {
+    let mut findings = evaluate_all(ACCOUNT_RULES, std::slice::from_ref(&inventory.account), ctx);
+    match &inventory.buckets {
+        Ok(buckets) => findings.extend(evaluate_all(BUCKET_RULES, buckets, ctx)),
+        Err(e) => {
+            let outcome = Outcome::unknown(format!("could not list buckets: {e}"));
+            findings.extend(same_outcome_for_all(BUCKET_RULES, &account_ref(&ctx.account, ctx), &outcome, ctx));
+        }
+    }
+    findings
+}
+
+/// NOT_APPLICABLE for every bucket rule: the bucket is gone, so its findings are archived.
+pub fn deleted_bucket(name: &str, region: &str, ctx: &ScanContext) -> Vec<Finding> {
+    same_outcome_for_all(
+        BUCKET_RULES,
+        &bucket_ref(name, region, ctx),
+        &Outcome::not_applicable("the bucket no longer exists"),
+        ctx,
+    )
+}
+
+/// The resource reference of a bucket known only by name and region.
+fn bucket_ref(name: &str, region: &str, ctx: &ScanContext) -> ResourceRef {
+    ResourceRef {
+        resource_type: "AwsS3Bucket".into(),
+        id: name.to_string(),
+        arn: Some(crate::collect::s3::bucket_arn(name, region)),
+        account: ctx.account.clone(),
+        region: region.to_string(),
+        partition: crate::context::partition_for(region).to_string(),
+    }
+}
+
+/// A full scan of the account.
+pub async fn scan_all(collector: &S3Collector, ctx: &ScanContext) -> AuditReport {
+    let mut inventory = collector.collect_all(&ctx.account).await;
+    if let Ok(buckets) = &mut inventory.buckets {
+        resolve_replication_regions(buckets);
+    }
+    let findings = evaluate(&inventory, ctx);
+    let summary = inventory.buckets.is_ok().then(|| ScanSummary {
+        audit: AUDIT.to_string(),
+        account: ctx.account.clone(),
+        rule_ids: rule_ids(),
+        started_at: ctx.now,
+        finding_count: findings.len(),
+    });
+    AuditReport { findings, summary }
+}
+
+/// Re-evaluate one bucket (a Config change event). A bucket that no longer exists gets
+/// NOT_APPLICABLE findings; a bucket whose existence could not be checked gets UNKNOWN.
+pub async fn scan_bucket(collector: &S3Collector, name: &str, region_hint: &str, ctx: &ScanContext) -> AuditReport {
+    let findings = match collector.collect_one(&ctx.account, name).await {
+        Ok(Some(bucket)) => evaluate_all(BUCKET_RULES, std::slice::from_ref(&bucket), ctx),
+        Ok(None) => deleted_bucket(name, region_hint, ctx),
+        Err(e) => {
+            let outcome = Outcome::unknown(format!("could not read the bucket: {e}"));
+            same_outcome_for_all(BUCKET_RULES, &bucket_ref(name, region_hint, ctx), &outcome, ctx)
+        }
+    };
+    AuditReport { findings, summary: None }
+}

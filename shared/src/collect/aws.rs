@@ -1,0 +1,118 @@
+//! Building SDK configuration and clients. The SDK configuration is loaded once ("expensive")
+//! and clients are built from it ("cheap"). It honours the standard AWS environment, including
+//! `AWS_ENDPOINT_URL`, so the same code runs against AWS and against a local endpoint.
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_s3control::config::endpoint::{DefaultResolver, EndpointFuture, Params, ResolveEndpoint};
+
+/// Load the shared SDK configuration: standard credential/region chain, adaptive retries
+/// (throttling is retried before a collector ever sees it).
+pub async fn load_sdk_config(region: Option<String>) -> SdkConfig {
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::adaptive().with_max_attempts(6));
+    if let Some(r) = region {
+        loader = loader.region(Region::new(r));
+    }
+    loader.load().await
+}
+
+/// An S3 client for `region`. Against a custom endpoint (a local AWS), requests use path-style
+/// addressing, since `bucket.127.0.0.1` does not resolve.
+pub fn s3_client(sdk: &SdkConfig, region: Option<&str>) -> aws_sdk_s3::Client {
+    let mut b = aws_sdk_s3::config::Builder::from(sdk);
+    if let Some(r) = region {
+        b = b.region(Region::new(r.to_string()));
+    }
+    if sdk.endpoint_url().is_some() {
+        b = b.force_path_style(true);
+    }
+    aws_sdk_s3::Client::from_conf(b.build())
+}
+
+/// An S3 Control client. S3 Control puts the account id in the host name
+/// (`{AccountId}.s3-control.{region}.amazonaws.com`); against a custom endpoint that would be
+/// `123456789012.127.0.0.1`, which does not resolve. When an endpoint URL is configured, the
+/// client resolves endpoints with [`CustomEndpointResolver`], which keeps the configured host.
+pub fn s3control_client(sdk: &SdkConfig) -> aws_sdk_s3control::Client {
+    let mut b = aws_sdk_s3control::config::Builder::from(sdk);
+    if sdk.endpoint_url().is_some() {
+        b = b.endpoint_resolver(CustomEndpointResolver::default());
+    }
+    aws_sdk_s3control::Client::from_conf(b.build())
+}
+
+/// Resolves S3 Control endpoints with the service's own rules, then, when the caller
+/// configured a custom endpoint, removes the `{AccountId}.` label the rules put in front of
+/// its host. Everything else the rules decide (signing name, region, path) is kept.
+#[derive(Debug, Default)]
+pub struct CustomEndpointResolver {
+    inner: DefaultResolver,
+}
+
+impl ResolveEndpoint for CustomEndpointResolver {
+    fn resolve_endpoint<'a>(&'a self, params: &'a Params) -> EndpointFuture<'a> {
+        let resolved = self.inner.resolve_endpoint(params);
+        EndpointFuture::new(async move {
+            let endpoint = resolved.await?;
+            match (params.endpoint(), params.account_id()) {
+                (Some(_), Some(account)) => Ok(strip_account_label(endpoint, account)),
+                _ => Ok(endpoint),
+            }
+        })
+    }
+}
+
+fn strip_account_label(
+    endpoint: aws_smithy_types::endpoint::Endpoint,
+    account: &str,
+) -> aws_smithy_types::endpoint::Endpoint {
+    let prefix = format!("{account}.");
+    let url = endpoint.url();
+    let Some((scheme, rest)) = url.split_once("://") else { return endpoint };
+    let Some(host_and_path) = rest.strip_prefix(prefix.as_str()) else { return endpoint };
+    let mut b = aws_smithy_types::endpoint::Endpoint::builder().url(format!("{scheme}://{host_and_path}"));
+    for (k, v) in endpoint.properties() {
+        b = b.property(k.clone(), v.clone());
+    }
+    let headers: Vec<(String, Vec<String>)> =
+        endpoint.headers().map(|(k, values)| (k.to_string(), values.map(str::to_string).collect())).collect();
+    for (k, values) in headers {
+        for v in values {
+            b = b.header(k.clone(), v);
+        }
+    }
+    b.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn custom_endpoint_keeps_the_configured_host() {
+        let params = Params::builder()
+            .region("us-east-1")
+            .endpoint("http://127.0.0.1:5000")
+            .account_id("123456789012")
+            .requires_account_id(true)
+            .build()
+            .unwrap();
+        let default = DefaultResolver::new().resolve_endpoint(&params).await.unwrap();
+        assert!(
+            default.url().contains("123456789012.127.0.0.1"),
+            "the service rules prefix the account: {}",
+            default.url()
+        );
+        let ours = CustomEndpointResolver::default().resolve_endpoint(&params).await.unwrap();
+        assert_eq!(ours.url(), "http://127.0.0.1:5000");
+    }
+
+    #[tokio::test]
+    async fn aws_endpoints_are_untouched() {
+        let params =
+            Params::builder().region("eu-west-1").account_id("123456789012").requires_account_id(true).build().unwrap();
+        let ours = CustomEndpointResolver::default().resolve_endpoint(&params).await.unwrap();
+        assert_eq!(ours.url(), "https://123456789012.s3-control.eu-west-1.amazonaws.com");
+    }
+}

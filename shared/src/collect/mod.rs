@@ -1,0 +1,10 @@
+//! Collectors: the only code that calls the AWS SDK. Each paginates everything, converts SDK
+//! output into the plain structs of `resources/` at once, and declares the IAM actions it
+//! uses as data (a test checks `template.yaml` grants each function exactly those).
+
+pub mod aws;
+pub mod error;
+pub mod identity;
+pub mod s3;
+
+pub use error::{CollectError, CollectErrorKind, Collected};

@@ -1,0 +1,123 @@
+//! Scan configuration: thresholds, required tags and the tag conventions that opt resources
+//! into stricter rules. Values are configuration, not constants; defaults follow the catalogue.
+
+use serde::{Deserialize, Serialize};
+
+/// A tag a resource can carry to opt into a rule (e.g. `data-classification=critical`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagMatch {
+    pub key: String,
+    /// `None` matches any value.
+    pub value: Option<String>,
+}
+
+impl TagMatch {
+    pub fn new(key: &str, value: Option<&str>) -> Self {
+        Self { key: key.to_string(), value: value.map(str::to_string) }
+    }
+
+    /// True when `tags` carries this key (case-sensitive, as AWS tags are) and, if a value is
+    /// set, that value (compared case-insensitively).
+    pub fn matches(&self, tags: &std::collections::BTreeMap<String, String>) -> bool {
+        match (tags.get(&self.key), &self.value) {
+            (Some(_), None) => true,
+            (Some(v), Some(want)) => v.eq_ignore_ascii_case(want),
+            (None, _) => false,
+        }
+    }
+}
+
+/// Everything a rule may be configured with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ScanConfig {
+    /// Tag keys every taggable resource must carry.
+    pub required_tags: Vec<String>,
+    /// Days after which a permission, key or secret counts as unused or stale.
+    pub unused_days: u32,
+    pub max_rotation_days: u32,
+    /// Buckets with this tag must have MFA delete (`s3.bucket-mfa-delete-enabled`).
+    pub critical_tag: TagMatch,
+    /// Buckets with this tag must be reachable only through a VPC endpoint.
+    pub private_tag: TagMatch,
+    /// Accounts trusted for cross-account access (besides the scanned account itself).
+    pub trusted_accounts: Vec<String>,
+    /// Page size for listings that support it; `None` lets the service choose.
+    pub page_size: Option<i32>,
+    /// Maximum concurrent API requests per collector.
+    pub concurrency: usize,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        Self {
+            required_tags: vec!["owner".into(), "data-classification".into()],
+            unused_days: 90,
+            max_rotation_days: 90,
+            critical_tag: TagMatch::new("data-classification", Some("critical")),
+            private_tag: TagMatch::new("data-classification", Some("private")),
+            trusted_accounts: Vec::new(),
+            page_size: None,
+            concurrency: 16,
+        }
+    }
+}
+
+/// A configuration document that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("configuration value {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+impl ScanConfig {
+    /// Parse a JSON configuration document; missing fields take their defaults.
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        let cfg: ScanConfig = serde_json::from_str(text)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.concurrency == 0 {
+            return Err(ConfigError::Invalid { name: "concurrency", reason: "must be at least 1".into() });
+        }
+        if let Some(p) = self.page_size {
+            if !(1..=10_000).contains(&p) {
+                return Err(ConfigError::Invalid { name: "page_size", reason: format!("{p} is outside 1..=10000") });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_json_keeps_defaults() {
+        let c = ScanConfig::from_json(r#"{"unused_days": 30}"#).unwrap();
+        assert_eq!(c.unused_days, 30);
+        assert_eq!(c.required_tags, vec!["owner", "data-classification"]);
+    }
+
+    #[test]
+    fn invalid_values_are_named() {
+        let e = ScanConfig::from_json(r#"{"concurrency": 0}"#).unwrap_err();
+        assert!(e.to_string().contains("concurrency"));
+        let e = ScanConfig::from_json("{").unwrap_err();
+        assert!(e.to_string().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn tag_match_compares_value_case_insensitively() {
+        let mut tags = std::collections::BTreeMap::new();
+        tags.insert("data-classification".to_string(), "Critical".to_string());
+        assert!(TagMatch::new("data-classification", Some("critical")).matches(&tags));
+        assert!(TagMatch::new("data-classification", None).matches(&tags));
+        assert!(!TagMatch::new("owner", None).matches(&tags));
+    }
+}

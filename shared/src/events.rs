@@ -1,0 +1,132 @@
+//! What triggered an audit: an EventBridge schedule (full scan) or an AWS Config
+//! "Configuration Item Change" event delivered through EventBridge (re-evaluate one resource).
+
+use serde_json::Value;
+
+/// One resource named by a Config change event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedResource {
+    /// CloudFormation-style type, e.g. `AWS::S3::Bucket`.
+    pub resource_type: String,
+    pub resource_id: String,
+    /// The name, where Config gives one (for buckets it equals the id).
+    pub resource_name: Option<String>,
+    pub region: String,
+    pub account: Option<String>,
+    /// `configurationItemStatus` said the resource was deleted.
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditTrigger {
+    Scheduled,
+    ResourceChange(ChangedResource),
+}
+
+/// An event the audit cannot act on, naming what was wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    #[error("event is not a JSON object")]
+    NotAnObject,
+    #[error("event has no \"detail-type\": expected an EventBridge event")]
+    NoDetailType,
+    #[error("unsupported detail-type {0:?}: expected \"Scheduled Event\" or \"Config Configuration Item Change\"")]
+    UnsupportedDetailType(String),
+    #[error("Config change event: missing or non-string field {0}")]
+    MissingField(&'static str),
+    #[error("Config change event for {got}, but this audit handles {expected}")]
+    WrongResourceType { got: String, expected: String },
+}
+
+const DELETED_STATUSES: &[&str] = &["ResourceDeleted", "ResourceDeletedNotRecorded"];
+
+/// Classify an incoming Lambda event. `accepted_types` are the Config resource types this
+/// audit re-evaluates.
+pub fn parse_trigger(event: &Value, accepted_types: &[&str]) -> Result<AuditTrigger, EventError> {
+    let obj = event.as_object().ok_or(EventError::NotAnObject)?;
+    let detail_type = obj.get("detail-type").and_then(Value::as_str).ok_or(EventError::NoDetailType)?;
+    match detail_type {
+        "Scheduled Event" => Ok(AuditTrigger::Scheduled),
+        "Config Configuration Item Change" => parse_change(obj.get("detail").unwrap_or(&Value::Null), accepted_types),
+        other => Err(EventError::UnsupportedDetailType(other.to_string())),
+    }
+}
+
+fn parse_change(detail: &Value, accepted_types: &[&str]) -> Result<AuditTrigger, EventError> {
+    // Oversized items carry a summary instead of the full item; both have the fields we need.
+    let item = detail
+        .get("configurationItem")
+        .filter(|v| v.is_object())
+        .or_else(|| detail.get("configurationItemSummary").filter(|v| v.is_object()))
+        .ok_or(EventError::MissingField("detail.configurationItem"))?;
+    let field = |name: &'static str| item.get(name).and_then(Value::as_str);
+    let resource_type = field("resourceType").ok_or(EventError::MissingField("configurationItem.resourceType"))?;
+    if !accepted_types.contains(&resource_type) {
+        return Err(EventError::WrongResourceType {
+            got: resource_type.to_string(),
+            expected: accepted_types.join(", "),
+        });
+    }
+    let resource_id = field("resourceId").ok_or(EventError::MissingField("configurationItem.resourceId"))?;
+    let region = field("awsRegion").ok_or(EventError::MissingField("configurationItem.awsRegion"))?;
+    let status = field("configurationItemStatus").unwrap_or("OK");
+    Ok(AuditTrigger::ResourceChange(ChangedResource {
+        resource_type: resource_type.to_string(),
+        resource_id: resource_id.to_string(),
+        resource_name: field("resourceName").map(str::to_string),
+        region: region.to_string(),
+        account: field("awsAccountId").map(str::to_string),
+        deleted: DELETED_STATUSES.contains(&status),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn change(status: &str, rtype: &str) -> Value {
+        json!({
+            "version": "0", "id": "x", "detail-type": "Config Configuration Item Change", "source": "aws.config",
+            "account": "123456789012", "region": "us-east-1", "time": "2026-11-01T00:00:00Z", "resources": [],
+            "detail": {"messageType": "ConfigurationItemChangeNotification", "configurationItem": {
+                "resourceType": rtype, "resourceId": "b1", "resourceName": "b1", "awsRegion": "eu-west-1",
+                "awsAccountId": "123456789012", "configurationItemStatus": status}}
+        })
+    }
+
+    #[test]
+    fn scheduled_event_is_a_full_scan() {
+        let e = json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
+        assert_eq!(parse_trigger(&e, &["AWS::S3::Bucket"]), Ok(AuditTrigger::Scheduled));
+    }
+
+    #[test]
+    fn change_event_names_the_resource_and_deletion() {
+        let t = parse_trigger(&change("OK", "AWS::S3::Bucket"), &["AWS::S3::Bucket"]).unwrap();
+        let AuditTrigger::ResourceChange(r) = t else { panic!("expected a change") };
+        assert_eq!((r.resource_id.as_str(), r.region.as_str(), r.deleted), ("b1", "eu-west-1", false));
+        let AuditTrigger::ResourceChange(r) =
+            parse_trigger(&change("ResourceDeleted", "AWS::S3::Bucket"), &["AWS::S3::Bucket"]).unwrap()
+        else {
+            panic!("expected a change")
+        };
+        assert!(r.deleted);
+    }
+
+    #[test]
+    fn bad_events_name_what_was_wrong() {
+        let cases = [
+            (json!([1]), "not a JSON object"),
+            (json!({"detail": {}}), "detail-type"),
+            (json!({"detail-type": "Object Created"}), "Object Created"),
+            (json!({"detail-type": "Config Configuration Item Change", "detail": {}}), "detail.configurationItem"),
+            (change("OK", "AWS::IAM::Role"), "AWS::IAM::Role"),
+        ];
+        for (e, needle) in cases {
+            let err = parse_trigger(&e, &["AWS::S3::Bucket"]).unwrap_err().to_string();
+            assert!(err.contains(needle), "{err}");
+        }
+    }
+}

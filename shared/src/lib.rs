@@ -1,0 +1,25 @@
+//! ztscan: a continuous compliance scanner for AWS serverless accounts.
+//!
+//! The library is organised as collect, evaluate, publish: `collect` reads the account into
+//! the plain structs of `resources`; `rules` are pure checks over them, run by `engine` with a
+//! `ScanContext`; `render` turns findings into ASFF, SNS, JSON and SARIF; `publish` sends
+//! them.
+
+pub mod audit;
+pub mod collect;
+pub mod config;
+pub mod context;
+pub mod model;
+pub mod policy;
+pub mod resources;
+pub mod rules;
+
+pub use config::ScanConfig;
+pub use context::ScanContext;
+pub use model::{Finding, Outcome, ResourceRef, RuleMeta, Severity, Status};
+pub mod engine;
+pub mod events;
+pub mod permissions;
+pub mod pipeline;
+pub mod publish;
+pub mod render;

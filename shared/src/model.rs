@@ -1,0 +1,259 @@
+//! The finding model: what a rule says about one resource, modelled once and rendered many
+//! ways (ASFF, SNS, JSON, SARIF, table).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The outcome of evaluating one rule against one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// The rule does not apply to this resource (or the resource is gone).
+    NotApplicable,
+    /// The rule could not be evaluated (AccessDenied, throttling, API error, malformed data).
+    Unknown,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::NotApplicable => "NOT_APPLICABLE",
+            Status::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Severity, ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Severity {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// The ASFF `Severity.Label` spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Informational => "INFORMATIONAL",
+            Severity::Low => "LOW",
+            Severity::Medium => "MEDIUM",
+            Severity::High => "HIGH",
+            Severity::Critical => "CRITICAL",
+        }
+    }
+
+    /// ASFF `Severity.Normalized` (0-100) for the label, as Security Hub documents it.
+    pub fn normalized(self) -> i32 {
+        match self {
+            Severity::Informational => 0,
+            Severity::Low => 30,
+            Severity::Medium => 50,
+            Severity::High => 70,
+            Severity::Critical => 90,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Error for a severity name that is not one of ours.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown severity {0:?}: expected one of critical, high, medium, low, informational")]
+pub struct UnknownSeverity(pub String);
+
+impl FromStr for Severity {
+    type Err = UnknownSeverity;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "c" | "critical" => Ok(Severity::Critical),
+            "h" | "high" => Ok(Severity::High),
+            "m" | "medium" => Ok(Severity::Medium),
+            "l" | "low" => Ok(Severity::Low),
+            "i" | "info" | "informational" => Ok(Severity::Informational),
+            _ => Err(UnknownSeverity(s.to_string())),
+        }
+    }
+}
+
+/// Whether a rule can be re-evaluated for one resource from a Config change event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    Change,
+    Periodic,
+}
+
+/// Static metadata of a rule. Ids are stable forever: they are part of the finding id.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleMeta {
+    /// `<service>.<what-must-be-true>`, as written in the control catalogue.
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    /// The ASFF resource type the rule evaluates (`AwsS3Bucket`, `AwsAccount`, ...).
+    pub resource_type: &'static str,
+    pub trigger: Trigger,
+    /// What to do about a failure, in one or two sentences.
+    pub remediation: &'static str,
+    /// AWS Foundational Security Best Practices control ids (e.g. `S3.8`), or peer checks.
+    pub mappings: &'static [&'static str],
+    /// Seed documents the control comes from (by number, `000`..`004`).
+    pub seeds: &'static [&'static str],
+}
+
+/// The resource a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceRef {
+    /// ASFF resource type (`AwsS3Bucket`, `AwsAccount`).
+    pub resource_type: String,
+    /// Short identifier (bucket name, account id).
+    pub id: String,
+    /// ARN, where the resource has one.
+    pub arn: Option<String>,
+    pub account: String,
+    pub region: String,
+    pub partition: String,
+}
+
+impl ResourceRef {
+    /// The identifier used everywhere a single string is needed: the ARN, or the id.
+    pub fn uid(&self) -> &str {
+        self.arn.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// What a rule concluded about one resource, before it becomes a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: Status,
+    /// Why, in a sentence a person can act on. Never contains a secret value.
+    pub reason: String,
+}
+
+impl Outcome {
+    pub fn pass(reason: impl Into<String>) -> Self {
+        Self { status: Status::Pass, reason: reason.into() }
+    }
+    pub fn fail(reason: impl Into<String>) -> Self {
+        Self { status: Status::Fail, reason: reason.into() }
+    }
+    pub fn not_applicable(reason: impl Into<String>) -> Self {
+        Self { status: Status::NotApplicable, reason: reason.into() }
+    }
+    pub fn unknown(reason: impl Into<String>) -> Self {
+        Self { status: Status::Unknown, reason: reason.into() }
+    }
+}
+
+/// One rule's verdict on one resource, with everything a renderer needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub reason: String,
+    pub resource: ResourceRef,
+    pub remediation: String,
+    pub mappings: Vec<String>,
+    /// When the scan observed the resource.
+    pub observed_at: DateTime<Utc>,
+}
+
+impl Finding {
+    pub fn new(meta: &RuleMeta, resource: ResourceRef, outcome: Outcome, observed_at: DateTime<Utc>) -> Self {
+        Self {
+            rule_id: meta.id.to_string(),
+            title: meta.title.to_string(),
+            severity: meta.severity,
+            status: outcome.status,
+            reason: outcome.reason,
+            resource,
+            remediation: meta.remediation.to_string(),
+            mappings: meta.mappings.iter().map(|m| m.to_string()).collect(),
+            observed_at,
+        }
+    }
+
+    /// Deterministic finding id: the same rule on the same resource always gets the same id,
+    /// so a re-scan updates the Security Hub finding instead of duplicating it. The resource
+    /// part is hashed to keep the id short (ASFF allows 512 characters) and free of `/`.
+    pub fn id(&self) -> String {
+        let digest = Sha256::digest(self.resource.uid().as_bytes());
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        format!("ztscan/{}/{}/{}/{}", self.resource.account, self.resource.region, self.rule_id, hex)
+    }
+
+    pub fn is_failure(&self) -> bool {
+        self.status == Status::Fail
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(uid: &str) -> Finding {
+        Finding {
+            rule_id: "s3.bucket-versioning-enabled".into(),
+            title: "t".into(),
+            severity: Severity::Medium,
+            status: Status::Fail,
+            reason: "r".into(),
+            resource: ResourceRef {
+                resource_type: "AwsS3Bucket".into(),
+                id: "b".into(),
+                arn: Some(uid.into()),
+                account: "123456789012".into(),
+                region: "us-east-1".into(),
+                partition: "aws".into(),
+            },
+            remediation: "x".into(),
+            mappings: vec![],
+            observed_at: DateTime::<Utc>::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn finding_id_is_deterministic_and_resource_specific() {
+        let a = finding("arn:aws:s3:::a");
+        assert_eq!(a.id(), finding("arn:aws:s3:::a").id());
+        assert_ne!(a.id(), finding("arn:aws:s3:::b").id());
+        assert!(a.id().starts_with("ztscan/123456789012/us-east-1/s3.bucket-versioning-enabled/"));
+    }
+
+    #[test]
+    fn severity_parses_names_and_letters_and_orders() {
+        assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
+        assert_eq!("c".parse::<Severity>(), Ok(Severity::Critical));
+        assert!("severe".parse::<Severity>().is_err());
+        assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Informational);
+    }
+
+    #[test]
+    fn status_serialises_as_catalogue_spelling() {
+        assert_eq!(serde_json::to_string(&Status::NotApplicable).unwrap(), "\"NOT_APPLICABLE\"");
+    }
+}

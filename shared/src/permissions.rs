@@ -1,0 +1,24 @@
+//! The IAM actions each deployed function needs, derived from the collectors and publishers it
+//! wires together. `template.yaml` must grant each function's role exactly these (a test in
+//! `tests/` compares them).
+
+use crate::{collect, publish};
+
+/// Actions every function needs to write its own logs (scoped in the template to the
+/// function's own log group).
+pub const LOGGING_ACTIONS: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvents"];
+
+/// The IAM actions of a function, by its crate name, or `None` for an unknown function.
+pub fn for_function(name: &str) -> Option<Vec<&'static str>> {
+    let mut actions: Vec<&'static str> = match name {
+        "s3-audit" => [collect::s3::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
+        "publish-findings" => {
+            [publish::sqs::CONSUME_ACTIONS, publish::securityhub::IAM_ACTIONS, publish::sns::IAM_ACTIONS].concat()
+        }
+        _ => return None,
+    };
+    actions.extend_from_slice(LOGGING_ACTIONS);
+    actions.sort_unstable();
+    actions.dedup();
+    Some(actions)
+}

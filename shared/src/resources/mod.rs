@@ -1,0 +1,3 @@
+//! Resources as the collectors saw them: plain structs with `Default` and test fixtures.
+
+pub mod s3;

@@ -1,0 +1,77 @@
+//! Rules: pure, synchronous checks over collected resources, one file per rule, and the
+//! registry that lists them. Adding a rule means its file plus one line here.
+
+pub mod s3;
+
+use crate::context::ScanContext;
+use crate::model::{Outcome, RuleMeta};
+
+/// A rule evaluates one kind of resource. It does no IO, reads no clock (use `ctx.now`) and
+/// logs nothing.
+pub trait Rule: Send + Sync {
+    type Resource;
+    fn meta(&self) -> &'static RuleMeta;
+    fn evaluate(&self, resource: &Self::Resource, ctx: &ScanContext) -> Outcome;
+}
+
+/// The metadata of every rule ztscan ships, for the registry test, docs and `--list-rules`.
+pub fn all_metas() -> Vec<&'static RuleMeta> {
+    let mut metas: Vec<&'static RuleMeta> = Vec::new();
+    metas.extend(s3::ACCOUNT_RULES.iter().map(|r| r.meta()));
+    metas.extend(s3::BUCKET_RULES.iter().map(|r| r.meta()));
+    metas
+}
+
+/// Look a rule's metadata up by id.
+pub fn meta_by_id(id: &str) -> Option<&'static RuleMeta> {
+    all_metas().into_iter().find(|m| m.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_metadata_complete() {
+        let metas = all_metas();
+        let mut seen = HashSet::new();
+        for m in &metas {
+            assert!(seen.insert(m.id), "duplicate rule id {}", m.id);
+            let (service, what) = m.id.split_once('.').unwrap_or(("", ""));
+            assert!(!service.is_empty() && !what.is_empty(), "{}: id must be <service>.<what>", m.id);
+            assert!(
+                m.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-'),
+                "{}: ids are lower-case and hyphenated",
+                m.id
+            );
+            assert!(!m.title.is_empty(), "{}: title", m.id);
+            assert!(m.remediation.len() > 20, "{}: remediation", m.id);
+            assert!(!m.resource_type.is_empty(), "{}: resource type", m.id);
+            assert!(!m.seeds.is_empty(), "{}: seed references", m.id);
+            assert!(!m.mappings.is_empty(), "{}: mappings", m.id);
+        }
+    }
+
+    #[test]
+    fn every_s3_control_in_the_catalogue_is_registered() {
+        let want = [
+            "s3.account-public-access-blocked",
+            "s3.bucket-public-access-blocked",
+            "s3.bucket-not-public",
+            "s3.bucket-requires-tls",
+            "s3.bucket-encrypted-with-kms",
+            "s3.bucket-versioning-enabled",
+            "s3.bucket-mfa-delete-enabled",
+            "s3.bucket-replicated-cross-region",
+            "s3.bucket-acls-disabled",
+            "s3.bucket-access-logging-enabled",
+            "s3.bucket-no-broad-cross-account",
+            "s3.bucket-restricted-to-vpc-endpoint",
+        ];
+        for id in want {
+            assert!(meta_by_id(id).is_some(), "{id} is not registered");
+        }
+    }
+}

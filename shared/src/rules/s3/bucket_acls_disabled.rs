@@ -1,0 +1,97 @@
+//! `s3.bucket-acls-disabled`.
+//!
+//! **What it checks.** The bucket's Object Ownership setting is `BucketOwnerEnforced`, which
+//! disables ACLs: the bucket owner owns every object and only policies grant access.
+//!
+//! **Why it matters.** With ACLs enabled, any writer can attach an ACL to an object that grants
+//! access the bucket policy never mentions, and objects uploaded by other accounts stay owned
+//! by them.
+//!
+//! **Example.** Ownership `ObjectWriter` (the old default) lets `PutObject` with
+//! `x-amz-acl: public-read` publish a single object.
+//!
+//! **Remediation.** `aws s3api put-bucket-ownership-controls --bucket <name>
+//! --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'` (or
+//! `OwnershipControls` in the template), after moving any access granted by ACLs into the
+//! bucket policy.
+//!
+//! **References.** FSBP S3.12; seed 001.
+
+use crate::context::ScanContext;
+use crate::known;
+use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::resources::s3::S3Bucket;
+use crate::rules::Rule;
+
+pub struct BucketAclsDisabled;
+
+static META: RuleMeta = RuleMeta {
+    id: "s3.bucket-acls-disabled",
+    title: "S3 bucket has ACLs disabled (Object Ownership is BucketOwnerEnforced)",
+    severity: Severity::Medium,
+    resource_type: "AwsS3Bucket",
+    trigger: Trigger::Change,
+    remediation: "Set Object Ownership to BucketOwnerEnforced (s3api put-bucket-ownership-controls) after moving any ACL grants into the bucket policy.",
+    mappings: &["S3.12"],
+    seeds: &["001"],
+};
+
+const ENFORCED: &str = "BucketOwnerEnforced";
+
+impl Rule for BucketAclsDisabled {
+    type Resource = S3Bucket;
+
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn evaluate(&self, bucket: &S3Bucket, _ctx: &ScanContext) -> Outcome {
+        match known!(bucket.object_ownership).as_deref() {
+            Some(ENFORCED) => Outcome::pass("Object Ownership is BucketOwnerEnforced, so ACLs are disabled"),
+            Some(other) => Outcome::fail(format!("Object Ownership is {other}, so ACLs still grant access")),
+            None => Outcome::fail("no Object Ownership controls are set, so ACLs still grant access"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Status;
+
+    fn eval(b: &S3Bucket) -> Outcome {
+        BucketAclsDisabled.evaluate(b, &ScanContext::fixture())
+    }
+
+    #[test]
+    fn passes_when_bucket_owner_enforced() {
+        assert_eq!(eval(&S3Bucket::fixture("b")).status, Status::Pass);
+    }
+
+    #[test]
+    fn fails_when_object_writer_or_preferred() {
+        for ownership in ["ObjectWriter", "BucketOwnerPreferred"] {
+            let b = S3Bucket { object_ownership: Ok(Some(ownership.into())), ..S3Bucket::fixture("b") };
+            let o = eval(&b);
+            assert_eq!(o.status, Status::Fail, "{ownership}");
+            assert!(o.reason.contains(ownership), "{}", o.reason);
+        }
+    }
+
+    #[test]
+    fn fails_when_no_ownership_controls() {
+        let b = S3Bucket { object_ownership: Ok(None), ..S3Bucket::fixture("b") };
+        assert_eq!(eval(&b).status, Status::Fail);
+    }
+
+    #[test]
+    fn unknown_when_access_denied() {
+        let b = S3Bucket {
+            object_ownership: Err(S3Bucket::denied("s3:GetBucketOwnershipControls")),
+            ..S3Bucket::fixture("b")
+        };
+        let o = eval(&b);
+        assert_eq!(o.status, Status::Unknown);
+        assert!(o.reason.contains("s3:GetBucketOwnershipControls"));
+    }
+}

@@ -1,0 +1,219 @@
+//! `s3.bucket-no-broad-cross-account`.
+//!
+//! **What it checks.** No `Allow` statement of the bucket policy grants a principal of another
+//! account any of the write, delete or configuration actions in [`SENSITIVE_ACTIONS`]
+//! (`s3:PutObject`, `s3:DeleteObject`, `s3:PutBucketPolicy`, ...). Actions are matched as IAM
+//! does, so `s3:*`, `s3:Put*`, `*` and any capitalisation count. Other accounts are those named
+//! by `AWS` principals (an account id or any ARN in it) other than the scanned account and the
+//! configured `trusted_accounts`. Public (`*`) grants are the business of
+//! `s3.bucket-not-public`. A bucket with no policy passes.
+//!
+//! **Why it matters.** An account that can write, delete or reconfigure the bucket can destroy
+//! or replace its data, or rewrite its policy to grant itself more; a compromise of that
+//! account becomes a compromise of this bucket.
+//!
+//! **Example.** `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}`
+//! lets account 111122223333 delete the bucket policy.
+//!
+//! **Remediation.** Limit cross-account statements to the read actions the partner needs (for
+//! example `s3:GetObject` on one prefix), or add the account to `trusted_accounts` if it is
+//! yours; hand writes over through a role in this account that the partner assumes.
+//!
+//! **References.** FSBP S3.6; seed 004.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::context::ScanContext;
+use crate::known;
+use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::policy::Effect;
+use crate::resources::s3::S3Bucket;
+use crate::rules::Rule;
+
+pub struct BucketNoBroadCrossAccount;
+
+static META: RuleMeta = RuleMeta {
+    id: "s3.bucket-no-broad-cross-account",
+    title: "S3 bucket policy grants other accounts no write, delete or policy actions",
+    severity: Severity::High,
+    resource_type: "AwsS3Bucket",
+    trigger: Trigger::Change,
+    remediation: "Restrict bucket policy statements for other accounts to the read actions they need, or list the account in trusted_accounts if you own it.",
+    mappings: &["S3.6"],
+    seeds: &["004"],
+};
+
+/// Actions another account must not be granted.
+pub const SENSITIVE_ACTIONS: &[&str] = &[
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:DeleteBucket",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketAcl",
+    "s3:PutObjectAcl",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutReplicationConfiguration",
+    "s3:PutBucketVersioning",
+];
+
+impl Rule for BucketNoBroadCrossAccount {
+    type Resource = S3Bucket;
+
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn evaluate(&self, bucket: &S3Bucket, ctx: &ScanContext) -> Outcome {
+        let Some(doc) = known!(bucket.policy) else {
+            return Outcome::pass("the bucket has no policy");
+        };
+        // Account -> indexes into SENSITIVE_ACTIONS, so each list comes out in a stable order.
+        let mut grants: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+        for statement in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
+            let Some(principal) = &statement.principal else { continue };
+            let actions: Vec<usize> = SENSITIVE_ACTIONS
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| statement.applies_to_action(a))
+                .map(|(i, _)| i)
+                .collect();
+            if actions.is_empty() {
+                continue;
+            }
+            for account in principal.aws_accounts().into_iter().filter(|a| !ctx.is_trusted_account(a)) {
+                grants.entry(account).or_default().extend(actions.iter().copied());
+            }
+        }
+        if grants.is_empty() {
+            return Outcome::pass("the policy grants no other account write, delete or configuration actions");
+        }
+        let described: Vec<String> = grants
+            .iter()
+            .map(|(account, actions)| {
+                let names: Vec<&str> = actions.iter().filter_map(|&i| SENSITIVE_ACTIONS.get(i).copied()).collect();
+                format!("account {account} {}", names.join(", "))
+            })
+            .collect();
+        Outcome::fail(format!("the policy grants {}", described.join("; ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::model::Status;
+    use crate::policy::PolicyDocument;
+
+    fn eval(b: &S3Bucket) -> Outcome {
+        BucketNoBroadCrossAccount.evaluate(b, &ScanContext::fixture())
+    }
+
+    fn granting(principal: &str, action: &str) -> S3Bucket {
+        let doc = PolicyDocument::parse(&format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":{{"AWS":{principal}}},"Action":{action},"Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}}]}}"#
+        ))
+        .unwrap();
+        S3Bucket { policy: Ok(Some(doc)), ..S3Bucket::fixture("b") }
+    }
+
+    #[test]
+    fn passes_when_policy_has_no_cross_account_grant() {
+        assert_eq!(eval(&S3Bucket::fixture("b")).status, Status::Pass);
+    }
+
+    #[test]
+    fn passes_when_no_policy() {
+        let b = S3Bucket { policy: Ok(None), ..S3Bucket::fixture("b") };
+        assert_eq!(eval(&b).status, Status::Pass);
+    }
+
+    #[test]
+    fn passes_when_other_account_only_reads() {
+        let b = granting(r#""arn:aws:iam::111122223333:root""#, r#"["s3:GetObject","s3:ListBucket","s3:Get*"]"#);
+        assert_eq!(eval(&b).status, Status::Pass);
+    }
+
+    #[test]
+    fn passes_when_grant_is_to_the_scanned_account() {
+        let b = granting(r#""arn:aws:iam::123456789012:role/app""#, r#""s3:*""#);
+        assert_eq!(eval(&b).status, Status::Pass);
+    }
+
+    #[test]
+    fn passes_when_account_is_trusted() {
+        let mut ctx = ScanContext::fixture();
+        Arc::make_mut(&mut ctx.config).trusted_accounts.push("111122223333".into());
+        let b = granting(r#""arn:aws:iam::111122223333:root""#, r#""s3:*""#);
+        assert_eq!(BucketNoBroadCrossAccount.evaluate(&b, &ctx).status, Status::Pass);
+        // The same grant fails without the configuration.
+        assert_eq!(eval(&b).status, Status::Fail);
+    }
+
+    #[test]
+    fn fails_when_other_account_can_put_objects_naming_account_and_action() {
+        let o = eval(&granting(r#""111122223333""#, r#""s3:PutObject""#));
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.reason, "the policy grants account 111122223333 s3:PutObject");
+    }
+
+    #[test]
+    fn fails_when_actions_are_wildcards_or_mixed_case() {
+        let cases = [
+            (r#""s3:*""#, "s3:PutBucketPolicy"),
+            (r#""*""#, "s3:DeleteBucket"),
+            (r#""s3:Put*""#, "s3:PutBucketVersioning"),
+            (r#""S3:DELETEOBJECT""#, "s3:DeleteObject"),
+            (r#""s3:delete*""#, "s3:DeleteObjectVersion"),
+            (r#"["s3:GetObject","s3:PutObjectAcl"]"#, "s3:PutObjectAcl"),
+        ];
+        for (action, named) in cases {
+            let o = eval(&granting(r#""arn:aws:iam::111122223333:role/partner""#, action));
+            assert_eq!(o.status, Status::Fail, "{action}");
+            assert!(o.reason.contains(named), "{action}: {}", o.reason);
+        }
+    }
+
+    #[test]
+    fn fails_when_not_action_leaves_writes_allowed() {
+        let doc = PolicyDocument::parse(
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"NotAction":"s3:Delete*","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let o = eval(&S3Bucket { policy: Ok(Some(doc)), ..S3Bucket::fixture("b") });
+        assert_eq!(o.status, Status::Fail);
+        assert!(o.reason.contains("s3:PutObject") && !o.reason.contains("s3:DeleteObject"), "{}", o.reason);
+    }
+
+    #[test]
+    fn fails_naming_every_untrusted_account_once() {
+        let doc = PolicyDocument::parse(
+            r#"{"Statement":[
+                {"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:root","123456789012"]},"Action":"s3:PutObject","Resource":"*"},
+                {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/x"},"Action":["s3:DeleteObject","s3:PutObject"],"Resource":"*"},
+                {"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"s3:PutBucketAcl","Resource":"*"},
+                {"Effect":"Deny","Principal":{"AWS":"777788889999"},"Action":"s3:*","Resource":"*"}
+            ]}"#,
+        )
+        .unwrap();
+        let o = eval(&S3Bucket { policy: Ok(Some(doc)), ..S3Bucket::fixture("b") });
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.reason,
+            "the policy grants account 111122223333 s3:PutObject, s3:DeleteObject; account 444455556666 s3:PutBucketAcl"
+        );
+    }
+
+    #[test]
+    fn unknown_when_access_denied() {
+        let b = S3Bucket { policy: Err(S3Bucket::denied("s3:GetBucketPolicy")), ..S3Bucket::fixture("b") };
+        let o = eval(&b);
+        assert_eq!(o.status, Status::Unknown);
+        assert!(o.reason.contains("s3:GetBucketPolicy"));
+    }
+}

@@ -1,0 +1,221 @@
+//! Running the functions through the real Lambda Runtime API: cargo-lambda's emulator
+//! (`cargo lambda watch --only-lambda-apis`) serves the Runtime API, our debug binaries poll it
+//! as they would in Lambda, and `cargo lambda invoke --data-file` delivers events. The findings
+//! queue is drained into `publish-findings` as Lambda's SQS event source mapping would, with
+//! partial batch failures honoured.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::root;
+
+/// The cargo-lambda executable: `.venv/bin/cargo-lambda` (installed by
+/// `scripts/setup-tools.sh`), else the one on PATH.
+pub fn cargo_lambda() -> PathBuf {
+    let venv = root().join(".venv/bin/cargo-lambda");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("cargo-lambda")
+    }
+}
+
+/// A debug binary of the workspace (built by `cargo build --workspace --all-targets`).
+pub fn binary(name: &str) -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
+    let path = target.join("debug").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --all-targets` first (scripts/test.sh does)",
+        path.display()
+    );
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+fn wait_for_port(port: u16, timeout: Duration) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < timeout, "nothing listens on 127.0.0.1:{port} after {timeout:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The emulator and the function processes attached to it; all are killed on drop.
+pub struct Emulator {
+    pub port: u16,
+    children: Vec<Child>,
+    log_dir: PathBuf,
+}
+
+impl Emulator {
+    /// Start `cargo lambda watch --only-lambda-apis` on a free loopback port.
+    pub fn start() -> Self {
+        let port = free_port();
+        let log_dir = root().join(".run");
+        std::fs::create_dir_all(&log_dir).expect("create .run");
+        let log = std::fs::File::create(log_dir.join("cargo-lambda.log")).expect("create log");
+        let child = Command::new(cargo_lambda())
+            .args([
+                "lambda",
+                "watch",
+                "--only-lambda-apis",
+                "--invoke-address",
+                "127.0.0.1",
+                "--invoke-port",
+                &port.to_string(),
+            ])
+            .current_dir(root())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start cargo lambda watch");
+        wait_for_port(port, Duration::from_secs(60));
+        Self { port, children: vec![child], log_dir }
+    }
+
+    /// Run a function binary against the emulator's Runtime API, as Lambda would.
+    pub fn run_function(&mut self, name: &str, env: &[(&str, &str)]) {
+        let log = std::fs::File::create(self.log_dir.join(format!("{name}.log"))).expect("create log");
+        let mut cmd = Command::new(binary(name));
+        cmd.env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{}/.rt", self.port))
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+            .env("RUST_LOG", "info")
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .stdin(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        self.children.push(cmd.spawn().unwrap_or_else(|e| panic!("start {name}: {e}")));
+    }
+
+    /// The log a function wrote so far.
+    pub fn function_log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.log_dir.join(format!("{name}.log"))).unwrap_or_default()
+    }
+
+    /// `cargo lambda invoke NAME --data-file FILE`, returning the function's JSON response.
+    pub fn invoke(&self, name: &str, data_file: &Path) -> Result<Value, String> {
+        let out = Command::new(cargo_lambda())
+            .args([
+                "lambda",
+                "invoke",
+                name,
+                "--invoke-address",
+                "127.0.0.1",
+                "--invoke-port",
+                &self.port.to_string(),
+                "--output-format",
+                "json",
+            ])
+            .arg("--data-file")
+            .arg(data_file)
+            .current_dir(root())
+            .output()
+            .map_err(|e| format!("run cargo lambda invoke: {e}"))?;
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        if !out.status.success() {
+            return Err(format!("invoke {name} failed: {stdout} {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        serde_json::from_str(&stdout).map_err(|e| format!("invoke {name}: response is not JSON ({e}): {stdout}"))
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        for c in self.children.iter_mut().rev() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// What one drain of the findings queue did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PumpReport {
+    pub batches: usize,
+    pub delivered: usize,
+    pub failed: usize,
+}
+
+/// Drain `queue_url` into `function` in batches of up to 10, as Lambda's SQS event source
+/// mapping does: messages the function reports in `batchItemFailures` stay on the queue.
+pub async fn pump(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    queue_arn: &str,
+    emulator: &Emulator,
+    function: &str,
+) -> PumpReport {
+    let mut report = PumpReport::default();
+    let tmp = root().join(".run").join(format!("sqs-event-{}.json", std::process::id()));
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .visibility_timeout(30)
+            .send()
+            .await
+            .expect("receive from the findings queue");
+        let messages = out.messages();
+        if messages.is_empty() {
+            break;
+        }
+        let records: Vec<Value> = messages
+            .iter()
+            .map(|m| {
+                json!({
+                    "messageId": m.message_id().unwrap_or_default(),
+                    "receiptHandle": m.receipt_handle().unwrap_or_default(),
+                    "body": m.body().unwrap_or_default(),
+                    "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "local", "ApproximateFirstReceiveTimestamp": "0"},
+                    "messageAttributes": {},
+                    "md5OfBody": m.md5_of_body().unwrap_or_default(),
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": queue_arn,
+                    "awsRegion": "us-east-1"
+                })
+            })
+            .collect();
+        std::fs::write(&tmp, json!({ "Records": records }).to_string()).expect("write event");
+        let response = emulator.invoke(function, &tmp).unwrap_or_else(|e| panic!("{e}"));
+        let failed: Vec<String> = response["batchItemFailures"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|f| f["itemIdentifier"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        report.batches += 1;
+        for m in messages {
+            let id = m.message_id().unwrap_or_default();
+            if failed.iter().any(|f| f == id) {
+                report.failed += 1;
+            } else {
+                report.delivered += 1;
+                sqs.delete_message()
+                    .queue_url(queue_url)
+                    .receipt_handle(m.receipt_handle().unwrap_or_default())
+                    .send()
+                    .await
+                    .expect("delete");
+            }
+        }
+        if !failed.is_empty() {
+            break;
+        }
+    }
+    let _ = std::fs::remove_file(&tmp);
+    report
+}

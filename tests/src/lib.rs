@@ -1,0 +1,128 @@
+//! Test support for ztscan's integration and end-to-end tests: a handle on the local moto
+//! server (started through `scripts/moto.sh` when the environment does not name one), SDK
+//! configuration pointed at it, and clients built on `aws-smithy-mocks` for the APIs moto
+//! lacks.
+//!
+//! moto keeps one global state, so tests that use it take [`moto`]'s lock and start from a
+//! reset server.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_s3::config::Credentials;
+use aws_smithy_mocks::{create_mock_http_client, MockResponseInterceptor, Rule, RuleMode};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{Mutex, MutexGuard};
+
+pub mod lambda;
+pub mod seed;
+
+/// The account moto uses by default.
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "us-east-1";
+
+static LOCK: Mutex<()> = Mutex::const_new(());
+static ENDPOINT: OnceLock<String> = OnceLock::new();
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The moto endpoint: `ZTSCAN_MOTO_URL` (set by `scripts/test.sh`), else a server started with
+/// `scripts/moto.sh start`.
+pub fn endpoint() -> String {
+    ENDPOINT
+        .get_or_init(|| {
+            if let Ok(url) = std::env::var("ZTSCAN_MOTO_URL") {
+                return url;
+            }
+            let status = std::process::Command::new("bash")
+                .arg(root().join("scripts/moto.sh"))
+                .arg("start")
+                .status()
+                .expect("run scripts/moto.sh");
+            assert!(status.success(), "scripts/moto.sh start failed");
+            let env = std::fs::read_to_string(root().join(".run/moto.env")).expect("read .run/moto.env");
+            env.split_whitespace()
+                .find_map(|w| w.strip_prefix("ZTSCAN_MOTO_URL="))
+                .map(|s| s.trim_matches('"').to_string())
+                .expect("ZTSCAN_MOTO_URL in .run/moto.env")
+        })
+        .clone()
+}
+
+/// Exclusive use of a freshly reset moto server, and SDK configuration pointed at it.
+pub struct Moto {
+    _guard: MutexGuard<'static, ()>,
+    pub endpoint: String,
+    pub sdk: SdkConfig,
+}
+
+/// Take the moto lock, reset the server and return configuration for it.
+pub async fn moto() -> Moto {
+    let guard = LOCK.lock().await;
+    let endpoint = endpoint();
+    post(&endpoint, "/moto-api/reset").await;
+    let sdk = sdk_config(&endpoint).await;
+    Moto { _guard: guard, endpoint, sdk }
+}
+
+/// SDK configuration for a local endpoint with static test credentials.
+pub async fn sdk_config(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "ztscan-tests"))
+        .load()
+        .await
+}
+
+/// A bare HTTP/1.1 POST with an empty body (moto's reset API).
+pub async fn post(endpoint: &str, path: &str) {
+    let hostport = endpoint.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let mut stream = tokio::net::TcpStream::connect(&hostport)
+        .await
+        .unwrap_or_else(|e| panic!("connect to moto at {hostport}: {e}"));
+    let req = format!("POST {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.expect("write request");
+    let mut resp = String::new();
+    stream.read_to_string(&mut resp).await.expect("read response");
+    assert!(resp.starts_with("HTTP/1.1 200") || resp.starts_with("HTTP/1.0 200"), "POST {path}: {resp}");
+}
+
+fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
+    rules
+        .iter()
+        .fold(MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny).allow_passthrough(), |i, r| i.with_rule(r))
+}
+
+fn test_credentials() -> Credentials {
+    Credentials::new("testing", "testing", None, None, "ztscan-mocks")
+}
+
+/// An S3 client answered by `aws-smithy-mocks` rules (first matching rule wins; a request no
+/// rule matches gets an HTTP 418, which the collector reports as an API error).
+pub fn mock_s3(rules: &[&Rule]) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version_latest()
+        .region(Region::new(REGION))
+        .credentials_provider(test_credentials())
+        .http_client(create_mock_http_client())
+        .interceptor(interceptor(rules))
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// An S3 Control client answered by `aws-smithy-mocks` rules.
+pub fn mock_s3control(rules: &[&Rule]) -> aws_sdk_s3control::Client {
+    let conf = aws_sdk_s3control::Config::builder()
+        .behavior_version_latest()
+        .region(Region::new(REGION))
+        .credentials_provider(test_credentials())
+        .http_client(create_mock_http_client())
+        .interceptor(interceptor(rules))
+        .build();
+    aws_sdk_s3control::Client::from_conf(conf)
+}

@@ -1,0 +1,336 @@
+//! `template.yaml` and the code agree: each function's own role grants exactly the IAM actions the
+//! code declares (`ztscan::permissions::for_function`), no more and no less, and every function
+//! carries the hardening the controls ask of Lambda functions (tracing, reserved concurrency, its
+//! own log group, arm64, a permissions boundary on its role).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde_yaml::{Mapping, Value};
+
+/// Actions a role needs because the function has `Tracing: Active` (X-Ray). They are a property
+/// of the deployment, not of the code, so `permissions::for_function` does not list them.
+const TRACING_ACTIONS: &[&str] = &["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
+
+/// The function crates the template deploys (its `Metadata.BuildProperties.Binary`).
+const FUNCTIONS: &[&str] = &["s3-audit", "publish-findings"];
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+fn load_template() -> Value {
+    let path = repo_root().join("template.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}
+
+/// The value under a CloudFormation short-form tag (`!Ref x`, `!GetAtt x.Arn`, `!If [...]`), or the
+/// value itself.
+fn untagged(value: &Value) -> &Value {
+    match value {
+        Value::Tagged(tagged) => &tagged.value,
+        other => other,
+    }
+}
+
+fn str_of(value: &Value) -> Option<&str> {
+    untagged(value).as_str()
+}
+
+/// A value that is one item or a list of items (IAM `Action`, `Statement`), as a list.
+fn one_or_many(value: &Value) -> Vec<&Value> {
+    match untagged(value) {
+        Value::Sequence(items) => items.iter().collect(),
+        other => vec![other],
+    }
+}
+
+struct Template {
+    resources: Mapping,
+}
+
+impl Template {
+    fn load() -> Self {
+        let doc = load_template();
+        let resources =
+            doc.get("Resources").and_then(Value::as_mapping).expect("template.yaml has a Resources mapping").clone();
+        Self { resources }
+    }
+
+    fn resource(&self, logical_id: &str) -> &Value {
+        self.resources.get(logical_id).unwrap_or_else(|| panic!("template.yaml has no resource `{logical_id}`"))
+    }
+
+    fn resources_of_type<'a>(&'a self, ty: &'a str) -> impl Iterator<Item = (&'a str, &'a Value)> + 'a {
+        self.resources.iter().filter_map(move |(id, res)| {
+            (res.get("Type").and_then(Value::as_str) == Some(ty))
+                .then(|| (id.as_str().expect("logical ids are strings"), res))
+        })
+    }
+
+    /// The function resource that builds the crate `binary` (`Metadata.BuildProperties.Binary`).
+    fn function(&self, binary: &str) -> (&str, &Value) {
+        let found: Vec<_> = self
+            .resources_of_type("AWS::Serverless::Function")
+            .filter(|(_, res)| binary_of(res) == Some(binary))
+            .collect();
+        match found.as_slice() {
+            [one] => *one,
+            [] => {
+                panic!("template.yaml has no AWS::Serverless::Function with Metadata.BuildProperties.Binary `{binary}`")
+            }
+            many => panic!("template.yaml has {} functions building `{binary}`", many.len()),
+        }
+    }
+
+    /// The logical id of the role a function's `Role` property points at (`!GetAtt X.Arn`,
+    /// `!GetAtt [X, Arn]` or `Fn::GetAtt: [X, Arn]`).
+    fn role_of(&self, function_id: &str, function: &Value) -> String {
+        let role = property(function, "Role").unwrap_or_else(|| {
+            panic!("{function_id} has no Role property: it must use its own AWS::IAM::Role, not a SAM-generated one")
+        });
+        let get_att = match role {
+            Value::Tagged(tagged) if tagged.tag == "GetAtt" => &tagged.value,
+            Value::Mapping(map) if map.len() == 1 && map.contains_key("Fn::GetAtt") => &map["Fn::GetAtt"],
+            other => {
+                panic!("{function_id}.Role must be `!GetAtt <Role>.Arn` of a role in this template, found {other:?}")
+            }
+        };
+        let (logical_id, attribute) = match get_att {
+            Value::String(dotted) => {
+                dotted.split_once('.').unwrap_or_else(|| panic!("{function_id}.Role: malformed GetAtt `{dotted}`"))
+            }
+            Value::Sequence(parts) if parts.len() == 2 => (
+                parts[0].as_str().expect("GetAtt logical id is a string"),
+                parts[1].as_str().expect("GetAtt attribute is a string"),
+            ),
+            other => panic!("{function_id}.Role: malformed GetAtt {other:?}"),
+        };
+        assert_eq!(attribute, "Arn", "{function_id}.Role must use the role's Arn attribute");
+        let role = self.resource(logical_id);
+        assert_eq!(
+            role.get("Type").and_then(Value::as_str),
+            Some("AWS::IAM::Role"),
+            "{function_id}.Role must point at an AWS::IAM::Role"
+        );
+        logical_id.to_string()
+    }
+
+    /// Every action allowed by the role's inline policies.
+    fn granted_actions(&self, role_id: &str) -> BTreeSet<String> {
+        let role = self.resource(role_id);
+        assert!(
+            property(role, "ManagedPolicyArns").is_none(),
+            "{role_id} attaches managed policies; grant everything inline so the template matches the code exactly"
+        );
+        let policies = property(role, "Policies").unwrap_or_else(|| panic!("{role_id} has no inline Policies"));
+        let mut actions = BTreeSet::new();
+        for policy in one_or_many(policies) {
+            let name = policy.get("PolicyName").and_then(str_of).unwrap_or("?");
+            let document = policy
+                .get("PolicyDocument")
+                .unwrap_or_else(|| panic!("{role_id} policy `{name}` has no PolicyDocument"));
+            let statements =
+                document.get("Statement").unwrap_or_else(|| panic!("{role_id} policy `{name}` has no Statement"));
+            for statement in one_or_many(statements) {
+                let sid = statement.get("Sid").and_then(str_of).unwrap_or("(no Sid)");
+                assert!(
+                    statement.get("NotAction").is_none() && statement.get("NotResource").is_none(),
+                    "{role_id} policy `{name}` statement {sid}: NotAction/NotResource are not allowed"
+                );
+                if statement.get("Effect").and_then(str_of) != Some("Allow") {
+                    continue;
+                }
+                let action = statement
+                    .get("Action")
+                    .unwrap_or_else(|| panic!("{role_id} policy `{name}` statement {sid} has no Action"));
+                for action in one_or_many(action) {
+                    let action = str_of(action)
+                        .unwrap_or_else(|| panic!("{role_id} statement {sid}: non-string Action {action:?}"));
+                    assert!(!action.contains('*'), "{role_id} statement {sid} grants a wildcard action `{action}`");
+                    actions.insert(action.to_string());
+                }
+            }
+        }
+        actions
+    }
+}
+
+/// The crate a function resource builds (`Metadata.BuildProperties.Binary`).
+fn binary_of(resource: &Value) -> Option<&str> {
+    resource.get("Metadata")?.get("BuildProperties")?.get("Binary")?.as_str()
+}
+
+/// `Properties.<name>` of a resource.
+fn property<'a>(resource: &'a Value, name: &str) -> Option<&'a Value> {
+    resource.get("Properties").and_then(|p| p.get(name))
+}
+
+fn expected_actions(function: &str) -> BTreeSet<String> {
+    let declared = ztscan::permissions::for_function(function)
+        .unwrap_or_else(|| panic!("ztscan::permissions::for_function(\"{function}\") returned None"));
+    declared.iter().chain(TRACING_ACTIONS).map(|a| a.to_string()).collect()
+}
+
+fn assert_role_grants_exactly(function: &str) {
+    let template = Template::load();
+    let (function_id, resource) = template.function(function);
+    let role_id = template.role_of(function_id, resource);
+    let granted = template.granted_actions(&role_id);
+    let expected = expected_actions(function);
+
+    let extra: Vec<_> = granted.difference(&expected).collect();
+    let missing: Vec<_> = expected.difference(&granted).collect();
+    assert!(
+        extra.is_empty() && missing.is_empty(),
+        "template.yaml role {role_id} (function {function_id}, crate {function}) does not match \
+         ztscan::permissions::for_function(\"{function}\") + tracing:\n  \
+         granted by the template but not declared by the code: {extra:?}\n  \
+         declared by the code but not granted by the template: {missing:?}"
+    );
+}
+
+#[test]
+fn s3_audit_role_grants_exactly_the_declared_actions() {
+    assert_role_grants_exactly("s3-audit");
+}
+
+#[test]
+fn publish_findings_role_grants_exactly_the_declared_actions() {
+    assert_role_grants_exactly("publish-findings");
+}
+
+#[test]
+fn the_template_deploys_exactly_the_known_functions() {
+    let template = Template::load();
+    let mut binaries: Vec<String> = template
+        .resources_of_type("AWS::Serverless::Function")
+        .map(|(id, res)| {
+            binary_of(res).unwrap_or_else(|| panic!("{id} has no Metadata.BuildProperties.Binary")).to_string()
+        })
+        .collect();
+    binaries.sort();
+    let mut known: Vec<String> = FUNCTIONS.iter().map(|f| f.to_string()).collect();
+    known.sort();
+    assert_eq!(binaries, known, "functions in template.yaml vs the crates this test knows");
+    assert_eq!(
+        template.resources_of_type("AWS::Lambda::Function").count(),
+        0,
+        "declare functions as AWS::Serverless::Function"
+    );
+}
+
+#[test]
+fn each_function_has_its_own_role() {
+    let template = Template::load();
+    let roles: Vec<String> = FUNCTIONS
+        .iter()
+        .map(|f| {
+            let (id, res) = template.function(f);
+            template.role_of(id, res)
+        })
+        .collect();
+    let unique: BTreeSet<_> = roles.iter().collect();
+    assert_eq!(unique.len(), roles.len(), "execution roles are shared between functions: {roles:?}");
+}
+
+#[test]
+fn every_role_has_a_permissions_boundary() {
+    let template = Template::load();
+    let roles: Vec<_> = template.resources_of_type("AWS::IAM::Role").collect();
+    assert!(!roles.is_empty(), "template.yaml declares no roles");
+    for (id, role) in roles {
+        assert!(property(role, "PermissionsBoundary").is_some(), "role {id} has no PermissionsBoundary");
+    }
+}
+
+#[test]
+fn every_function_is_hardened() {
+    let template = Template::load();
+    for function in FUNCTIONS {
+        let (id, res) = template.function(function);
+
+        let tracing = property(res, "Tracing").and_then(str_of);
+        assert_eq!(tracing, Some("Active"), "{id}: Tracing must be Active");
+
+        assert!(
+            property(res, "ReservedConcurrentExecutions").is_some(),
+            "{id}: ReservedConcurrentExecutions is not set"
+        );
+
+        let log_group = property(res, "LoggingConfig")
+            .and_then(|c| c.get("LogGroup"))
+            .unwrap_or_else(|| panic!("{id}: LoggingConfig.LogGroup is not set"));
+        // It must be a log group declared in this template (`!Ref <LogGroup>`).
+        if let Value::Tagged(tagged) = log_group {
+            assert!(
+                tagged.tag == "Ref",
+                "{id}: LoggingConfig.LogGroup should be !Ref of a log group, found {log_group:?}"
+            );
+            let target = tagged.value.as_str().expect("!Ref target is a string");
+            assert_eq!(
+                template.resource(target).get("Type").and_then(Value::as_str),
+                Some("AWS::Logs::LogGroup"),
+                "{id}: LoggingConfig.LogGroup must reference an AWS::Logs::LogGroup"
+            );
+            assert!(
+                property(template.resource(target), "RetentionInDays").is_some(),
+                "{id}: its log group {target} has no RetentionInDays"
+            );
+        }
+        let log_format = property(res, "LoggingConfig").and_then(|c| c.get("LogFormat")).and_then(str_of);
+        assert_eq!(log_format, Some("JSON"), "{id}: LoggingConfig.LogFormat must be JSON");
+
+        let architectures: Vec<_> = property(res, "Architectures")
+            .map(one_or_many)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(str_of)
+            .collect();
+        assert_eq!(architectures, ["arm64"], "{id}: Architectures must be [arm64]");
+
+        assert_eq!(property(res, "Runtime").and_then(str_of), Some("provided.al2023"), "{id}: Runtime");
+        assert_eq!(property(res, "Handler").and_then(str_of), Some("bootstrap"), "{id}: Handler");
+    }
+}
+
+/// The Config change rule of s3-audit matches the sample events in `events/`.
+#[test]
+fn config_change_rule_matches_the_sample_events() {
+    let template = Template::load();
+    let (id, res) = template.function("s3-audit");
+    let events = property(res, "Events").and_then(Value::as_mapping).unwrap_or_else(|| panic!("{id} has no Events"));
+    let pattern = events
+        .values()
+        .filter(|e| e.get("Type").and_then(Value::as_str) == Some("EventBridgeRule"))
+        .filter_map(|e| e.get("Properties").and_then(|p| p.get("Pattern")))
+        .next()
+        .unwrap_or_else(|| panic!("{id} has no EventBridgeRule event with a Pattern"));
+    let allowed = |path: &[&str]| -> Vec<String> {
+        let mut v = pattern;
+        for key in path {
+            v = v.get(*key).unwrap_or_else(|| panic!("{id}: rule pattern has no {}", path.join(".")));
+        }
+        one_or_many(v).into_iter().filter_map(str_of).map(str::to_string).collect()
+    };
+
+    for file in ["config-change-s3-bucket.json", "config-change-s3-bucket-deleted.json"] {
+        let path = repo_root().join("events").join(file);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        let event: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()));
+        let field =
+            |pointer: &str| event.pointer(pointer).and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+        assert!(allowed(&["source"]).contains(&field("/source")), "{file}: source not matched by the rule");
+        assert!(
+            allowed(&["detail-type"]).contains(&field("/detail-type")),
+            "{file}: detail-type not matched by the rule"
+        );
+        assert!(
+            allowed(&["detail", "configurationItem", "resourceType"])
+                .contains(&field("/detail/configurationItem/resourceType")),
+            "{file}: resourceType not matched by the rule"
+        );
+    }
+}
