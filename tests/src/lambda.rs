@@ -86,7 +86,7 @@ impl Emulator {
     pub fn run_function(&mut self, name: &str, env: &[(&str, &str)]) {
         let log = std::fs::File::create(self.log_dir.join(format!("{name}.log"))).expect("create log");
         let mut cmd = Command::new(binary(name));
-        cmd.env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{}/.rt", self.port))
+        cmd.env("AWS_LAMBDA_RUNTIME_API", format!("http://127.0.0.1:{}/.rt", self.port))
             .env("AWS_LAMBDA_FUNCTION_NAME", name)
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")

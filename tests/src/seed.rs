@@ -200,3 +200,91 @@ pub async fn block_account_public_access(sdk: &aws_config::SdkConfig) {
         .await
         .unwrap();
 }
+
+/// The pipeline's resources on the local AWS: the findings queue, the alerts topic, and an
+/// inbox queue subscribed to the topic (standing in for a person's subscription).
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    pub findings_queue_url: String,
+    pub findings_queue_arn: String,
+    pub topic_arn: String,
+    pub inbox_queue_url: String,
+}
+
+async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> (String, String) {
+    let url = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url()
+        .unwrap_or_default()
+        .to_string();
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes");
+    let arn = attrs
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+        .cloned()
+        .unwrap_or_default();
+    (url, arn)
+}
+
+/// Create the findings queue, the alerts topic and a subscribed inbox queue.
+pub async fn create_pipeline(sdk: &aws_config::SdkConfig) -> Pipeline {
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let sns = aws_sdk_sns::Client::new(sdk);
+    let (findings_queue_url, findings_queue_arn) = queue(&sqs, "ztscan-findings").await;
+    let (inbox_queue_url, inbox_arn) = queue(&sqs, "ztscan-alerts-inbox").await;
+    let topic_arn = sns
+        .create_topic()
+        .name("ztscan-alerts")
+        .send()
+        .await
+        .expect("create topic")
+        .topic_arn()
+        .unwrap_or_default()
+        .to_string();
+    sns.subscribe().topic_arn(&topic_arn).protocol("sqs").endpoint(inbox_arn).send().await.expect("subscribe inbox");
+    Pipeline { findings_queue_url, findings_queue_arn, topic_arn, inbox_queue_url }
+}
+
+/// Every finding Security Hub holds (paginated).
+pub async fn security_hub_findings(sdk: &aws_config::SdkConfig) -> Vec<aws_sdk_securityhub::types::AwsSecurityFinding> {
+    let client = aws_sdk_securityhub::Client::new(sdk);
+    let mut pages = client.get_findings().max_results(100).into_paginator().send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        out.extend(page.expect("get findings").findings().iter().cloned());
+    }
+    out
+}
+
+/// Alert messages delivered to the inbox so far (SNS envelopes, parsed), removing them.
+pub async fn drain_inbox(sdk: &aws_config::SdkConfig, inbox_url: &str) -> Vec<serde_json::Value> {
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let mut out = Vec::new();
+    loop {
+        let resp =
+            sqs.receive_message().queue_url(inbox_url).max_number_of_messages(10).send().await.expect("receive inbox");
+        if resp.messages().is_empty() {
+            break;
+        }
+        for m in resp.messages() {
+            out.push(serde_json::from_str(m.body().unwrap_or_default()).expect("SNS envelope is JSON"));
+            sqs.delete_message()
+                .queue_url(inbox_url)
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete");
+        }
+    }
+    out
+}

@@ -32,8 +32,8 @@ pub enum AuditError {
     Config(#[from] ztscan::config::ConfigError),
     #[error("invalid event: {0}")]
     Event(#[from] EventError),
-    #[error("cannot tell the account from the invoked function ARN {0:?}")]
-    NoAccount(String),
+    #[error("cannot tell the account: the invoked function ARN {arn:?} names none, and {source}")]
+    NoAccount { arn: String, source: ztscan::collect::CollectError },
     #[error("could not send findings: {0}")]
     Publish(#[from] PublishError),
 }
@@ -43,7 +43,7 @@ impl From<AuditError> for Diagnostic {
         let kind = match &e {
             AuditError::MissingEnv(_) | AuditError::Config(_) => "ConfigurationError",
             AuditError::Event(_) => "InvalidEvent",
-            AuditError::NoAccount(_) => "InvalidContext",
+            AuditError::NoAccount { .. } => "InvalidContext",
             AuditError::Publish(_) => "Retryable",
         };
         Diagnostic { error_type: kind.to_string(), error_message: e.to_string() }
@@ -64,6 +64,8 @@ impl Settings {
 
 /// The port the handler scans through.
 pub trait Scanner {
+    /// The scanned account, when the invocation context does not name it.
+    async fn caller_account(&self) -> Result<String, ztscan::collect::CollectError>;
     async fn scan_all(&self, ctx: &ScanContext) -> AuditReport;
     async fn scan_bucket(&self, name: &str, region: &str, ctx: &ScanContext) -> AuditReport;
 }
@@ -71,15 +73,19 @@ pub trait Scanner {
 /// The real scanner over the S3 collector.
 pub struct S3Scanner {
     collector: Arc<S3Collector>,
+    sdk: aws_config::SdkConfig,
 }
 
 impl S3Scanner {
     pub fn new(sdk: &aws_config::SdkConfig, config: &ScanConfig) -> Self {
-        Self { collector: Arc::new(S3Collector::new(sdk, config.concurrency, config.page_size)) }
+        Self { collector: Arc::new(S3Collector::new(sdk, config.concurrency, config.page_size)), sdk: sdk.clone() }
     }
 }
 
 impl Scanner for S3Scanner {
+    async fn caller_account(&self) -> Result<String, ztscan::collect::CollectError> {
+        ztscan::collect::identity::caller_account(&self.sdk).await
+    }
     async fn scan_all(&self, ctx: &ScanContext) -> AuditReport {
         s3_audit::scan_all(&self.collector, ctx).await
     }
@@ -113,7 +119,15 @@ fn account_of(function_arn: &str) -> Option<String> {
 impl<S: Scanner, Q: FindingsQueue> Handler<S, Q> {
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Response, AuditError> {
         let arn = &event.context.invoked_function_arn;
-        let account = account_of(arn).ok_or_else(|| AuditError::NoAccount(arn.clone()))?;
+        // Lambda always names the account in the ARN; local emulators may not, so ask STS.
+        let account = match account_of(arn) {
+            Some(a) => a,
+            None => self
+                .scanner
+                .caller_account()
+                .await
+                .map_err(|source| AuditError::NoAccount { arn: arn.clone(), source })?,
+        };
         let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_string());
         self.run(&event.payload, &account, &region).await
     }
@@ -167,6 +181,9 @@ mod tests {
 
     struct FakeScanner;
     impl Scanner for FakeScanner {
+        async fn caller_account(&self) -> Result<String, ztscan::collect::CollectError> {
+            Ok("123456789012".into())
+        }
         async fn scan_all(&self, ctx: &ScanContext) -> AuditReport {
             let mut findings = s3_audit::deleted_bucket("gone", "us-east-1", ctx);
             for f in &mut findings {

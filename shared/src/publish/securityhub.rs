@@ -62,9 +62,9 @@ pub struct ImportReport {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("securityhub:GetFindings failed: {}", DisplayErrorContext(.0))]
-    GetFindings(#[source] SdkError<GetFindingsError>),
+    GetFindings(#[source] Box<SdkError<GetFindingsError>>),
     #[error("securityhub:BatchImportFindings failed: {}", DisplayErrorContext(.0))]
-    BatchImportFindings(#[source] SdkError<BatchImportFindingsError>),
+    BatchImportFindings(#[source] Box<SdkError<BatchImportFindingsError>>),
     #[error("could not serialise finding {id}: {source}")]
     Serialize {
         id: String,
@@ -159,7 +159,7 @@ impl SecurityHubStore {
             .send()
             .try_collect()
             .await
-            .map_err(StoreError::GetFindings)
+            .map_err(|e| StoreError::GetFindings(Box::new(e)))
     }
 
     /// Import one chunk, retrying what Security Hub lists in `FailedFindings`. Returns the
@@ -174,7 +174,7 @@ impl SecurityHubStore {
                 .set_findings(Some(pending.iter().map(to_sdk).collect()))
                 .send()
                 .await
-                .map_err(StoreError::BatchImportFindings)?;
+                .map_err(|e| StoreError::BatchImportFindings(Box::new(e)))?;
             let failures = out.failed_findings();
             if failures.is_empty() {
                 return Ok(Vec::new());
@@ -576,7 +576,7 @@ mod tests {
     async fn active_for_rules_filters_and_rechecks_every_answer() {
         // GIVEN a server that ignores filters and returns every finding it holds
         let stale = asff(VERSIONING, "gone", "123456789012", "2026-10-01T00:00:00Z");
-        let held = vec![
+        let held = [
             stale.clone(),
             asff("s3.bucket-requires-tls", "gone", "123456789012", "2026-10-01T00:00:00Z"),
             asff(VERSIONING, "gone", "210987654321", "2026-10-01T00:00:00Z"),

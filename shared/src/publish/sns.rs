@@ -20,7 +20,7 @@ pub enum AlertError {
     #[error("could not build the severity message attribute: {0}")]
     Build(#[from] BuildError),
     #[error("sns:Publish failed: {}", DisplayErrorContext(.0))]
-    Publish(#[source] SdkError<PublishError>),
+    Publish(#[source] Box<SdkError<PublishError>>),
 }
 
 /// Port: where alerts go.
@@ -56,7 +56,7 @@ impl Alerter for SnsAlerter {
             .message_attributes(SEVERITY_ATTRIBUTE, severity)
             .send()
             .await
-            .map_err(AlertError::Publish)?;
+            .map_err(|e| AlertError::Publish(Box::new(e)))?;
         Ok(())
     }
 }

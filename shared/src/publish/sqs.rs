@@ -44,7 +44,7 @@ pub enum PublishError {
     #[error("could not build a SendMessageBatch entry: {0}")]
     Build(#[from] BuildError),
     #[error("sqs:SendMessageBatch failed: {}", DisplayErrorContext(.0))]
-    Send(#[source] SdkError<SendMessageBatchError>),
+    Send(#[source] Box<SdkError<SendMessageBatchError>>),
     #[error("SQS did not accept {count} message(s) after {attempts} attempt(s): {errors}")]
     NotAccepted { count: usize, attempts: u32, errors: String },
 }
@@ -192,7 +192,7 @@ impl SqsFindingsQueue {
                 .set_entries(Some(entries))
                 .send()
                 .await
-                .map_err(PublishError::Send)?;
+                .map_err(|e| PublishError::Send(Box::new(e)))?;
             let failed = out.failed();
             if failed.is_empty() {
                 return Ok(());

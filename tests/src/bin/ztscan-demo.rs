@@ -1,0 +1,117 @@
+//! The demo driver (`scripts/demo.sh`): seeds the local AWS with a small account of S3
+//! misconfigurations and compliant buckets, then runs the Lambda pipeline through the real
+//! Runtime API (s3-audit → findings queue → publish-findings → Security Hub and the SNS alert)
+//! and shows what arrived.
+//!
+//! `ztscan-demo seed` and `ztscan-demo pipeline`; both read the moto endpoint from
+//! `AWS_ENDPOINT_URL`.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use ztscan_tests::lambda::{pump, Emulator};
+use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings, seed_buckets};
+use ztscan_tests::{root, sdk_config};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") else {
+        eprintln!("ztscan-demo: AWS_ENDPOINT_URL is not set: start the local AWS with scripts/moto.sh start and source .run/moto.env");
+        return ExitCode::from(2);
+    };
+    let sdk = sdk_config(&endpoint).await;
+    match std::env::args().nth(1).as_deref() {
+        Some("seed") => {
+            seed_buckets(&sdk).await;
+            println!("seeded 10 buckets: compliant ones (zt-good, zt-logs, zt-replica-west, zt-critical, zt-private) and misconfigured ones");
+            println!("(zt-plain: nothing configured; zt-public-policy: public policy; zt-cross-account: another account may write;");
+            println!(" zt-critical: critical without MFA delete; zt-private-open: private without a VPC-endpoint restriction)");
+            ExitCode::SUCCESS
+        }
+        Some("pipeline") => pipeline(&sdk, &endpoint).await,
+        _ => {
+            eprintln!("usage: ztscan-demo seed|pipeline");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn pipeline(sdk: &aws_config::SdkConfig, endpoint: &str) -> ExitCode {
+    let p = create_pipeline(sdk).await;
+    let env = vec![
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("FINDINGS_QUEUE_URL", p.findings_queue_url.as_str()),
+        ("SCAN_COMPLETE_DELAY_SECONDS", "0"),
+        ("ALERT_TOPIC_ARN", p.topic_arn.as_str()),
+        ("MIN_ALERT_SEVERITY", "HIGH"),
+    ];
+    let mut audit = Emulator::start();
+    audit.run_function("s3-audit", &env);
+    let mut publisher = Emulator::start();
+    publisher.run_function("publish-findings", &env);
+
+    println!("invoking s3-audit with events/scheduled.json (cargo lambda invoke, port {})", audit.port);
+    let resp = match audit.invoke("s3-audit", &root().join("events/scheduled.json")) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}\n{}", audit.function_log("s3-audit"));
+            return ExitCode::from(1);
+        }
+    };
+    println!("  s3-audit answered: {resp}");
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let pumped = pump(&sqs, &p.findings_queue_url, &p.findings_queue_arn, &publisher, "publish-findings").await;
+    println!(
+        "findings queue → publish-findings: {} batch(es), {} message(s) delivered, {} failed",
+        pumped.batches, pumped.delivered, pumped.failed
+    );
+
+    let findings = security_hub_findings(sdk).await;
+    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
+    for f in &findings {
+        let s = f.compliance().and_then(|c| c.status()).map(|s| s.as_str().to_string()).unwrap_or_default();
+        *by_status.entry(s).or_default() += 1;
+    }
+    println!("\nSecurity Hub now holds {} ztscan findings: {by_status:?}", findings.len());
+    println!("failed, most severe first:");
+    let mut failed: Vec<_> = findings
+        .iter()
+        .filter(|f| f.compliance().and_then(|c| c.status()).map(|s| s.as_str()) == Some("FAILED"))
+        .collect();
+    failed.sort_by_key(|f| {
+        std::cmp::Reverse(f.severity().and_then(|s| s.label()).map(|l| severity_rank(l.as_str())).unwrap_or(0))
+    });
+    for f in failed {
+        println!(
+            "  {:<9} {:<40} {}",
+            f.severity().and_then(|s| s.label()).map(|l| l.as_str()).unwrap_or(""),
+            f.generator_id().unwrap_or(""),
+            f.resources().first().and_then(|r| r.id()).unwrap_or("")
+        );
+    }
+    let alerts = drain_inbox(sdk, &p.inbox_queue_url).await;
+    println!("\nSNS alerts received by the subscribed inbox queue: {}", alerts.len());
+    for a in &alerts {
+        println!("  subject:  {}", a["Subject"].as_str().unwrap_or(""));
+        println!("  severity: {}", a["MessageAttributes"]["severity"]["Value"].as_str().unwrap_or(""));
+        let body: serde_json::Value = serde_json::from_str(a["Message"].as_str().unwrap_or("{}")).unwrap_or_default();
+        println!(
+            "  body:     {}",
+            serde_json::to_string_pretty(&body).unwrap_or_default().replace('\n', "\n            ")
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+fn severity_rank(label: &str) -> u8 {
+    match label {
+        "CRITICAL" => 4,
+        "HIGH" => 3,
+        "MEDIUM" => 2,
+        "LOW" => 1,
+        _ => 0,
+    }
+}

@@ -1,0 +1,156 @@
+//! End to end through the real Lambda Runtime API: `s3-audit` and `publish-findings` run as
+//! Lambda runtimes under cargo-lambda's emulator, are invoked with `events/*.json`, and the
+//! findings travel through SQS into Security Hub and the SNS alert, all on the moto server.
+
+use std::collections::HashSet;
+
+use aws_sdk_securityhub::types::AwsSecurityFinding;
+use ztscan_tests::lambda::{pump, Emulator};
+use ztscan_tests::seed::{create, create_pipeline, drain_inbox, policy, security_hub_findings, seed_buckets, Pipeline};
+use ztscan_tests::{moto, root};
+
+fn function_env<'a>(endpoint: &'a str, p: &'a Pipeline) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("FINDINGS_QUEUE_URL", p.findings_queue_url.as_str()),
+        ("SCAN_COMPLETE_DELAY_SECONDS", "0"),
+        ("ALERT_TOPIC_ARN", p.topic_arn.as_str()),
+        ("MIN_ALERT_SEVERITY", "HIGH"),
+    ]
+}
+
+fn find<'a>(all: &'a [AwsSecurityFinding], rule: &str, resource: &str) -> &'a AwsSecurityFinding {
+    all.iter()
+        .find(|f| f.generator_id() == Some(rule) && f.resources().iter().any(|r| r.id() == Some(resource)))
+        .unwrap_or_else(|| panic!("no Security Hub finding for {rule} on {resource}"))
+}
+
+fn compliance(f: &AwsSecurityFinding) -> &str {
+    f.compliance().and_then(|c| c.status()).map(|s| s.as_str()).unwrap_or("")
+}
+
+fn record_state(f: &AwsSecurityFinding) -> &str {
+    f.record_state().map(|s| s.as_str()).unwrap_or("")
+}
+
+#[tokio::test]
+async fn scheduled_scan_to_security_hub_and_alert_then_fix_then_delete() {
+    let m = moto().await;
+    seed_buckets(&m.sdk).await;
+    let s3 = ztscan::collect::aws::s3_client(&m.sdk, None);
+    create(&s3, "demo-public-bucket", "us-east-1").await;
+    policy(
+        &s3,
+        "demo-public-bucket",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::demo-public-bucket/*"}]}"#,
+    )
+    .await;
+    let p = create_pipeline(&m.sdk).await;
+    let sqs = aws_sdk_sqs::Client::new(&m.sdk);
+    let env = function_env(&m.endpoint, &p);
+
+    // One emulator per function: cargo-lambda's --only-lambda-apis serves one runtime.
+    let mut audit = Emulator::start();
+    audit.run_function("s3-audit", &env);
+    let mut publisher = Emulator::start();
+    publisher.run_function("publish-findings", &env);
+
+    // 1. A scheduled full scan.
+    let resp = audit.invoke("s3-audit", &root().join("events/scheduled.json")).expect("s3-audit runs");
+    assert_eq!(resp["mode"], "full");
+    assert_eq!(resp["archive_sweep"], true);
+    let scanned = resp["findings"].as_u64().expect("finding count") as usize;
+    assert!(scanned > 50, "{resp}");
+
+    let pumped = pump(&sqs, &p.findings_queue_url, &p.findings_queue_arn, &publisher, "publish-findings").await;
+    assert_eq!(pumped.failed, 0, "{pumped:?}\n{}", publisher.function_log("publish-findings"));
+
+    let all = security_hub_findings(&m.sdk).await;
+    assert_eq!(all.len(), scanned, "one Security Hub finding per rule and resource");
+    let ids: HashSet<&str> = all.iter().filter_map(|f| f.id()).collect();
+    assert_eq!(ids.len(), all.len(), "finding ids are unique");
+    let public = find(&all, "s3.bucket-not-public", "arn:aws:s3:::demo-public-bucket");
+    assert_eq!(compliance(public), "FAILED");
+    assert_eq!(
+        public.product_fields().and_then(|p| p.get("ztscan/RuleId")).map(String::as_str),
+        Some("s3.bucket-not-public")
+    );
+    assert_eq!(compliance(find(&all, "s3.bucket-versioning-enabled", "arn:aws:s3:::zt-good")), "PASSED");
+
+    // 2. One summary alert for the batch's new failures at or above HIGH.
+    let alerts = drain_inbox(&m.sdk, &p.inbox_queue_url).await;
+    assert!(!alerts.is_empty(), "an alert was published");
+    let first = &alerts[0];
+    assert_eq!(first["MessageAttributes"]["severity"]["Value"], "CRITICAL", "{first}");
+    assert!(first["Subject"].as_str().is_some_and(|s| !s.is_empty() && s.len() <= 100), "{first}");
+    let body: serde_json::Value =
+        serde_json::from_str(first["Message"].as_str().expect("message")).expect("alert body is JSON");
+    assert!(body.to_string().contains("demo-public-bucket"), "{body}");
+
+    // 3. The bucket is fixed; its Config change event re-evaluates only it, and the same finding
+    //    flips to PASSED (updated, not duplicated).
+    let all_on = aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+        .block_public_acls(true)
+        .ignore_public_acls(true)
+        .block_public_policy(true)
+        .restrict_public_buckets(true)
+        .build();
+    s3.put_public_access_block()
+        .bucket("demo-public-bucket")
+        .public_access_block_configuration(all_on)
+        .send()
+        .await
+        .expect("fix");
+    let resp = audit.invoke("s3-audit", &root().join("events/config-change-s3-bucket.json")).expect("change event");
+    assert_eq!(resp["mode"], "bucket");
+    let pumped = pump(&sqs, &p.findings_queue_url, &p.findings_queue_arn, &publisher, "publish-findings").await;
+    assert_eq!(pumped.failed, 0);
+    let all = security_hub_findings(&m.sdk).await;
+    assert_eq!(all.len(), scanned, "re-scan updates rather than duplicates");
+    assert_eq!(compliance(find(&all, "s3.bucket-not-public", "arn:aws:s3:::demo-public-bucket")), "PASSED");
+    assert!(drain_inbox(&m.sdk, &p.inbox_queue_url).await.is_empty(), "a fix raises no alert");
+
+    // 4. A bucket vanishes: the next full scan archives its findings, and only this audit's.
+    s3.delete_bucket().bucket("zt-plain").send().await.expect("delete zt-plain");
+    let resp = audit.invoke("s3-audit", &root().join("events/scheduled.json")).expect("second scan");
+    assert_eq!(resp["mode"], "full");
+    let pumped = pump(&sqs, &p.findings_queue_url, &p.findings_queue_arn, &publisher, "publish-findings").await;
+    assert_eq!(pumped.failed, 0);
+    let all = security_hub_findings(&m.sdk).await;
+    let gone: Vec<&AwsSecurityFinding> =
+        all.iter().filter(|f| f.resources().iter().any(|r| r.id() == Some("arn:aws:s3:::zt-plain"))).collect();
+    assert!(!gone.is_empty());
+    assert!(gone.iter().all(|f| record_state(f) == "ARCHIVED"), "findings of a deleted bucket are archived");
+    assert_eq!(record_state(find(&all, "s3.bucket-not-public", "arn:aws:s3:::zt-public-policy")), "ACTIVE");
+    assert!(drain_inbox(&m.sdk, &p.inbox_queue_url).await.is_empty(), "repeated failures raise no new alert");
+
+    // 5. A Config "deleted" event archives that bucket's findings at once.
+    s3.delete_bucket_policy().bucket("demo-public-bucket").send().await.expect("policy");
+    s3.delete_bucket().bucket("demo-public-bucket").send().await.expect("delete demo bucket");
+    let resp =
+        audit.invoke("s3-audit", &root().join("events/config-change-s3-bucket-deleted.json")).expect("deleted event");
+    assert_eq!(resp["mode"], "deleted");
+    pump(&sqs, &p.findings_queue_url, &p.findings_queue_arn, &publisher, "publish-findings").await;
+    let all = security_hub_findings(&m.sdk).await;
+    let f = find(&all, "s3.bucket-not-public", "arn:aws:s3:::demo-public-bucket");
+    assert_eq!(record_state(f), "ARCHIVED");
+}
+
+#[tokio::test]
+async fn malformed_event_is_a_clear_error_not_a_crash() {
+    let m = moto().await;
+    let p = create_pipeline(&m.sdk).await;
+    let env = function_env(&m.endpoint, &p);
+    let mut audit = Emulator::start();
+    audit.run_function("s3-audit", &env);
+    let bad = root().join(".run/bad-event.json");
+    std::fs::write(&bad, r#"{"source": "aws.s3", "detail-type": "Object Created", "detail": {}}"#).expect("write");
+    let err = audit.invoke("s3-audit", &bad).expect_err("an unsupported event fails");
+    assert!(err.contains("Object Created"), "{err}");
+    // The runtime is still alive and serves the next event.
+    let resp = audit.invoke("s3-audit", &root().join("events/scheduled.json")).expect("still serving");
+    assert_eq!(resp["mode"], "full");
+}
