@@ -36,6 +36,13 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
+/// A per-process scratch directory outside the workspace, for logs and generated events.
+pub fn scratch_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ztscan-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
@@ -59,8 +66,9 @@ impl Emulator {
     /// Start `cargo lambda watch --only-lambda-apis` on a free loopback port.
     pub fn start() -> Self {
         let port = free_port();
-        let log_dir = root().join(".run");
-        std::fs::create_dir_all(&log_dir).expect("create .run");
+        // Outside the workspace: `cargo lambda watch` stops its scheduler when a file under the
+        // project changes, so logs and event files must not be written there.
+        let log_dir = scratch_dir();
         let log = std::fs::File::create(log_dir.join("cargo-lambda.log")).expect("create log");
         let child = Command::new(cargo_lambda())
             .args([
@@ -73,6 +81,11 @@ impl Emulator {
                 &port.to_string(),
             ])
             .current_dir(root())
+            // Not the test harness's environment: cargo's CARGO_* variables make the emulator
+            // act on this crate's build and stop its scheduler.
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", std::env::var("HOME").unwrap_or_default())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
             .stdin(Stdio::null())
@@ -161,7 +174,7 @@ pub async fn pump(
     function: &str,
 ) -> PumpReport {
     let mut report = PumpReport::default();
-    let tmp = root().join(".run").join(format!("sqs-event-{}.json", std::process::id()));
+    let tmp = scratch_dir().join("sqs-event.json");
     loop {
         let out = sqs
             .receive_message()

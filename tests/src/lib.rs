@@ -27,7 +27,8 @@ static ENDPOINT: OnceLock<String> = OnceLock::new();
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    dir.canonicalize().unwrap_or(dir)
 }
 
 /// The moto endpoint: `ZTSCAN_MOTO_URL` (set by `scripts/test.sh`), else a server started with
