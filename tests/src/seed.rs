@@ -211,6 +211,22 @@ pub struct Pipeline {
     pub inbox_queue_url: String,
 }
 
+impl Pipeline {
+    /// The environment the functions run with against the local AWS at `endpoint`.
+    pub fn function_env<'a>(&'a self, endpoint: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("AWS_ENDPOINT_URL", endpoint),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "us-east-1"),
+            ("FINDINGS_QUEUE_URL", self.findings_queue_url.as_str()),
+            ("SCAN_COMPLETE_DELAY_SECONDS", "0"),
+            ("ALERT_TOPIC_ARN", self.topic_arn.as_str()),
+            ("MIN_ALERT_SEVERITY", "HIGH"),
+        ]
+    }
+}
+
 async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> (String, String) {
     let url = sqs
         .create_queue()

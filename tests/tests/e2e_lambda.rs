@@ -6,21 +6,8 @@ use std::collections::HashSet;
 
 use aws_sdk_securityhub::types::AwsSecurityFinding;
 use ztscan_tests::lambda::{pump, Emulator};
-use ztscan_tests::seed::{create, create_pipeline, drain_inbox, policy, security_hub_findings, seed_buckets, Pipeline};
+use ztscan_tests::seed::{create, create_pipeline, drain_inbox, policy, security_hub_findings, seed_buckets};
 use ztscan_tests::{moto, root};
-
-fn function_env<'a>(endpoint: &'a str, p: &'a Pipeline) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("AWS_ENDPOINT_URL", endpoint),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-        ("FINDINGS_QUEUE_URL", p.findings_queue_url.as_str()),
-        ("SCAN_COMPLETE_DELAY_SECONDS", "0"),
-        ("ALERT_TOPIC_ARN", p.topic_arn.as_str()),
-        ("MIN_ALERT_SEVERITY", "HIGH"),
-    ]
-}
 
 fn find<'a>(all: &'a [AwsSecurityFinding], rule: &str, resource: &str) -> &'a AwsSecurityFinding {
     all.iter()
@@ -51,7 +38,7 @@ async fn scheduled_scan_to_security_hub_and_alert_then_fix_then_delete() {
     .await;
     let p = create_pipeline(&m.sdk).await;
     let sqs = aws_sdk_sqs::Client::new(&m.sdk);
-    let env = function_env(&m.endpoint, &p);
+    let env = p.function_env(&m.endpoint);
 
     // One emulator per function: cargo-lambda's --only-lambda-apis serves one runtime.
     let mut audit = Emulator::start();
@@ -145,7 +132,7 @@ async fn scheduled_scan_to_security_hub_and_alert_then_fix_then_delete() {
 async fn malformed_event_is_a_clear_error_not_a_crash() {
     let m = moto().await;
     let p = create_pipeline(&m.sdk).await;
-    let env = function_env(&m.endpoint, &p);
+    let env = p.function_env(&m.endpoint);
     let mut audit = Emulator::start();
     audit.run_function("s3-audit", &env);
     let bad = ztscan_tests::lambda::scratch_dir().join("bad-event.json");

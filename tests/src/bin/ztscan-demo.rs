@@ -38,16 +38,7 @@ async fn main() -> ExitCode {
 
 async fn pipeline(sdk: &aws_config::SdkConfig, endpoint: &str) -> ExitCode {
     let p = create_pipeline(sdk).await;
-    let env = vec![
-        ("AWS_ENDPOINT_URL", endpoint),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-        ("FINDINGS_QUEUE_URL", p.findings_queue_url.as_str()),
-        ("SCAN_COMPLETE_DELAY_SECONDS", "0"),
-        ("ALERT_TOPIC_ARN", p.topic_arn.as_str()),
-        ("MIN_ALERT_SEVERITY", "HIGH"),
-    ];
+    let env = p.function_env(endpoint);
     let mut audit = Emulator::start();
     audit.run_function("s3-audit", &env);
     let mut publisher = Emulator::start();
