@@ -21,6 +21,8 @@ const RESOURCE_TYPES: &[&str] = &["AWS::S3::Bucket"];
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub queue_url: String,
+    /// `SCAN_COMPLETE_DELAY_SECONDS`: how long the archive sweep message waits on the queue.
+    pub completion_delay: Option<i32>,
     pub config: ScanConfig,
 }
 
@@ -28,6 +30,8 @@ pub struct Settings {
 pub enum AuditError {
     #[error("environment variable {0} is not set")]
     MissingEnv(&'static str),
+    #[error("environment variable {0} must be {1}")]
+    InvalidEnv(&'static str, &'static str),
     #[error("environment variable ZTSCAN_CONFIG: {0}")]
     Config(#[from] ztscan::config::ConfigError),
     #[error("invalid event: {0}")]
@@ -41,7 +45,7 @@ pub enum AuditError {
 impl From<AuditError> for Diagnostic {
     fn from(e: AuditError) -> Self {
         let kind = match &e {
-            AuditError::MissingEnv(_) | AuditError::Config(_) => "ConfigurationError",
+            AuditError::MissingEnv(_) | AuditError::InvalidEnv(..) | AuditError::Config(_) => "ConfigurationError",
             AuditError::Event(_) => "InvalidEvent",
             AuditError::NoAccount { .. } => "InvalidContext",
             AuditError::Publish(_) => "Retryable",
@@ -58,7 +62,16 @@ impl Settings {
             Ok(text) if !text.trim().is_empty() => ScanConfig::from_json(&text)?,
             _ => ScanConfig::default(),
         };
-        Ok(Self { queue_url, config })
+        let completion_delay = match std::env::var("SCAN_COMPLETE_DELAY_SECONDS") {
+            Ok(v) if !v.trim().is_empty() => {
+                Some(v.trim().parse::<i32>().ok().filter(|d| (0..=900).contains(d)).ok_or(AuditError::InvalidEnv(
+                    "SCAN_COMPLETE_DELAY_SECONDS",
+                    "a whole number of seconds from 0 to 900",
+                ))?)
+            }
+            _ => None,
+        };
+        Ok(Self { queue_url, completion_delay, config })
     }
 }
 
@@ -227,7 +240,7 @@ mod tests {
         Handler {
             scanner: FakeScanner,
             queue: FakeQueue { fail, ..Default::default() },
-            settings: Settings { queue_url: "q".into(), config: ScanConfig::default() },
+            settings: Settings { queue_url: "q".into(), completion_delay: None, config: ScanConfig::default() },
         }
     }
 

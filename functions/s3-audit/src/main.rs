@@ -16,7 +16,11 @@ async fn main() -> Result<(), Error> {
     let settings = handler::Settings::from_env()?;
     let sdk = ztscan::collect::aws::load_sdk_config(None).await;
     let scanner = handler::S3Scanner::new(&sdk, &settings.config);
-    let queue = ztscan::publish::sqs::SqsFindingsQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.queue_url.clone());
+    let mut queue =
+        ztscan::publish::sqs::SqsFindingsQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.queue_url.clone());
+    if let Some(delay) = settings.completion_delay {
+        queue = queue.with_completion_delay(delay);
+    }
     let handler = handler::Handler { scanner, queue, settings };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| handler.handle(event))).await
 }

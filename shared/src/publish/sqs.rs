@@ -157,11 +157,24 @@ pub struct SqsFindingsQueue {
     client: aws_sdk_sqs::Client,
     queue_url: String,
     first_backoff: Duration,
+    completion_delay: i32,
 }
 
 impl SqsFindingsQueue {
     pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
-        Self { client, queue_url: queue_url.into(), first_backoff: FIRST_BACKOFF }
+        Self {
+            client,
+            queue_url: queue_url.into(),
+            first_backoff: FIRST_BACKOFF,
+            completion_delay: SCAN_COMPLETE_DELAY_SECONDS,
+        }
+    }
+
+    /// How long `ScanComplete` waits on the queue (0-900 s; SQS's limit), instead of
+    /// [`SCAN_COMPLETE_DELAY_SECONDS`].
+    pub fn with_completion_delay(mut self, seconds: i32) -> Self {
+        self.completion_delay = seconds.clamp(0, 900);
+        self
     }
 
     /// The wait before the first retry of `Failed` entries (doubled on each retry).
@@ -224,7 +237,11 @@ impl SqsFindingsQueue {
 
 impl FindingsQueue for SqsFindingsQueue {
     async fn send(&self, msgs: Vec<QueueMessage>) -> Result<(), PublishError> {
-        for batch in batches(message_bodies(msgs, MAX_MESSAGE_BYTES)?) {
+        let mut bodies = message_bodies(msgs, MAX_MESSAGE_BYTES)?;
+        for m in bodies.iter_mut().filter(|m| m.delay_seconds > 0) {
+            m.delay_seconds = self.completion_delay;
+        }
+        for batch in batches(bodies) {
             self.send_batch(batch).await?;
         }
         Ok(())
