@@ -35,6 +35,4 @@ step "ztscan scan --format json (first two findings of $(target/debug/ztscan sca
 target/debug/ztscan scan --region us-east-1 --format json --fail-on critical | .venv/bin/python -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[:2], indent=2))' || true
 
 step "the Lambda pipeline on the Runtime API: s3-audit → SQS → publish-findings → Security Hub + SNS"
-# Known problem (issue 2 stays open): cargo-lambda's emulator, started by ztscan-demo, stops its
-# scheduler and the invoke times out after 120 s. The scan above is unaffected.
-target/debug/ztscan-demo pipeline || echo "(pipeline step failed: known cargo-lambda emulator problem, see README)"
+target/debug/ztscan-demo pipeline

@@ -8,10 +8,10 @@
 #   4. cargo build --workspace --all-targets --locked
 #   5. cargo test --workspace, with the moto environment exported and .venv/bin on PATH
 #      (the end-to-end test drives the functions through cargo-lambda's Runtime API emulator)
-#   6. scripts/lint-template.sh (cfn-lint + sam validate --lint on template.yaml)
+#   6. cargo clippy --workspace --all-targets -- -D warnings
+#   7. scripts/lint-template.sh (cfn-lint + sam validate --lint on template.yaml)
 #
-# Optional: ZTSCAN_CLIPPY=1 also runs `cargo clippy --workspace --all-targets -- -D warnings`
-# (off by default: clippy needs its own check build, which doubles the compile time).
+# ZTSCAN_CLIPPY=0 skips clippy (it needs its own check build: a few minutes on a cold cache).
 # Extra arguments are passed to `cargo test` (e.g. `scripts/test.sh -- --nocapture`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,13 +62,13 @@ fi
 step "cargo build --workspace --all-targets ${locked[*]:-}"
 cargo build --workspace --all-targets "${locked[@]}"
 
-if [ "${ZTSCAN_CLIPPY:-0}" = "1" ]; then
+step "cargo test --workspace"
+cargo test --workspace "${locked[@]}" "$@"
+
+if [ "${ZTSCAN_CLIPPY:-1}" = "1" ]; then
   step "cargo clippy --workspace --all-targets -- -D warnings"
   cargo clippy --workspace --all-targets "${locked[@]}" -- -D warnings
 fi
-
-step "cargo test --workspace"
-cargo test --workspace "${locked[@]}" "$@"
 
 step "template lint"
 scripts/lint-template.sh

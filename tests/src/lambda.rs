@@ -59,6 +59,9 @@ fn wait_for_port(port: u16, timeout: Duration) {
 pub struct Emulator {
     pub port: u16,
     children: Vec<Child>,
+    /// The emulator's stdin, held open: `cargo lambda watch` stops its scheduler (and every
+    /// invoke then hangs) as soon as its stdin reaches end of file.
+    _stdin: Option<std::process::ChildStdin>,
     log_dir: PathBuf,
 }
 
@@ -88,11 +91,13 @@ impl Emulator {
             .env("HOME", std::env::var("HOME").unwrap_or_default())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .spawn()
             .expect("start cargo lambda watch");
+        let mut child = child;
+        let stdin = child.stdin.take();
         wait_for_port(port, Duration::from_secs(60));
-        Self { port, children: vec![child], log_dir }
+        Self { port, children: vec![child], _stdin: stdin, log_dir }
     }
 
     /// Run a function binary against the emulator's Runtime API, as Lambda would.
@@ -120,13 +125,15 @@ impl Emulator {
         std::fs::read_to_string(self.log_dir.join(format!("{name}.log"))).unwrap_or_default()
     }
 
-    /// `cargo lambda invoke NAME --data-file FILE`, returning the function's JSON response.
+    /// `cargo lambda invoke _ --data-file FILE` for the function `name` attached to this emulator,
+    /// returning the function's JSON response.
     pub fn invoke(&self, name: &str, data_file: &Path) -> Result<Value, String> {
         let out = Command::new(cargo_lambda())
             .args([
                 "lambda",
                 "invoke",
-                name,
+                // With --only-lambda-apis the emulator serves one runtime, registered as `_`.
+                "_",
                 "--invoke-address",
                 "127.0.0.1",
                 "--invoke-port",

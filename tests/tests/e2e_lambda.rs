@@ -24,7 +24,6 @@ fn record_state(f: &AwsSecurityFinding) -> &str {
 }
 
 #[tokio::test]
-#[ignore = "cargo-lambda's emulator stops its scheduler when started from the test harness (works from a shell); see the issue note"]
 async fn scheduled_scan_to_security_hub_and_alert_then_fix_then_delete() {
     let m = moto().await;
     seed_buckets(&m.sdk).await;
@@ -128,7 +127,6 @@ async fn scheduled_scan_to_security_hub_and_alert_then_fix_then_delete() {
 }
 
 #[tokio::test]
-#[ignore = "cargo-lambda's emulator stops its scheduler when started from the test harness (works from a shell); see the issue note"]
 async fn malformed_event_is_a_clear_error_not_a_crash() {
     let m = moto().await;
     let p = create_pipeline(&m.sdk).await;

@@ -63,10 +63,10 @@ impl Template {
     }
 
     fn resources_of_type<'a>(&'a self, ty: &'a str) -> impl Iterator<Item = (&'a str, &'a Value)> + 'a {
-        self.resources.iter().filter_map(move |(id, res)| {
-            (res.get("Type").and_then(Value::as_str) == Some(ty))
-                .then(|| (id.as_str().expect("logical ids are strings"), res))
-        })
+        self.resources
+            .iter()
+            .filter(move |(_, res)| res.get("Type").and_then(Value::as_str) == Some(ty))
+            .map(|(id, res)| (id.as_str().expect("logical ids are strings"), res))
     }
 
     /// The function resource that builds the crate `binary` (`Metadata.BuildProperties.Binary`).

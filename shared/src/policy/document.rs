@@ -58,7 +58,7 @@ impl Principal {
     pub fn is_everyone(&self) -> bool {
         match self {
             Principal::Any => true,
-            Principal::Map(_) => self.values("AWS").iter().any(|v| *v == "*"),
+            Principal::Map(_) => self.values("AWS").contains(&"*"),
         }
     }
 

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use ztscan_tests::lambda::{pump, Emulator};
 use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings, seed_buckets};
-use ztscan_tests::{root, sdk_config};
+use ztscan_tests::{post, root, sdk_config};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -22,6 +22,8 @@ async fn main() -> ExitCode {
     let sdk = sdk_config(&endpoint).await;
     match std::env::args().nth(1).as_deref() {
         Some("seed") => {
+            // A clean account each time, so the demo can be run again on a running server.
+            post(&endpoint, "/moto-api/reset").await;
             seed_buckets(&sdk).await;
             println!("seeded 10 buckets: compliant ones (zt-good, zt-logs, zt-replica-west, zt-critical, zt-private) and misconfigured ones");
             println!("(zt-plain: nothing configured; zt-public-policy: public policy; zt-cross-account: another account may write;");
