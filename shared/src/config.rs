@@ -42,6 +42,16 @@ pub struct ScanConfig {
     pub private_tag: TagMatch,
     /// Accounts trusted for cross-account access (besides the scanned account itself).
     pub trusted_accounts: Vec<String>,
+    /// The AWS Organizations id (`o-...`) of the scanned account, when known: principals in it
+    /// are not "outside the organisation".
+    pub organization_id: Option<String>,
+    /// Active access keys older than this, or unused for `unused_days`, fail
+    /// `iam.access-keys-rotated`.
+    pub access_key_max_age_days: u32,
+    /// `iam.password-policy-strong`: minimum length and how many previous passwords are
+    /// remembered (CIS 1.8 and 1.9: 14 and 24).
+    pub min_password_length: u32,
+    pub password_reuse_prevention: u32,
     /// Page size for listings that support it; `None` lets the service choose.
     pub page_size: Option<i32>,
     /// Maximum concurrent API requests per collector.
@@ -57,6 +67,10 @@ impl Default for ScanConfig {
             critical_tag: TagMatch::new("data-classification", Some("critical")),
             private_tag: TagMatch::new("data-classification", Some("private")),
             trusted_accounts: Vec::new(),
+            organization_id: None,
+            access_key_max_age_days: 90,
+            min_password_length: 14,
+            password_reuse_prevention: 24,
             page_size: None,
             concurrency: 16,
         }

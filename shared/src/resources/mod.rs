@@ -1,3 +1,4 @@
 //! Resources as the collectors saw them: plain structs with `Default` and test fixtures.
 
+pub mod iam;
 pub mod s3;

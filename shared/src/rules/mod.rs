@@ -1,6 +1,7 @@
 //! Rules: pure, synchronous checks over collected resources, one file per rule, and the
 //! registry that lists them. Adding a rule means its file plus one line here.
 
+pub mod iam;
 pub mod s3;
 
 use crate::context::ScanContext;
@@ -19,6 +20,11 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
     let mut metas: Vec<&'static RuleMeta> = Vec::new();
     metas.extend(s3::ACCOUNT_RULES.iter().map(|r| r.meta()));
     metas.extend(s3::BUCKET_RULES.iter().map(|r| r.meta()));
+    metas.extend(iam::POLICY_RULES.iter().map(|r| r.meta()));
+    metas.extend(iam::IDENTITY_RULES.iter().map(|r| r.meta()));
+    metas.extend(iam::ROLE_RULES.iter().map(|r| r.meta()));
+    metas.extend(iam::USER_RULES.iter().map(|r| r.meta()));
+    metas.extend(iam::ACCOUNT_RULES.iter().map(|r| r.meta()));
     metas
 }
 

@@ -1,0 +1,22 @@
+//! IAM rules, grouped by the resource kind they evaluate (see `resources::iam`): policies
+//! (customer-managed and inline), identities (a role or user with every policy that grants it
+//! permissions), roles, users and the account.
+
+use crate::resources::iam::{IamAccount, IamIdentity, IamPolicy, IamRole, IamUser};
+
+use super::Rule;
+
+/// Rules evaluated once per customer-managed or inline policy.
+pub static POLICY_RULES: &[&dyn Rule<Resource = IamPolicy>] = &[];
+
+/// Rules evaluated once per role or user over all the policies that grant it permissions.
+pub static IDENTITY_RULES: &[&dyn Rule<Resource = IamIdentity>] = &[];
+
+/// Rules evaluated once per role.
+pub static ROLE_RULES: &[&dyn Rule<Resource = IamRole>] = &[];
+
+/// Rules evaluated once per user.
+pub static USER_RULES: &[&dyn Rule<Resource = IamUser>] = &[];
+
+/// Rules evaluated once per account.
+pub static ACCOUNT_RULES: &[&dyn Rule<Resource = IamAccount>] = &[];
