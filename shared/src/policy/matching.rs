@@ -3,34 +3,61 @@
 /// Match `value` against an IAM pattern. `case_insensitive` is true for action names and
 /// condition keys, false for ARNs and most condition values.
 pub fn wildcard_match(pattern: &str, value: &str, case_insensitive: bool) -> bool {
-    let norm = |s: &str| -> Vec<char> {
-        if case_insensitive {
-            s.chars().flat_map(char::to_lowercase).collect()
-        } else {
-            s.chars().collect()
+    if !case_insensitive {
+        return glob(pattern.as_bytes(), value.as_bytes(), |a, b| a == b);
+    }
+    if pattern.is_ascii() && value.is_ascii() {
+        return glob(pattern.as_bytes(), value.as_bytes(), |a, b| a.eq_ignore_ascii_case(&b));
+    }
+    let p: Vec<char> = pattern.chars().flat_map(char::to_lowercase).collect();
+    let v: Vec<char> = value.chars().flat_map(char::to_lowercase).collect();
+    glob(&p, &v, |a, b| a == b)
+}
+
+/// Case-sensitive glob on bytes, for callers that have already lower-cased ASCII text.
+/// `?` matches exactly one character (a whole UTF-8 sequence).
+pub(crate) fn glob_bytes(pattern: &[u8], value: &[u8]) -> bool {
+    glob(pattern, value, |a, b| a == b)
+}
+
+/// Iterative glob matching with backtracking to the last `*`: linear memory, O(p*v) worst
+/// case time. `?` consumes one character of `value`; on byte input that is a whole UTF-8
+/// sequence, so `?` matches one character however it is encoded.
+fn glob<T: Copy + Into<u32>>(p: &[T], v: &[T], eq: impl Fn(T, T) -> bool) -> bool {
+    let star = |t: T| t.into() == u32::from(b'*');
+    let quest = |t: T| t.into() == u32::from(b'?');
+    // Length of the character starting at v[i]: 1 for chars, the UTF-8 sequence for bytes.
+    let char_len = |i: usize| -> usize {
+        let mut n = 1;
+        if std::mem::size_of::<T>() == 1 {
+            while i + n < v.len() && (v[i + n].into() & 0xC0) == 0x80 {
+                n += 1;
+            }
         }
+        n
     };
-    let p = norm(pattern);
-    let v = norm(value);
-    // Iterative glob matching with backtracking to the last `*`.
     let (mut pi, mut vi) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
+    let mut mark: Option<(usize, usize)> = None;
     while vi < v.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == v[vi]) {
+        if pi < p.len() && quest(p[pi]) {
+            pi += 1;
+            vi += char_len(vi);
+        } else if pi < p.len() && star(p[pi]) {
+            mark = Some((pi, vi));
+            pi += 1;
+        } else if pi < p.len() && eq(p[pi], v[vi]) {
             pi += 1;
             vi += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, vi));
-            pi += 1;
-        } else if let Some((sp, sv)) = star {
+        } else if let Some((sp, sv)) = mark {
+            let next = sv + char_len(sv);
             pi = sp + 1;
-            vi = sv + 1;
-            star = Some((sp, sv + 1));
+            vi = next;
+            mark = Some((sp, next));
         } else {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && star(p[pi]) {
         pi += 1;
     }
     pi == p.len()
@@ -55,6 +82,13 @@ mod tests {
             ("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/key", false, true),
             ("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket", false, false),
             ("**", "x", false, true),
+            // A `*` in the pattern is always a wildcard, even facing a literal `*`.
+            ("*a", "*xa", false, true),
+            ("?", "é", false, true),
+            ("a?c", "aéc", true, true),
+            ("A?C", "aÉc", true, true),
+            ("é*", "É1", true, true),
+            ("é*", "É1", false, false),
         ];
         for (p, v, ci, want) in cases {
             assert_eq!(wildcard_match(p, v, ci), want, "{p} vs {v} (ci={ci})");

@@ -7,10 +7,13 @@
 //! Matching of actions and condition keys is case-insensitive, as IAM's is. `exposure` says
 //! which statements make a resource public; every "not public" rule reuses it.
 
+pub mod actions;
 mod document;
 mod exposure;
+mod grants;
 mod matching;
 
+pub use actions::{AccessLevel, ActionInfo};
 pub use document::{Condition, Effect, PolicyDocument, PolicyError, Principal, Statement};
 pub use exposure::{
     has_restricting_condition, is_public_statement, is_restricting_condition, public_statements, RESTRICTING_KEYS,
