@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod error;
+pub mod iam;
 pub mod identity;
 pub mod s3;
 
