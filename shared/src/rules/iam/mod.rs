@@ -6,8 +6,17 @@ use crate::resources::iam::{IamAccount, IamIdentity, IamPolicy, IamRole, IamUser
 
 use super::Rule;
 
+mod no_admin_policy;
+mod no_notaction_allow;
+mod no_service_wildcard_actions;
+
+pub use no_admin_policy::NoAdminPolicy;
+pub use no_notaction_allow::NoNotActionAllow;
+pub use no_service_wildcard_actions::NoServiceWildcardActions;
+
 /// Rules evaluated once per customer-managed or inline policy.
-pub static POLICY_RULES: &[&dyn Rule<Resource = IamPolicy>] = &[];
+pub static POLICY_RULES: &[&dyn Rule<Resource = IamPolicy>] =
+    &[&NoAdminPolicy, &NoServiceWildcardActions, &NoNotActionAllow];
 
 /// Rules evaluated once per role or user over all the policies that grant it permissions.
 pub static IDENTITY_RULES: &[&dyn Rule<Resource = IamIdentity>] = &[];

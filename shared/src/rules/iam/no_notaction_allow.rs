@@ -1,0 +1,164 @@
+//! `iam.no-notaction-allow`.
+//!
+//! **What it checks.** No `Allow` statement of a customer-managed or inline policy uses
+//! `NotAction` or `NotResource`. `Deny` statements may use them (a `Deny` with `NotAction` is a
+//! common, safe guard rail: "deny everything except ..."). AWS-managed policies are
+//! NOT_APPLICABLE: the customer cannot change them (`PowerUserAccess` uses `NotAction`), and
+//! they are judged where they are attached.
+//!
+//! **Why it matters.** `Allow` + `NotAction` grants every action except the listed ones, and
+//! `Allow` + `NotResource` every resource except the listed ones: both turn IAM's default deny
+//! into a default allow, so every new service, action or resource AWS adds is granted
+//! automatically, and a typo in the exclusion list silently grants what it meant to exclude.
+//!
+//! **Example.** `{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}` fails;
+//! `{"Effect":"Deny","NotAction":["sts:GetCallerIdentity"],"Resource":"*","Condition":...}`
+//! passes.
+//!
+//! **Remediation.** Rewrite the statement as an `Allow` of the actions and resources needed;
+//! express exclusions as a separate `Deny` statement.
+//!
+//! **References.** Parliament `NOTRESOURCE_WITH_ALLOW` and the AWS IAM guide ("NotAction with
+//! Allow ... use this element with caution"); seed 000.
+
+use crate::context::ScanContext;
+use crate::known;
+use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::policy::Effect;
+use crate::resources::iam::IamPolicy;
+use crate::rules::Rule;
+
+pub struct NoNotActionAllow;
+
+static META: RuleMeta = RuleMeta {
+    id: "iam.no-notaction-allow",
+    title: "No IAM Allow statement uses NotAction or NotResource",
+    severity: Severity::Medium,
+    resource_type: "AwsIamPolicy",
+    trigger: Trigger::Change,
+    remediation: "Rewrite Allow statements that use NotAction or NotResource as explicit Allow lists, and express exclusions as separate Deny statements.",
+    mappings: &["Parliament NOTRESOURCE_WITH_ALLOW"],
+    seeds: &["000"],
+};
+
+impl Rule for NoNotActionAllow {
+    type Resource = IamPolicy;
+
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn evaluate(&self, policy: &IamPolicy, _ctx: &ScanContext) -> Outcome {
+        if !policy.is_customer_policy() {
+            return Outcome::not_applicable("AWS-managed policy: judged where it is attached");
+        }
+        let doc = known!(policy.document);
+        let mut found = Vec::new();
+        for (i, s) in doc.statements.iter().enumerate().filter(|(_, s)| s.effect == Effect::Allow) {
+            let mut elements = Vec::new();
+            if s.not_action.is_some() {
+                elements.push("NotAction");
+            }
+            if s.not_resource.is_some() {
+                elements.push("NotResource");
+            }
+            if !elements.is_empty() {
+                let name = s.sid.as_ref().map_or_else(|| format!("statement {i}"), |sid| format!("statement {sid:?}"));
+                found.push(format!("{name} uses {}", elements.join(" and ")));
+            }
+        }
+        if found.is_empty() {
+            Outcome::pass("no Allow statement uses NotAction or NotResource")
+        } else {
+            Outcome::fail(format!("Allow with an exclusion list: {}", found.join("; ")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::model::Status;
+    use crate::resources::iam::{managed_fixture, policy_fixture, OwnerKind, PolicyKind};
+
+    fn eval(p: &IamPolicy) -> Outcome {
+        NoNotActionAllow.evaluate(p, &ScanContext::fixture())
+    }
+
+    fn doc(statements: &str) -> String {
+        format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#)
+    }
+
+    #[test]
+    fn table() {
+        let cases: &[(&str, &str, Status, &str)] = &[
+            (
+                "allow notaction",
+                r#"{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#,
+                Status::Fail,
+                "statement 0 uses NotAction",
+            ),
+            (
+                "allow notresource, named by sid",
+                r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"},{"Sid":"Most","Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::secret/*"}"#,
+                Status::Fail,
+                "statement \"Most\" uses NotResource",
+            ),
+            (
+                "both",
+                r#"{"Effect":"Allow","NotAction":"s3:Delete*","NotResource":"arn:aws:s3:::b"}"#,
+                Status::Fail,
+                "NotAction and NotResource",
+            ),
+            (
+                "deny notaction is a guard rail",
+                r#"{"Effect":"Deny","NotAction":["sts:GetCallerIdentity"],"Resource":"*"}"#,
+                Status::Pass,
+                "no Allow",
+            ),
+            (
+                "plain allow",
+                r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#,
+                Status::Pass,
+                "no Allow",
+            ),
+        ];
+        for (name, statements, want, needle) in cases {
+            let o = eval(&managed_fixture("p", &doc(statements)));
+            assert_eq!(o.status, *want, "{name}: {}", o.reason);
+            assert!(o.reason.contains(needle), "{name}: {}", o.reason);
+        }
+    }
+
+    #[test]
+    fn inline_policies_are_checked() {
+        let p = policy_fixture(
+            PolicyKind::Inline {
+                owner: OwnerKind::Group,
+                owner_arn: "arn:aws:iam::123456789012:group/g".into(),
+                owner_name: "g".into(),
+            },
+            "inline",
+            &doc(r#"{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#),
+        );
+        assert_eq!(eval(&p).status, Status::Fail);
+    }
+
+    #[test]
+    fn not_applicable_for_aws_managed_policies() {
+        let p = policy_fixture(
+            PolicyKind::Managed { arn: "arn:aws:iam::aws:policy/PowerUserAccess".into(), aws_managed: true },
+            "PowerUserAccess",
+            &doc(r#"{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}"#),
+        );
+        assert_eq!(eval(&p).status, Status::NotApplicable);
+    }
+
+    #[test]
+    fn unknown_when_the_document_could_not_be_read() {
+        let mut p = managed_fixture("p", &doc(r#"{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#));
+        p.document = Err(CollectError::new(CollectErrorKind::Throttled, "iam:GetAccountAuthorizationDetails", "slow"));
+        assert_eq!(eval(&p).status, Status::Unknown);
+    }
+}

@@ -1,0 +1,176 @@
+//! `iam.no-service-wildcard-actions`.
+//!
+//! **What it checks.** No `Allow` statement of a customer-managed or inline policy lists a
+//! service-wide action wildcard: `service:*` in any letter case (`s3:*`, `S3:*`, `Lambda:**`).
+//! An action pattern counts when its part after the `:` is made only of `*`. `s3:Get*` or
+//! `s3:*Object` are narrower and pass.
+//!
+//! Decisions:
+//! - `*` and `*:*` (every action of every service) fail here too, whatever the resource, as
+//!   FSBP IAM.21 flags them. On `Resource: "*"` the same statement also fails
+//!   `iam.no-admin-policy`; both findings are true and each has its own remediation.
+//! - `NotAction` statements are left to `iam.no-notaction-allow`, and `Deny` statements with a
+//!   wildcard are fine (denying broadly is safe).
+//! - AWS-managed policies are NOT_APPLICABLE (the customer cannot change them).
+//!
+//! **Why it matters.** `service:*` grants every current *and future* action of the service,
+//! including its permissions-management and destructive ones (`s3:PutBucketPolicy`,
+//! `s3:DeleteBucket`, `kms:ScheduleKeyDeletion`), far beyond what a workload needs.
+//!
+//! **Example.** `{"Effect":"Allow","Action":"dynamodb:*","Resource":"arn:aws:dynamodb:...:table/t"}`
+//! fails; `{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem"],...}` passes.
+//!
+//! **Remediation.** List the specific actions the workload uses (IAM Access Analyzer policy
+//! generation or Access Advisor's last-accessed actions show them).
+//!
+//! **References.** FSBP IAM.21 ("IAM customer managed policies that you create should not
+//! allow wildcard actions for services"); Cloudsplaining "ServiceWildcard"; seeds 001, 004.
+
+use crate::context::ScanContext;
+use crate::known;
+use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::policy::Effect;
+use crate::resources::iam::IamPolicy;
+use crate::rules::Rule;
+
+pub struct NoServiceWildcardActions;
+
+static META: RuleMeta = RuleMeta {
+    id: "iam.no-service-wildcard-actions",
+    title: "No customer IAM policy allows service:* actions",
+    severity: Severity::Medium,
+    resource_type: "AwsIamPolicy",
+    trigger: Trigger::Change,
+    remediation: "Replace service:* (and *) in Allow statements with the specific actions the workload uses, e.g. from IAM Access Analyzer policy generation.",
+    mappings: &["IAM.21"],
+    seeds: &["001", "004"],
+};
+
+/// True for `service:*` (any case, any run of `*`), `*` and `*:*`.
+fn is_service_wildcard(pattern: &str) -> bool {
+    let p = pattern.trim();
+    let all_stars = |s: &str| !s.is_empty() && s.chars().all(|c| c == '*');
+    match p.split_once(':') {
+        None => all_stars(p),
+        Some((service, action)) => !service.is_empty() && all_stars(action),
+    }
+}
+
+impl Rule for NoServiceWildcardActions {
+    type Resource = IamPolicy;
+
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn evaluate(&self, policy: &IamPolicy, _ctx: &ScanContext) -> Outcome {
+        if !policy.is_customer_policy() {
+            return Outcome::not_applicable("AWS-managed policy: the customer cannot change it");
+        }
+        let doc = known!(policy.document);
+        let mut found: Vec<&str> = Vec::new();
+        for s in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
+            for a in s.action.iter().flatten() {
+                if is_service_wildcard(a) && !found.contains(&a.as_str()) {
+                    found.push(a);
+                }
+            }
+        }
+        if found.is_empty() {
+            Outcome::pass("no Allow statement uses a service-wide action wildcard")
+        } else {
+            Outcome::fail(format!("Allow statements grant every action of a service: {}", found.join(", ")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::model::Status;
+    use crate::resources::iam::{managed_fixture, policy_fixture, OwnerKind, PolicyKind};
+
+    fn eval(p: &IamPolicy) -> Outcome {
+        NoServiceWildcardActions.evaluate(p, &ScanContext::fixture())
+    }
+
+    fn doc(statements: &str) -> String {
+        format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#)
+    }
+
+    #[test]
+    fn table() {
+        let cases: &[(&str, &str, Status, &str)] = &[
+            ("s3 star", r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/*"}"#, Status::Fail, "s3:*"),
+            ("upper case", r#"{"Effect":"Allow","Action":["S3:*"],"Resource":"*"}"#, Status::Fail, "S3:*"),
+            (
+                "mixed case double star",
+                r#"{"Effect":"Allow","Action":"Lambda:**","Resource":"*"}"#,
+                Status::Fail,
+                "Lambda:**",
+            ),
+            ("bare star", r#"{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b"}"#, Status::Fail, "*"),
+            ("star colon star", r#"{"Effect":"Allow","Action":"*:*","Resource":"*"}"#, Status::Fail, "*:*"),
+            (
+                "several listed once each",
+                r#"{"Effect":"Allow","Action":["sqs:*","sns:Publish"],"Resource":"*"},{"Effect":"Allow","Action":["sqs:*","kms:*"],"Resource":"*"}"#,
+                Status::Fail,
+                "sqs:*, kms:*",
+            ),
+            ("prefix wildcard", r#"{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}"#, Status::Pass, "no Allow"),
+            ("suffix wildcard", r#"{"Effect":"Allow","Action":"s3:*Object","Resource":"*"}"#, Status::Pass, "no Allow"),
+            ("deny wildcard", r#"{"Effect":"Deny","Action":"s3:*","Resource":"*"}"#, Status::Pass, "no Allow"),
+            (
+                "notaction is another rule's",
+                r#"{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}"#,
+                Status::Pass,
+                "no Allow",
+            ),
+            (
+                "specific actions",
+                r#"{"Effect":"Allow","Action":["dynamodb:GetItem"],"Resource":"*"}"#,
+                Status::Pass,
+                "no Allow",
+            ),
+        ];
+        for (name, statements, want, needle) in cases {
+            let o = eval(&managed_fixture("p", &doc(statements)));
+            assert_eq!(o.status, *want, "{name}: {}", o.reason);
+            assert!(o.reason.contains(needle), "{name}: {}", o.reason);
+        }
+    }
+
+    #[test]
+    fn inline_policies_are_checked() {
+        let p = policy_fixture(
+            PolicyKind::Inline {
+                owner: OwnerKind::User,
+                owner_arn: "arn:aws:iam::123456789012:user/u".into(),
+                owner_name: "u".into(),
+            },
+            "inline",
+            &doc(r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#),
+        );
+        assert_eq!(eval(&p).status, Status::Fail);
+    }
+
+    #[test]
+    fn not_applicable_for_aws_managed_policies() {
+        let p = policy_fixture(
+            PolicyKind::Managed { arn: "arn:aws:iam::aws:policy/AmazonS3FullAccess".into(), aws_managed: true },
+            "AmazonS3FullAccess",
+            &doc(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#),
+        );
+        assert_eq!(eval(&p).status, Status::NotApplicable);
+    }
+
+    #[test]
+    fn unknown_when_the_document_could_not_be_read() {
+        let mut p = managed_fixture("p", &doc(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#));
+        p.document = Err(CollectError::new(CollectErrorKind::AccessDenied, "iam:GetPolicyVersion", "denied"));
+        let o = eval(&p);
+        assert_eq!(o.status, Status::Unknown);
+        assert!(o.reason.contains("iam:GetPolicyVersion"));
+    }
+}
