@@ -13,6 +13,8 @@ pub struct ChangedResource {
     pub resource_name: Option<String>,
     pub region: String,
     pub account: Option<String>,
+    /// The item's `ARN`, where Config gives one (IAM roles, users and policies have one).
+    pub arn: Option<String>,
     /// `configurationItemStatus` said the resource was deleted.
     pub deleted: bool,
 }
@@ -76,6 +78,7 @@ fn parse_change(detail: &Value, accepted_types: &[&str]) -> Result<AuditTrigger,
         resource_name: field("resourceName").map(str::to_string),
         region: region.to_string(),
         account: field("awsAccountId").map(str::to_string),
+        arn: field("ARN").or_else(|| field("arn")).map(str::to_string),
         deleted: DELETED_STATUSES.contains(&status),
     }))
 }

@@ -19,6 +19,8 @@ pub use context::ScanContext;
 pub use model::{Finding, Outcome, ResourceRef, RuleMeta, Severity, Status};
 pub mod engine;
 pub mod events;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod permissions;
 pub mod pipeline;
 pub mod publish;
