@@ -185,7 +185,13 @@ fn parse_line(line: &'static str) -> Option<ActionInfo> {
 /// The table, parsed on first use.
 pub(crate) fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
-    INDEX.get_or_init(|| Index::parse(TABLE))
+    INDEX.get_or_init(|| {
+        let idx = Index::parse(TABLE);
+        if idx.skipped > 0 {
+            tracing::warn!(skipped = idx.skipped, "IAM action table: malformed or duplicate lines skipped");
+        }
+        idx
+    })
 }
 
 /// The action named `action` (`service:Name`), matched case-insensitively: `IAM:passrole`
