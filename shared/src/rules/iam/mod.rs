@@ -8,10 +8,13 @@ use super::Rule;
 
 mod no_admin_policy;
 mod no_notaction_allow;
+mod no_privilege_escalation;
 mod no_service_wildcard_actions;
+pub mod privesc;
 
 pub use no_admin_policy::NoAdminPolicy;
 pub use no_notaction_allow::NoNotActionAllow;
+pub use no_privilege_escalation::NoPrivilegeEscalation;
 pub use no_service_wildcard_actions::NoServiceWildcardActions;
 
 /// Rules evaluated once per customer-managed or inline policy.
@@ -19,7 +22,7 @@ pub static POLICY_RULES: &[&dyn Rule<Resource = IamPolicy>] =
     &[&NoAdminPolicy, &NoServiceWildcardActions, &NoNotActionAllow];
 
 /// Rules evaluated once per role or user over all the policies that grant it permissions.
-pub static IDENTITY_RULES: &[&dyn Rule<Resource = IamIdentity>] = &[];
+pub static IDENTITY_RULES: &[&dyn Rule<Resource = IamIdentity>] = &[&NoPrivilegeEscalation];
 
 /// Rules evaluated once per role.
 pub static ROLE_RULES: &[&dyn Rule<Resource = IamRole>] = &[];
