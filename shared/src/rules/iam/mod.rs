@@ -17,6 +17,28 @@ pub use no_notaction_allow::NoNotActionAllow;
 pub use no_privilege_escalation::NoPrivilegeEscalation;
 pub use no_service_wildcard_actions::NoServiceWildcardActions;
 
+mod access_keys_rotated;
+mod lambda_role_has_permissions_boundary;
+mod lambda_role_no_broad_managed_policy;
+mod lambda_role_not_shared;
+mod no_unused_permissions;
+mod no_user_attached_policies;
+mod password_policy_strong;
+mod root_mfa_and_no_keys;
+mod trust_policy_restricts_principals;
+mod users_have_mfa;
+
+pub use access_keys_rotated::AccessKeysRotated;
+pub use lambda_role_has_permissions_boundary::LambdaRoleHasPermissionsBoundary;
+pub use lambda_role_no_broad_managed_policy::LambdaRoleNoBroadManagedPolicy;
+pub use lambda_role_not_shared::LambdaRoleNotShared;
+pub use no_unused_permissions::NoUnusedPermissions;
+pub use no_user_attached_policies::NoUserAttachedPolicies;
+pub use password_policy_strong::PasswordPolicyStrong;
+pub use root_mfa_and_no_keys::RootMfaAndNoKeys;
+pub use trust_policy_restricts_principals::TrustPolicyRestrictsPrincipals;
+pub use users_have_mfa::UsersHaveMfa;
+
 /// Rules evaluated once per customer-managed or inline policy.
 pub static POLICY_RULES: &[&dyn Rule<Resource = IamPolicy>] =
     &[&NoAdminPolicy, &NoServiceWildcardActions, &NoNotActionAllow];
@@ -25,10 +47,16 @@ pub static POLICY_RULES: &[&dyn Rule<Resource = IamPolicy>] =
 pub static IDENTITY_RULES: &[&dyn Rule<Resource = IamIdentity>] = &[&NoPrivilegeEscalation];
 
 /// Rules evaluated once per role.
-pub static ROLE_RULES: &[&dyn Rule<Resource = IamRole>] = &[];
+pub static ROLE_RULES: &[&dyn Rule<Resource = IamRole>] = &[
+    &LambdaRoleHasPermissionsBoundary,
+    &LambdaRoleNotShared,
+    &LambdaRoleNoBroadManagedPolicy,
+    &TrustPolicyRestrictsPrincipals,
+    &NoUnusedPermissions,
+];
 
 /// Rules evaluated once per user.
-pub static USER_RULES: &[&dyn Rule<Resource = IamUser>] = &[];
+pub static USER_RULES: &[&dyn Rule<Resource = IamUser>] = &[&UsersHaveMfa, &AccessKeysRotated, &NoUserAttachedPolicies];
 
 /// Rules evaluated once per account.
-pub static ACCOUNT_RULES: &[&dyn Rule<Resource = IamAccount>] = &[];
+pub static ACCOUNT_RULES: &[&dyn Rule<Resource = IamAccount>] = &[&RootMfaAndNoKeys, &PasswordPolicyStrong];
