@@ -18,6 +18,10 @@ pub enum PolicyError {
     NoStatement,
     #[error("{path}: {reason}")]
     Invalid { path: String, reason: String },
+    #[error("policy text is {size} bytes, over the limit of {limit} bytes")]
+    TooLarge { size: usize, limit: usize },
+    #[error("policy is not correctly URL-encoded: {0}")]
+    Encoding(String),
 }
 
 fn invalid(path: impl Into<String>, reason: impl Into<String>) -> PolicyError {
@@ -80,6 +84,56 @@ pub fn account_of_principal(p: &str) -> Option<String> {
         return Some(parts[4].to_string());
     }
     None
+}
+
+/// The IAM condition operators, lower-case, without a set prefix or `IfExists`.
+pub const CONDITION_OPERATORS: &[&str] = &[
+    "stringequals",
+    "stringnotequals",
+    "stringequalsignorecase",
+    "stringnotequalsignorecase",
+    "stringlike",
+    "stringnotlike",
+    "numericequals",
+    "numericnotequals",
+    "numericlessthan",
+    "numericlessthanequals",
+    "numericgreaterthan",
+    "numericgreaterthanequals",
+    "dateequals",
+    "datenotequals",
+    "datelessthan",
+    "datelessthanequals",
+    "dategreaterthan",
+    "dategreaterthanequals",
+    "bool",
+    "binaryequals",
+    "ipaddress",
+    "notipaddress",
+    "arnequals",
+    "arnlike",
+    "arnnotequals",
+    "arnnotlike",
+    "null",
+];
+
+/// Check an operator as written (`StringEquals`, `ForAnyValue:StringLikeIfExists`, ...)
+/// against the IAM operator set, case-insensitively: a known base operator, optionally with
+/// `IfExists` (not on `Null`) and optionally prefixed `ForAllValues:` or `ForAnyValue:`.
+pub fn validate_operator(operator: &str) -> Result<(), String> {
+    let lower = operator.to_ascii_lowercase();
+    let unset = lower.strip_prefix("forallvalues:").or_else(|| lower.strip_prefix("foranyvalue:")).unwrap_or(&lower);
+    let (base, if_exists) = match unset.strip_suffix("ifexists") {
+        Some(b) => (b, true),
+        None => (unset, false),
+    };
+    if !CONDITION_OPERATORS.contains(&base) {
+        return Err(format!("unknown condition operator {operator:?}"));
+    }
+    if if_exists && base == "null" {
+        return Err(format!("condition operator {operator:?}: Null cannot take IfExists"));
+    }
+    Ok(())
 }
 
 /// One condition: `"Operator": {"key": values}`, flattened to one entry per key.
@@ -166,11 +220,35 @@ pub struct PolicyDocument {
 /// smaller, and the cap bounds the work a hostile document can cause.
 pub const MAX_STATEMENTS: usize = 5_000;
 
+/// Policy text longer than this (in bytes) is refused before parsing. IAM's largest documents
+/// (S3 bucket policies, 20 KiB) are far smaller; the cap bounds the work a hostile input causes.
+pub const MAX_POLICY_BYTES: usize = 1024 * 1024;
+
 impl PolicyDocument {
-    /// Parse a policy document from JSON text.
+    /// Parse a policy document from JSON text. Text over [`MAX_POLICY_BYTES`] is refused;
+    /// nesting deeper than serde_json's recursion limit (128) is a JSON error, not a stack
+    /// overflow.
     pub fn parse(text: &str) -> Result<Self, PolicyError> {
+        if text.len() > MAX_POLICY_BYTES {
+            return Err(PolicyError::TooLarge { size: text.len(), limit: MAX_POLICY_BYTES });
+        }
         let value: Value = serde_json::from_str(text).map_err(|e| PolicyError::Json(e.to_string()))?;
         Self::from_value(&value)
+    }
+
+    /// Parse a policy document as IAM's API returns it: URL-encoded (RFC 3986 `%XX` escapes;
+    /// `+` is a literal plus, not a space). Text that starts with `{` (after whitespace) is
+    /// taken as plain JSON, since decoding it could corrupt a literal `%`; other text that
+    /// contains `%` is decoded first. A malformed escape or a decoded text that is not UTF-8
+    /// is a [`PolicyError::Encoding`].
+    pub fn parse_iam(text: &str) -> Result<Self, PolicyError> {
+        if text.len() > MAX_POLICY_BYTES {
+            return Err(PolicyError::TooLarge { size: text.len(), limit: MAX_POLICY_BYTES });
+        }
+        if text.trim_start().starts_with('{') || !text.contains('%') {
+            return Self::parse(text);
+        }
+        Self::parse(&percent_decode_strict(text)?)
     }
 
     pub fn from_value(value: &Value) -> Result<Self, PolicyError> {
@@ -197,6 +275,26 @@ impl PolicyDocument {
         };
         Ok(Self { version, id, statements })
     }
+}
+
+/// Decode RFC 3986 percent-escapes, refusing a `%` not followed by two hex digits and a
+/// result that is not UTF-8. `+` is left as is.
+fn percent_decode_strict(text: &str) -> Result<String, PolicyError> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(off) = bytes[i..].iter().position(|&b| b == b'%') {
+        let at = i + off;
+        let escape = bytes.get(at + 1..at + 3);
+        if !escape.is_some_and(|e| e.iter().all(u8::is_ascii_hexdigit)) {
+            let shown: String = text[at..].chars().take(3).collect();
+            return Err(PolicyError::Encoding(format!("bad escape {shown:?} at byte {at}")));
+        }
+        i = at + 3;
+    }
+    let decoded: Vec<u8> = percent_encoding::percent_decode(bytes).collect();
+    String::from_utf8(decoded).map_err(|e| {
+        PolicyError::Encoding(format!("decoded text is not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to()))
+    })
 }
 
 fn opt_string(v: Option<&Value>, path: &str) -> Result<Option<String>, PolicyError> {
@@ -262,6 +360,7 @@ fn parse_conditions(v: &Value, path: &str) -> Result<Vec<Condition>, PolicyError
     let ops = v.as_object().ok_or_else(|| invalid(path, "must be an object of operators"))?;
     let mut out = Vec::new();
     for (op, keys) in ops {
+        validate_operator(op).map_err(|reason| invalid(format!("{path}.{op}"), reason))?;
         let keys =
             keys.as_object().ok_or_else(|| invalid(format!("{path}.{op}"), "must be an object of condition keys"))?;
         for (key, values) in keys {

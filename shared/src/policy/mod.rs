@@ -10,11 +10,16 @@
 pub mod actions;
 mod document;
 mod exposure;
+#[cfg(test)]
+mod grammar_tests;
 mod grants;
 mod matching;
 
 pub use actions::{AccessLevel, ActionInfo};
-pub use document::{Condition, Effect, PolicyDocument, PolicyError, Principal, Statement};
+pub use document::{
+    account_of_principal, validate_operator, Condition, Effect, PolicyDocument, PolicyError, Principal, Statement,
+    CONDITION_OPERATORS, MAX_POLICY_BYTES, MAX_STATEMENTS,
+};
 pub use exposure::{
     has_restricting_condition, is_public_statement, is_restricting_condition, public_statements, RESTRICTING_KEYS,
 };
