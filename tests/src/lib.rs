@@ -127,3 +127,27 @@ pub fn mock_s3control(rules: &[&Rule]) -> aws_sdk_s3control::Client {
         .build();
     aws_sdk_s3control::Client::from_conf(conf)
 }
+
+/// An IAM client answered by `aws-smithy-mocks` rules.
+pub fn mock_iam(rules: &[&Rule]) -> aws_sdk_iam::Client {
+    let conf = aws_sdk_iam::Config::builder()
+        .behavior_version_latest()
+        .region(Region::new(REGION))
+        .credentials_provider(test_credentials())
+        .http_client(create_mock_http_client())
+        .interceptor(interceptor(rules))
+        .build();
+    aws_sdk_iam::Client::from_conf(conf)
+}
+
+/// A Lambda client answered by `aws-smithy-mocks` rules.
+pub fn mock_lambda(rules: &[&Rule]) -> aws_sdk_lambda::Client {
+    let conf = aws_sdk_lambda::Config::builder()
+        .behavior_version_latest()
+        .region(Region::new(REGION))
+        .credentials_provider(test_credentials())
+        .http_client(create_mock_http_client())
+        .interceptor(interceptor(rules))
+        .build();
+    aws_sdk_lambda::Client::from_conf(conf)
+}

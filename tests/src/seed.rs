@@ -304,3 +304,219 @@ pub async fn drain_inbox(sdk: &aws_config::SdkConfig, inbox_url: &str) -> Vec<se
     }
     out
 }
+
+// ---------------------------------------------------------------------------------------------
+// IAM: one misconfiguration each, and compliant identities. Every name starts with `zt-`.
+
+/// Customer-managed policies `seed_iam` creates, by name.
+pub const IAM_POLICIES: &[&str] = &["zt-escalation", "zt-s3-wildcard", "zt-notaction", "zt-boundary", "zt-dev-read"];
+
+/// Roles `seed_iam` creates, by name.
+pub const IAM_ROLES: &[&str] =
+    &["zt-admin-role", "zt-deployer", "zt-trust-everyone", "zt-trust-foreign", "zt-lambda-broad", "zt-lambda-good"];
+
+/// Users `seed_iam` creates, by name.
+pub const IAM_USERS: &[&str] = &["zt-console-user", "zt-key-user"];
+
+/// Lambda functions `seed_iam` creates: two share `zt-lambda-broad`, one uses `zt-lambda-good`.
+pub const IAM_FUNCTIONS: &[(&str, &str)] =
+    &[("zt-fn-broad-a", "zt-lambda-broad"), ("zt-fn-broad-b", "zt-lambda-broad"), ("zt-fn-good", "zt-lambda-good")];
+
+pub const ADMIN_POLICY: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+/// The escalation trio in MiXeD case: IAM matches actions case-insensitively, and so must the
+/// rules.
+pub const ESCALATION_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Deploy","Effect":"Allow","Action":["IAM:PassRole","Lambda:createFunction","lambda:InvokeFUNCTION"],"Resource":"*"}]}"#;
+pub const S3_WILDCARD_POLICY: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::zt-*"}]}"#;
+pub const NOTACTION_POLICY: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}"#;
+pub const BOUNDARY_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents","dynamodb:GetItem"],"Resource":"*"}]}"#;
+pub const DEV_READ_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:Query"],"Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/zt-*"}]}"#;
+pub const GROUP_INLINE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:GetLogEvents","Resource":"arn:aws:logs:us-east-1:123456789012:log-group:/zt/*"}]}"#;
+
+fn trust(principal: &str, condition: Option<&str>) -> String {
+    let condition = condition.map(|c| format!(r#","Condition":{c}"#)).unwrap_or_default();
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{principal},"Action":"sts:AssumeRole"{condition}}}]}}"#
+    )
+}
+
+pub fn iam_policy_arn(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:policy/{name}")
+}
+
+pub fn iam_role_arn(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:role/{name}")
+}
+
+pub fn iam_user_arn(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:user/{name}")
+}
+
+/// Accept success, or an error saying the thing already exists (so seeding twice is harmless).
+fn created<T, E>(what: &str, result: Result<T, aws_sdk_iam::error::SdkError<E>>)
+where
+    E: aws_sdk_iam::error::ProvideErrorMetadata + std::fmt::Debug,
+{
+    if let Err(e) = result {
+        let code = aws_sdk_iam::error::ProvideErrorMetadata::code(&e);
+        if !matches!(code, Some("EntityAlreadyExists" | "ResourceConflictException")) {
+            panic!("seed {what}: {e:?}");
+        }
+    }
+}
+
+async fn iam_role(iam: &aws_sdk_iam::Client, name: &str, trust_policy: &str, boundary: Option<&str>) {
+    created(
+        name,
+        iam.create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust_policy)
+            .set_permissions_boundary(boundary.map(iam_policy_arn))
+            .send()
+            .await,
+    );
+}
+
+async fn iam_managed_policy(iam: &aws_sdk_iam::Client, name: &str, document: &str) {
+    created(name, iam.create_policy().policy_name(name).policy_document(document).send().await);
+}
+
+/// The demo account's IAM: an admin role, an escalation policy in mixed case, a `s3:*`
+/// policy, a `NotAction` Allow, roles trusted by anyone and by a foreign account without an
+/// external id, a shared Lambda execution role without boundary and with broad AWS-managed
+/// policies, a compliant Lambda role (boundary, `aws:SourceAccount` in its trust), a console
+/// user without MFA (in a group), a user with an access key and a directly attached policy, and
+/// a weak password policy. Safe to run again; prints nothing.
+pub async fn seed_iam(sdk: &aws_config::SdkConfig) {
+    let iam = &aws_sdk_iam::Client::new(sdk);
+    let lambda_trust = trust(r#"{"Service":"lambda.amazonaws.com"}"#, None);
+
+    for (name, doc) in [
+        ("zt-escalation", ESCALATION_POLICY),
+        ("zt-s3-wildcard", S3_WILDCARD_POLICY),
+        ("zt-notaction", NOTACTION_POLICY),
+        ("zt-boundary", BOUNDARY_POLICY),
+        ("zt-dev-read", DEV_READ_POLICY),
+    ] {
+        iam_managed_policy(iam, name, doc).await;
+    }
+
+    iam_role(iam, "zt-admin-role", &trust(r#"{"Service":"ec2.amazonaws.com"}"#, None), None).await;
+    created(
+        "zt-admin-role inline policy",
+        iam.put_role_policy()
+            .role_name("zt-admin-role")
+            .policy_name("admin")
+            .policy_document(ADMIN_POLICY)
+            .send()
+            .await,
+    );
+
+    iam_role(iam, "zt-deployer", &trust(r#"{"Service":"codebuild.amazonaws.com"}"#, None), None).await;
+    for policy in ["zt-escalation", "zt-s3-wildcard", "zt-notaction"] {
+        created(
+            policy,
+            iam.attach_role_policy().role_name("zt-deployer").policy_arn(iam_policy_arn(policy)).send().await,
+        );
+    }
+
+    iam_role(iam, "zt-trust-everyone", &trust(r#"{"AWS":"*"}"#, None), None).await;
+    iam_role(iam, "zt-trust-foreign", &trust(r#"{"AWS":"arn:aws:iam::999999999999:root"}"#, None), None).await;
+
+    iam_role(iam, "zt-lambda-broad", &lambda_trust, None).await;
+    for arn in [
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+    ] {
+        created(arn, iam.attach_role_policy().role_name("zt-lambda-broad").policy_arn(arn).send().await);
+    }
+
+    let source_account = format!(r#"{{"StringEquals":{{"aws:SourceAccount":"{ACCOUNT}"}}}}"#);
+    iam_role(
+        iam,
+        "zt-lambda-good",
+        &trust(r#"{"Service":"lambda.amazonaws.com"}"#, Some(&source_account)),
+        Some("zt-boundary"),
+    )
+    .await;
+    created(
+        "zt-lambda-good inline policy",
+        iam.put_role_policy()
+            .role_name("zt-lambda-good")
+            .policy_name("logs")
+            .policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/zt-fn-good:*"}]}"#,
+            )
+            .send()
+            .await,
+    );
+
+    created("zt-developers", iam.create_group().group_name("zt-developers").send().await);
+    created(
+        "zt-developers inline policy",
+        iam.put_group_policy()
+            .group_name("zt-developers")
+            .policy_name("read-logs")
+            .policy_document(GROUP_INLINE_POLICY)
+            .send()
+            .await,
+    );
+    created(
+        "zt-developers attachment",
+        iam.attach_group_policy().group_name("zt-developers").policy_arn(iam_policy_arn("zt-dev-read")).send().await,
+    );
+
+    created("zt-console-user", iam.create_user().user_name("zt-console-user").send().await);
+    created(
+        "zt-console-user login profile",
+        iam.create_login_profile().user_name("zt-console-user").password("Demo-only-Passw0rd!").send().await,
+    );
+    created(
+        "zt-console-user group",
+        iam.add_user_to_group().group_name("zt-developers").user_name("zt-console-user").send().await,
+    );
+
+    created("zt-key-user", iam.create_user().user_name("zt-key-user").send().await);
+    created(
+        "zt-key-user attachment",
+        iam.attach_user_policy().user_name("zt-key-user").policy_arn(iam_policy_arn("zt-s3-wildcard")).send().await,
+    );
+    let keys = iam.list_access_keys().user_name("zt-key-user").send().await.expect("list access keys");
+    if keys.access_key_metadata().is_empty() {
+        // The secret in the answer is dropped unread.
+        created("zt-key-user access key", iam.create_access_key().user_name("zt-key-user").send().await.map(|_| ()));
+    }
+
+    iam.update_account_password_policy()
+        .minimum_password_length(8)
+        .require_symbols(false)
+        .require_numbers(true)
+        .require_uppercase_characters(false)
+        .require_lowercase_characters(true)
+        .allow_users_to_change_password(true)
+        .send()
+        .await
+        .expect("password policy");
+
+    let lambda = &aws_sdk_lambda::Client::new(sdk);
+    for (function, role) in IAM_FUNCTIONS {
+        let code = aws_sdk_lambda::types::FunctionCode::builder()
+            .zip_file(aws_smithy_types::Blob::new(b"PK\x05\x06demo-only".to_vec()))
+            .build();
+        let result = lambda
+            .create_function()
+            .function_name(*function)
+            .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+            .handler("bootstrap")
+            .role(iam_role_arn(role))
+            .code(code)
+            .send()
+            .await;
+        if let Err(e) = result {
+            let code = aws_sdk_lambda::error::ProvideErrorMetadata::code(&e);
+            assert_eq!(code, Some("ResourceConflictException"), "seed {function}: {e:?}");
+        }
+    }
+}

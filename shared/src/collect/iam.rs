@@ -250,9 +250,11 @@ fn managed_from_sdk(p: &aws_sdk_iam::types::ManagedPolicyDetail) -> RawManaged {
         .find(|v| v.is_default_version() || (default_version.is_some() && v.version_id() == default_version))
         .and_then(|v| v.document())
         .map(str::to_string);
+    let arn = p.arn().unwrap_or_default();
     RawManaged {
-        arn: p.arn().unwrap_or_default().to_string(),
-        name: p.policy_name().unwrap_or_default().to_string(),
+        arn: arn.to_string(),
+        // moto leaves PolicyName out of this listing; the ARN ends with the name.
+        name: p.policy_name().unwrap_or_else(|| arn.rsplit('/').next().unwrap_or_default()).to_string(),
         attachment_count: p.attachment_count().and_then(|c| u32::try_from(c).ok()),
         document,
     }
@@ -596,11 +598,13 @@ impl IamCollector {
                 Err(e) => Err(e.clone()),
             };
         }
-        let advisor: HashMap<String, Collected<Option<Vec<ServiceLastAccessed>>>> = stream::iter(roles.iter())
-            .map(|role| async move {
-                let data =
-                    if role.is_service_linked() { Ok(None) } else { self.access_advisor(&role.arn).await.map(Some) };
-                (role.arn.clone(), data)
+        // Owned inputs: a closure over borrowed roles makes the future not `Send` (a
+        // higher-ranked lifetime error), which a Lambda handler needs.
+        let wanted: Vec<(String, bool)> = roles.iter().map(|r| (r.arn.clone(), r.is_service_linked())).collect();
+        let advisor: HashMap<String, Collected<Option<Vec<ServiceLastAccessed>>>> = stream::iter(wanted)
+            .map(|(arn, service_linked)| async move {
+                let data = if service_linked { Ok(None) } else { self.access_advisor(&arn).await.map(Some) };
+                (arn, data)
             })
             .buffer_unordered(self.concurrency)
             .collect()
