@@ -2,8 +2,9 @@
 //!
 //! **What it checks.** An IAM user has no inline policies and no attached managed policies, so
 //! that it receives permissions only through groups (or by assuming roles). Both lists come
-//! from the authorization-details listing itself, so there is no partial-read case: when that
-//! listing fails the audit reports UNKNOWN for the whole inventory before users are evaluated.
+//! from the authorization-details listing itself, so there is no partial-read case and no
+//! UNKNOWN outcome here: when that listing fails, the IAM audit reports every user rule UNKNOWN
+//! at account level instead of evaluating users.
 //!
 //! **Why it matters.** Permissions attached to individual users drift: each user ends up with
 //! a one-off set nobody reviews, and removing someone's access means finding every policy on
