@@ -80,4 +80,30 @@ mod tests {
             assert!(meta_by_id(id).is_some(), "{id} is not registered");
         }
     }
+
+    #[test]
+    fn every_iam_control_in_the_catalogue_is_registered() {
+        let want = [
+            "iam.no-admin-policy",
+            "iam.no-service-wildcard-actions",
+            "iam.no-wildcard-resource-for-write",
+            "iam.no-privilege-escalation",
+            "iam.no-notaction-allow",
+            "iam.lambda-role-has-permissions-boundary",
+            "iam.lambda-role-not-shared",
+            "iam.lambda-role-no-broad-managed-policy",
+            "iam.trust-policy-restricts-principals",
+            "iam.no-unused-permissions",
+            "iam.users-have-mfa",
+            "iam.root-mfa-and-no-keys",
+            "iam.access-keys-rotated",
+            "iam.no-user-attached-policies",
+            "iam.password-policy-strong",
+        ];
+        for id in want {
+            assert!(meta_by_id(id).is_some(), "{id} is not registered");
+        }
+        let registered = all_metas().iter().filter(|m| m.id.starts_with("iam.")).count();
+        assert_eq!(registered, want.len(), "an iam.* rule is registered that the catalogue does not list");
+    }
 }
