@@ -103,16 +103,8 @@ pub fn parse_iam_document(text: Option<&str>, what: &str) -> Collected<PolicyDoc
     let Some(text) = text else {
         return Err(malformed(GAAD, format!("{what}: no document was returned")));
     };
-    // IAM URL-encodes documents (`%7B...`). A document that already starts with `{` was not
-    // encoded: decoding it again could corrupt a literal `%`.
-    let decoded = if text.trim_start().starts_with('{') {
-        std::borrow::Cow::Borrowed(text)
-    } else {
-        percent_encoding::percent_decode_str(text)
-            .decode_utf8()
-            .map_err(|e| malformed(GAAD, format!("{what}: not UTF-8 once URL-decoded: {e}")))?
-    };
-    PolicyDocument::parse(&decoded).map_err(|e| malformed(GAAD, format!("{what}: {e}")))
+    // IAM URL-encodes documents (`%7B...`); `parse_iam` decodes them.
+    PolicyDocument::parse_iam(text).map_err(|e| malformed(GAAD, format!("{what}: {e}")))
 }
 
 /// True when the document has an Allow statement whose `Action` lists `*` (every action) and
@@ -838,7 +830,7 @@ mod tests {
         assert_eq!(err.kind, CollectErrorKind::Malformed);
         assert!(err.message.contains("policy arn:aws:iam::1:policy/bad") && err.message.contains("not valid JSON"));
         let err = parse_iam_document(Some("%FF%FE"), "policy y").unwrap_err();
-        assert!(err.message.contains("not UTF-8"), "{err}");
+        assert!(err.message.contains("UTF-8"), "{err}");
         assert!(parse_iam_document(None, "policy z").unwrap_err().message.contains("no document"));
     }
 
