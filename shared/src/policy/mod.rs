@@ -1,11 +1,15 @@
 //! IAM policy documents: parsing and the questions rules ask of them.
 //!
-//! This is the seed of the shared policy engine. Today it parses the grammar S3 bucket
-//! policies use (`Statement` as an object or list; `Action`/`NotAction`,
-//! `Resource`/`NotResource`, `Principal`/`NotPrincipal` as a string, list or map; condition
-//! values as strings, booleans or numbers) and answers the questions the S3 rules need.
-//! Matching of actions and condition keys is case-insensitive, as IAM's is. `exposure` says
-//! which statements make a resource public; every "not public" rule reuses it.
+//! The shared policy engine. `document` parses the full policy grammar (`Statement` as an
+//! object or list; `Action`/`NotAction`, `Resource`/`NotResource`, `Principal`/`NotPrincipal`
+//! as a string, list or map; the IAM condition operator set with `IfExists` and set
+//! prefixes; condition values as strings, booleans or numbers), including the URL-encoded
+//! form IAM's API returns ([`PolicyDocument::parse_iam`]), and refuses oversized input.
+//! Matching of actions, condition keys and operators is case-insensitive, as IAM's is.
+//! `actions` is the embedded IAM action table (access levels, resource-level support) and
+//! `grants` expands a statement's actions against it. `exposure` says which statements make a
+//! resource public or reach outside the account; every "not public" and cross-account rule
+//! reuses it.
 
 pub mod actions;
 mod document;
@@ -21,6 +25,7 @@ pub use document::{
     CONDITION_OPERATORS, MAX_POLICY_BYTES, MAX_STATEMENTS,
 };
 pub use exposure::{
-    has_restricting_condition, is_public_statement, is_restricting_condition, public_statements, RESTRICTING_KEYS,
+    external_grants, has_restricting_condition, is_public_statement, is_restricting_condition, public_statements,
+    ExternalGrant, ExternalKind, Trust, RESTRICTING_KEYS,
 };
 pub use matching::wildcard_match;
