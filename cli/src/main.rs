@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ztscan::audit::s3 as s3_audit;
+use ztscan::audit::{iam as iam_audit, s3 as s3_audit};
+use ztscan::collect::iam::IamCollector;
 use ztscan::collect::s3::S3Collector;
 use ztscan::{Finding, ScanConfig, ScanContext, Severity, Status};
 
@@ -25,6 +26,13 @@ struct Cli {
 enum Format {
     Json,
     Table,
+}
+
+/// The audits `ztscan scan` can run.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum Service {
+    S3,
+    Iam,
 }
 
 #[derive(Subcommand)]
@@ -45,6 +53,9 @@ enum Command {
         /// Show passing and not-applicable findings in the table too.
         #[arg(long)]
         all: bool,
+        /// The audits to run (comma-separated); all of them by default.
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "s3,iam")]
+        services: Vec<Service>,
     },
     /// List every rule with its severity and title.
     Rules,
@@ -64,7 +75,8 @@ async fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Scan { region, format, fail_on, config, all } => match scan(region, config).await {
+        Command::Scan { region, format, fail_on, config, all, services } => match scan(region, config, &services).await
+        {
             Ok(findings) => {
                 let mut out = std::io::stdout().lock();
                 let written = match format {
@@ -89,7 +101,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn scan(region: Option<String>, config: Option<PathBuf>) -> Result<Vec<Finding>, String> {
+async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Service]) -> Result<Vec<Finding>, String> {
     let config = match config {
         Some(path) => {
             let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -103,18 +115,32 @@ async fn scan(region: Option<String>, config: Option<PathBuf>) -> Result<Vec<Fin
         .await
         .map_err(|e| format!("cannot identify the account: {e}"))?;
     let ctx = ScanContext::new(account, region, chrono::Utc::now(), config);
-    let mut collector = S3Collector::new(&sdk, ctx.config.concurrency, ctx.config.page_size);
     let progress = std::io::stderr().is_terminal();
-    if progress {
-        collector = collector.with_progress(Arc::new(|done, total| {
-            eprint!("\r\x1b[2Kscanning S3 buckets: {done}/{total}");
-            if done == total {
-                eprint!("\r\x1b[2K");
-            }
-        }));
-    }
-    let report = s3_audit::scan_all(&collector, &ctx).await;
-    let mut findings = report.findings;
+    let s3 = async {
+        if !services.contains(&Service::S3) {
+            return Vec::new();
+        }
+        let mut collector = S3Collector::new(&sdk, ctx.config.concurrency, ctx.config.page_size);
+        if progress {
+            collector = collector.with_progress(Arc::new(|done, total| {
+                eprint!("\r\x1b[2Kscanning S3 buckets: {done}/{total}");
+                if done == total {
+                    eprint!("\r\x1b[2K");
+                }
+            }));
+        }
+        s3_audit::scan_all(&collector, &ctx).await.findings
+    };
+    let iam = async {
+        if !services.contains(&Service::Iam) {
+            return Vec::new();
+        }
+        let collector = IamCollector::new(&sdk, &ctx.config);
+        iam_audit::scan_all(&collector, &ctx).await.findings
+    };
+    let (s3_findings, iam_findings) = tokio::join!(s3, iam);
+    let mut findings = s3_findings;
+    findings.extend(iam_findings);
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -106,6 +106,31 @@ pub trait AuditPort {
     fn deleted(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport;
 }
 
+/// The whole `main` of an audit function: JSON logs (level from `RUST_LOG`), settings from the
+/// environment, SDK configuration, the port built by `make`, the SQS findings queue, and the
+/// Lambda runtime loop.
+pub async fn run<A, F>(make: F) -> Result<(), lambda_runtime::Error>
+where
+    A: AuditPort,
+    F: FnOnce(&aws_config::SdkConfig, &ScanConfig) -> A,
+{
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .without_time()
+        .init();
+    let settings = Settings::from_env()?;
+    let sdk = crate::collect::aws::load_sdk_config(None).await;
+    let audit = make(&sdk, &settings.config);
+    let mut queue =
+        crate::publish::sqs::SqsFindingsQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.queue_url.clone());
+    if let Some(delay) = settings.completion_delay {
+        queue = queue.with_completion_delay(delay);
+    }
+    let handler = Handler { audit, queue, settings };
+    lambda_runtime::run(lambda_runtime::service_fn(|event: LambdaEvent<Value>| handler.handle(event))).await
+}
+
 /// What the function returns: a summary for the logs and for `cargo lambda invoke`.
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Response {

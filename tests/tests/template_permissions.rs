@@ -13,7 +13,7 @@ use serde_yaml::{Mapping, Value};
 const TRACING_ACTIONS: &[&str] = &["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
 
 /// The function crates the template deploys (its `Metadata.BuildProperties.Binary`).
-const FUNCTIONS: &[&str] = &["s3-audit", "publish-findings"];
+const FUNCTIONS: &[&str] = &["s3-audit", "iam-audit", "publish-findings"];
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
@@ -197,6 +197,11 @@ fn s3_audit_role_grants_exactly_the_declared_actions() {
 }
 
 #[test]
+fn iam_audit_role_grants_exactly_the_declared_actions() {
+    assert_role_grants_exactly("iam-audit");
+}
+
+#[test]
 fn publish_findings_role_grants_exactly_the_declared_actions() {
     assert_role_grants_exactly("publish-findings");
 }
@@ -295,11 +300,19 @@ fn every_function_is_hardened() {
     }
 }
 
-/// The Config change rule of s3-audit matches the sample events in `events/`.
+/// The Config change rules of the audits match the sample events in `events/`.
 #[test]
-fn config_change_rule_matches_the_sample_events() {
+fn config_change_rules_match_the_sample_events() {
+    assert_change_rule_matches("s3-audit", &["config-change-s3-bucket.json", "config-change-s3-bucket-deleted.json"]);
+    assert_change_rule_matches(
+        "iam-audit",
+        &["config-change-iam-role.json", "config-change-iam-role-deleted.json", "config-change-iam-policy.json"],
+    );
+}
+
+fn assert_change_rule_matches(function: &str, files: &[&str]) {
     let template = Template::load();
-    let (id, res) = template.function("s3-audit");
+    let (id, res) = template.function(function);
     let events = property(res, "Events").and_then(Value::as_mapping).unwrap_or_else(|| panic!("{id} has no Events"));
     let pattern = events
         .values()
@@ -315,7 +328,7 @@ fn config_change_rule_matches_the_sample_events() {
         one_or_many(v).into_iter().filter_map(str_of).map(str::to_string).collect()
     };
 
-    for file in ["config-change-s3-bucket.json", "config-change-s3-bucket-deleted.json"] {
+    for file in files {
         let path = repo_root().join("events").join(file);
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
         let event: serde_json::Value =

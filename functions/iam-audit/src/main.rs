@@ -1,0 +1,10 @@
+//! iam-audit: the Lambda that audits IAM on a schedule and on Config change events, and sends
+//! its findings to the findings queue. Wiring only: the port is in `handler`, the rest in
+//! `ztscan::lambda`.
+
+mod handler;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    ztscan::lambda::run(handler::IamAudit::new).await
+}
