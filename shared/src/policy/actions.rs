@@ -82,6 +82,8 @@ pub(crate) struct Index {
     by_name: HashMap<Box<str>, usize>,
     /// Lower-case service prefix to its contiguous range of positions.
     services: HashMap<Box<str>, Range<usize>>,
+    /// The longest `service:name`, in bytes: a pattern needing more characters matches nothing.
+    max_len: usize,
     /// Lines of the source that were not comments, blank or valid entries.
     skipped: usize,
 }
@@ -113,7 +115,8 @@ impl Index {
         for (i, a) in actions.iter().enumerate() {
             services.entry(a.service.to_ascii_lowercase().into()).or_insert(i..i).end = i + 1;
         }
-        Self { actions, full_lower, by_name, services, skipped }
+        let max_len = full_lower.iter().map(|n| n.len()).max().unwrap_or(0);
+        Self { actions, full_lower, by_name, services, max_len, skipped }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -137,8 +140,19 @@ impl Index {
             }
             return;
         }
-        let lower = pattern.to_lowercase();
-        if lower.bytes().all(|b| b == b'*') {
+        // Lower-case, with runs of `*` collapsed: the same language, and it bounds the
+        // matcher's backtracking on hostile patterns such as `*a*a*a...`.
+        let mut lower = String::with_capacity(pattern.len());
+        for c in pattern.chars().flat_map(char::to_lowercase) {
+            if !(c == '*' && lower.ends_with('*')) {
+                lower.push(c);
+            }
+        }
+        // Every byte other than `*` consumes at least one byte of an (ASCII) action name.
+        if lower.bytes().filter(|&b| b != b'*').count() > self.max_len {
+            return;
+        }
+        if lower == "*" {
             (0..self.len()).for_each(hit);
             return;
         }
@@ -305,6 +319,19 @@ mod tests {
         assert!(expand("s3:Nope*").is_empty());
         assert!(expand("nosuch:*").is_empty());
         assert!(expand("").is_empty());
+        assert_eq!(expand("s3:***Get***Object").iter().map(|a| a.name).collect::<Vec<_>>(), vec!["GetObject"]);
+    }
+
+    #[test]
+    fn hostile_patterns_are_cheap() {
+        let start = std::time::Instant::now();
+        let long = "*a".repeat(100_000);
+        assert!(expand(&long).is_empty());
+        assert!(expand(&format!("*{}*", "?".repeat(index().max_len + 1))).is_empty());
+        assert!(expand(&"*".repeat(100_000)).len() == all().len());
+        let near = format!("{}*", "*a".repeat(index().max_len / 2));
+        assert!(expand(&near).is_empty());
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "{:?}", start.elapsed());
     }
 
     #[test]
