@@ -39,7 +39,7 @@
 //! IAM Privilege Escalation – Methods and Mitigation"; Cloudsplaining privilege-escalation
 //! list; seed 004.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::context::ScanContext;
 use crate::model::{Outcome, RuleMeta, Severity, Trigger};
@@ -47,7 +47,7 @@ use crate::policy::{Effect, PolicyDocument, Statement};
 use crate::resources::iam::IamIdentity;
 use crate::rules::Rule;
 
-use super::privesc::{EscalationMethod, METHODS};
+use super::privesc::METHODS;
 
 pub struct NoPrivilegeEscalation;
 
@@ -75,8 +75,9 @@ fn only_self(s: &Statement) -> bool {
 }
 
 /// Does this `Allow` statement grant `action` for `method`?
-fn allow_grants(s: &Statement, action: &str, method: &EscalationMethod) -> bool {
-    s.effect == Effect::Allow && s.applies_to_action(action) && !(method.needs_other_principal && only_self(s))
+/// `needs_other_principal` is [`super::privesc::EscalationMethod::needs_other_principal`] of the method asking.
+fn allow_grants(s: &Statement, action: &str, needs_other_principal: bool) -> bool {
+    s.effect == Effect::Allow && s.applies_to_action(action) && !(needs_other_principal && only_self(s))
 }
 
 /// Does an unconditional `Deny` on every resource in `doc` block `action`?
@@ -92,8 +93,8 @@ fn denies(doc: &PolicyDocument, action: &str) -> bool {
 
 /// The boundary allows `action` (for `method`) when one of its statements allows it and none
 /// denies it.
-fn boundary_allows(boundary: &PolicyDocument, action: &str, method: &EscalationMethod) -> bool {
-    boundary.statements.iter().any(|s| allow_grants(s, action, method)) && !denies(boundary, action)
+fn boundary_allows(boundary: &PolicyDocument, action: &str, needs_other_principal: bool) -> bool {
+    boundary.statements.iter().any(|s| allow_grants(s, action, needs_other_principal)) && !denies(boundary, action)
 }
 
 /// Which readable policies grant `action`, or `None` when it is not effectively granted.
@@ -101,17 +102,17 @@ fn granting_policies(
     docs: &[(String, &PolicyDocument)],
     boundary: Option<&PolicyDocument>,
     action: &str,
-    method: &EscalationMethod,
+    needs_other_principal: bool,
 ) -> Option<Vec<String>> {
     let labels: Vec<String> = docs
         .iter()
-        .filter(|(_, d)| d.statements.iter().any(|s| allow_grants(s, action, method)))
+        .filter(|(_, d)| d.statements.iter().any(|s| allow_grants(s, action, needs_other_principal)))
         .map(|(label, _)| label.clone())
         .collect();
     if labels.is_empty() || docs.iter().any(|(_, d)| denies(d, action)) {
         return None;
     }
-    if boundary.is_some_and(|b| !boundary_allows(b, action, method)) {
+    if boundary.is_some_and(|b| !boundary_allows(b, action, needs_other_principal)) {
         return None;
     }
     Some(labels)
@@ -148,11 +149,16 @@ impl Rule for NoPrivilegeEscalation {
         }
 
         let mut found: Vec<String> = Vec::new();
+        // Many methods share actions (`iam:PassRole` is in most): decide each action once.
+        let mut decided: HashMap<(&'static str, bool), Option<Vec<String>>> = HashMap::new();
         for method in METHODS {
             // action -> granting policies, for every action of the method, or skip the method.
             let mut grants: BTreeMap<usize, Vec<String>> = BTreeMap::new();
             for (i, action) in method.actions.iter().enumerate() {
-                match granting_policies(&docs, boundary, action, method) {
+                let granted = decided
+                    .entry((*action, method.needs_other_principal))
+                    .or_insert_with(|| granting_policies(&docs, boundary, action, method.needs_other_principal));
+                match granted.clone() {
                     Some(labels) => {
                         grants.insert(i, labels);
                     }
