@@ -45,7 +45,7 @@ PY
 write_env() {
   local url="http://127.0.0.1:$1"
   cat >"$env_file" <<EOF
-export AWS_ENDPOINT_URL=$url AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1 ZTSCAN_MOTO_URL=$url
+export AWS_ENDPOINT_URL=$url AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1 AWS_MAX_ATTEMPTS=2 ZTSCAN_MOTO_URL=$url
 EOF
 }
 

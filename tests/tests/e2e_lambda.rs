@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use aws_sdk_securityhub::types::AwsSecurityFinding;
 use ztscan_tests::lambda::{pump, Emulator};
-use ztscan_tests::seed::{create, create_pipeline, drain_inbox, policy, security_hub_findings, seed_buckets};
+use ztscan_tests::seed::{create, create_pipeline, drain_inbox, policy, security_hub_findings, seed_buckets, seed_iam};
 use ztscan_tests::{moto, root};
 
 fn find<'a>(all: &'a [AwsSecurityFinding], rule: &str, resource: &str) -> &'a AwsSecurityFinding {
@@ -140,4 +140,88 @@ async fn malformed_event_is_a_clear_error_not_a_crash() {
     // The runtime is still alive and serves the next event.
     let resp = audit.invoke("s3-audit", &root().join("events/scheduled.json")).expect("still serving");
     assert_eq!(resp["mode"], "full");
+}
+
+#[tokio::test]
+async fn iam_audit_through_the_pipeline_scoped_archive_and_change_events() {
+    let m = moto().await;
+    seed_buckets(&m.sdk).await;
+    seed_iam(&m.sdk).await;
+    let p = create_pipeline(&m.sdk).await;
+    let sqs = aws_sdk_sqs::Client::new(&m.sdk);
+    let iam = aws_sdk_iam::Client::new(&m.sdk);
+    let env = p.function_env(&m.endpoint);
+    let mut s3_audit = Emulator::start();
+    s3_audit.run_function("s3-audit", &env);
+    let mut iam_audit = Emulator::start();
+    iam_audit.run_function("iam-audit", &env);
+    let mut publisher = Emulator::start();
+    publisher.run_function("publish-findings", &env);
+
+    // 1. Both audits run a full scan; IAM findings land beside the S3 ones.
+    let s3_resp = s3_audit.invoke("s3-audit", &root().join("events/scheduled.json")).expect("s3-audit runs");
+    let resp = iam_audit.invoke("iam-audit", &root().join("events/scheduled.json")).expect("iam-audit runs");
+    assert_eq!(resp["mode"], "full", "{resp}\n{}", iam_audit.function_log("iam-audit"));
+    assert_eq!(resp["archive_sweep"], true);
+    let pumped = pump(&sqs, &p.findings_queue_url, &p.findings_queue_arn, &publisher, "publish-findings").await;
+    assert_eq!(pumped.failed, 0, "{pumped:?}\n{}", publisher.function_log("publish-findings"));
+    let all = security_hub_findings(&m.sdk).await;
+    let total = s3_resp["findings"].as_u64().unwrap_or(0) + resp["findings"].as_u64().unwrap_or(0);
+    assert_eq!(all.len() as u64, total, "one Security Hub finding per rule and resource");
+    let everyone = "arn:aws:iam::123456789012:role/zt-trust-everyone";
+    assert_eq!(compliance(find(&all, "iam.trust-policy-restricts-principals", everyone)), "FAILED");
+    assert_eq!(
+        compliance(find(&all, "iam.no-privilege-escalation", "arn:aws:iam::123456789012:role/zt-deployer")),
+        "FAILED",
+        "escalation written in mixed case is caught"
+    );
+    assert_eq!(
+        compliance(find(&all, "iam.no-service-wildcard-actions", "arn:aws:iam::123456789012:policy/zt-s3-wildcard")),
+        "FAILED"
+    );
+    let alerts = drain_inbox(&m.sdk, &p.inbox_queue_url).await;
+    assert!(alerts.iter().any(|a| a.to_string().contains("zt-trust-everyone")), "the IAM failures are alerted");
+
+    // 2. The trust policy is fixed; the role's Config change event re-evaluates only it.
+    let fixed = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+    iam.update_assume_role_policy().role_name("zt-trust-everyone").policy_document(fixed).send().await.expect("fix");
+    let resp = iam_audit.invoke("iam-audit", &root().join("events/config-change-iam-role.json")).expect("change");
+    assert_eq!(resp["mode"], "resource", "{resp}");
+    assert_eq!(resp["archive_sweep"], false);
+    pump(&sqs, &p.findings_queue_url, &p.findings_queue_arn, &publisher, "publish-findings").await;
+    let all = security_hub_findings(&m.sdk).await;
+    assert_eq!(all.len() as u64, total, "a change event updates rather than duplicates");
+    assert_eq!(compliance(find(&all, "iam.trust-policy-restricts-principals", everyone)), "PASSED");
+
+    // 3. A role is deleted; its Config "deleted" event archives that role's findings at once.
+    iam.delete_role().role_name("zt-trust-foreign").send().await.expect("delete role");
+    let resp = iam_audit
+        .invoke("iam-audit", &root().join("events/config-change-iam-role-deleted.json"))
+        .expect("deleted event");
+    assert_eq!(resp["mode"], "deleted");
+    pump(&sqs, &p.findings_queue_url, &p.findings_queue_arn, &publisher, "publish-findings").await;
+    let all = security_hub_findings(&m.sdk).await;
+    let foreign = "arn:aws:iam::123456789012:role/zt-trust-foreign";
+    assert_eq!(record_state(find(&all, "iam.trust-policy-restricts-principals", foreign)), "ARCHIVED");
+
+    // 4. Another full IAM scan archives only IAM findings of vanished resources, never S3's
+    //    (NOT_APPLICABLE S3 findings are archived from the start; no S3 state may change).
+    let s3_states = |all: &[AwsSecurityFinding]| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = all
+            .iter()
+            .filter(|f| f.generator_id().is_some_and(|g| g.starts_with("s3.")))
+            .map(|f| (f.id().unwrap_or_default().to_string(), record_state(f).to_string()))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = s3_states(&all);
+    let resp = iam_audit.invoke("iam-audit", &root().join("events/scheduled.json")).expect("second iam scan");
+    assert_eq!(resp["archive_sweep"], true);
+    pump(&sqs, &p.findings_queue_url, &p.findings_queue_arn, &publisher, "publish-findings").await;
+    let all = security_hub_findings(&m.sdk).await;
+    assert!(before.iter().any(|(_, state)| state == "ACTIVE"));
+    assert_eq!(s3_states(&all), before, "an IAM scan never archives S3 findings");
+    assert_eq!(record_state(find(&all, "iam.trust-policy-restricts-principals", foreign)), "ARCHIVED");
+    assert_eq!(record_state(find(&all, "iam.trust-policy-restricts-principals", everyone)), "ACTIVE");
 }

@@ -6,11 +6,16 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3control::config::endpoint::{DefaultResolver, EndpointFuture, Params, ResolveEndpoint};
 
-/// Load the shared SDK configuration: standard credential/region chain, adaptive retries
-/// (throttling is retried before a collector ever sees it).
+/// Load the shared SDK configuration: standard credential/region chain, adaptive retries with
+/// 6 attempts (throttling is retried before a collector ever sees it), unless the standard
+/// `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE` variables choose otherwise (the local demo and tests
+/// lower the attempts: moto never throttles, and its unimplemented APIs answer 5xx).
 pub async fn load_sdk_config(region: Option<String>) -> SdkConfig {
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::adaptive().with_max_attempts(6));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let env_chooses = ["AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"].iter().any(|v| std::env::var_os(v).is_some());
+    if !env_chooses {
+        loader = loader.retry_config(RetryConfig::adaptive().with_max_attempts(6));
+    }
     if let Some(r) = region {
         loader = loader.region(Region::new(r));
     }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use ztscan_tests::lambda::{pump, Emulator};
-use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings, seed_buckets};
+use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings, seed_buckets, seed_iam};
 use ztscan_tests::{post, root, sdk_config};
 
 #[tokio::main]
@@ -25,9 +25,13 @@ async fn main() -> ExitCode {
             // A clean account each time, so the demo can be run again on a running server.
             post(&endpoint, "/moto-api/reset").await;
             seed_buckets(&sdk).await;
+            seed_iam(&sdk).await;
             println!("seeded 10 buckets: compliant ones (zt-good, zt-logs, zt-replica-west, zt-critical, zt-private) and misconfigured ones");
             println!("(zt-plain: nothing configured; zt-public-policy: public policy; zt-cross-account: another account may write;");
             println!(" zt-critical: critical without MFA delete; zt-private-open: private without a VPC-endpoint restriction)");
+            println!("seeded IAM: zt-admin-role (inline admin policy), zt-deployer (escalation in MiXeD case, s3:*, NotAction),");
+            println!(" zt-trust-everyone / zt-trust-foreign (open trust policies), zt-lambda-broad (no boundary, broad managed");
+            println!(" policies), zt-lambda-good (compliant), users without MFA / with directly attached policies, a weak password policy");
             ExitCode::SUCCESS
         }
         Some("pipeline") => pipeline(&sdk, &endpoint).await,
