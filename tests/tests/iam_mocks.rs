@@ -324,3 +324,36 @@ async fn lambda_functions_are_mapped_to_roles_across_pages_and_a_failure_marks_e
         assert_eq!((e.kind, e.action.as_str()), (CollectErrorKind::AccessDenied, "lambda:ListFunctions"), "{}", r.name);
     }
 }
+
+#[tokio::test]
+async fn an_unreachable_access_advisor_is_asked_once_and_marks_every_role() {
+    let list = listing(vec![role("a", "/"), role("b", "/"), role("c", "/"), role("d", "/")], vec![]);
+    let missing = mock!(aws_sdk_iam::Client::generate_service_last_accessed_details)
+        .sequence()
+        .http_status(500, Some("<html>not implemented</html>".to_string()))
+        .repeatedly()
+        .build();
+    let inv = collect(mock_iam(&[&list, &missing]), mock_lambda(&[])).await;
+    // One role's attempts (the SDK retries a 500), where asking each of the four roles would
+    // take at least four.
+    assert!((1..4).contains(&missing.num_calls()), "{} calls", missing.num_calls());
+    for r in &inv.roles {
+        let e = r.service_last_accessed.as_ref().expect_err("no Access Advisor");
+        assert_eq!((e.kind, e.action.as_str()), (CollectErrorKind::Api, "iam:GenerateServiceLastAccessedDetails"));
+    }
+}
+
+#[tokio::test]
+async fn access_denied_on_access_advisor_is_asked_per_role() {
+    let list = listing(vec![role("a", "/"), role("b", "/")], vec![]);
+    let denied = mock!(aws_sdk_iam::Client::generate_service_last_accessed_details).then_error(|| {
+        aws_sdk_iam::operation::generate_service_last_accessed_details::GenerateServiceLastAccessedDetailsError::generic(
+            ErrorMetadata::builder().code("AccessDenied").message("no").build(),
+        )
+    });
+    let inv = collect(mock_iam(&[&list, &denied]), mock_lambda(&[])).await;
+    assert_eq!(denied.num_calls(), 2, "a coded refusal may differ from role to role");
+    for r in &inv.roles {
+        assert_eq!(r.service_last_accessed.as_ref().map_err(|e| e.kind), Err(CollectErrorKind::AccessDenied));
+    }
+}

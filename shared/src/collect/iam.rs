@@ -548,6 +548,14 @@ fn password_policy_from_sdk(p: &aws_sdk_iam::types::PasswordPolicy) -> PasswordP
     }
 }
 
+/// A failed Access Advisor request; `unreachable` when starting the job got an answer without
+/// an AWS error code (the API is missing or the endpoint is down), which will not differ from
+/// role to role.
+struct AdvisorError {
+    error: CollectError,
+    unreachable: bool,
+}
+
 impl IamCollector {
     /// Build the collector's clients from the shared SDK configuration.
     pub fn new(sdk: &SdkConfig, config: &ScanConfig) -> Self {
@@ -592,15 +600,33 @@ impl IamCollector {
         }
         // Owned inputs: a closure over borrowed roles makes the future not `Send` (a
         // higher-ranked lifetime error), which a Lambda handler needs.
-        let wanted: Vec<(String, bool)> = roles.iter().map(|r| (r.arn.clone(), r.is_service_linked())).collect();
-        let advisor: HashMap<String, Collected<Option<Vec<ServiceLastAccessed>>>> = stream::iter(wanted)
-            .map(|(arn, service_linked)| async move {
-                let data = if service_linked { Ok(None) } else { self.access_advisor(&arn).await.map(Some) };
+        let mut wanted: Vec<String> = roles.iter().filter(|r| !r.is_service_linked()).map(|r| r.arn.clone()).collect();
+        let mut advisor: HashMap<String, Collected<Option<Vec<ServiceLastAccessed>>>> = HashMap::new();
+        // One role first: when Access Advisor cannot be reached at all (an answer without an
+        // AWS error code, e.g. an endpoint that lacks the API), every role gets that error
+        // rather than each waiting through the SDK's retries.
+        if let Some(first) = wanted.pop() {
+            match self.access_advisor(&first).await {
+                Err(AdvisorError { error, unreachable: true }) => {
+                    for arn in wanted.drain(..) {
+                        advisor.insert(arn, Err(error.clone()));
+                    }
+                    advisor.insert(first, Err(error));
+                }
+                other => {
+                    advisor.insert(first, other.map(Some).map_err(|e| e.error));
+                }
+            }
+        }
+        let rest: Vec<(String, Collected<Option<Vec<ServiceLastAccessed>>>)> = stream::iter(wanted)
+            .map(|arn| async move {
+                let data = self.access_advisor(&arn).await.map(Some).map_err(|e| e.error);
                 (arn, data)
             })
             .buffer_unordered(self.concurrency)
             .collect()
             .await;
+        advisor.extend(rest);
         for role in &mut roles {
             role.lambda_functions = match &functions {
                 Ok(by_role) => Ok(by_role.get(&role.arn).cloned().unwrap_or_default()),
@@ -683,16 +709,27 @@ impl IamCollector {
 
     /// Access Advisor for one role: start a service-level job, wait (bounded) until it
     /// completes, and read every page of its result.
-    async fn access_advisor(&self, role_arn: &str) -> Collected<Vec<ServiceLastAccessed>> {
-        let job = required(
-            GENERATE_ADVISOR,
-            self.iam
-                .generate_service_last_accessed_details()
-                .arn(role_arn)
-                .granularity(AccessAdvisorUsageGranularityType::ServiceLevel)
-                .send()
-                .await,
-        )?;
+    async fn access_advisor(&self, role_arn: &str) -> Result<Vec<ServiceLastAccessed>, AdvisorError> {
+        let job = self
+            .iam
+            .generate_service_last_accessed_details()
+            .arn(role_arn)
+            .granularity(AccessAdvisorUsageGranularityType::ServiceLevel)
+            .send()
+            .await
+            .map_err(|e| AdvisorError {
+                unreachable: e.code().is_none(),
+                error: to_collect_error(GENERATE_ADVISOR, &e),
+            })?;
+        self.advisor_job(role_arn, job).await.map_err(|error| AdvisorError { error, unreachable: false })
+    }
+
+    /// Wait for one Access Advisor job and read every page of its result.
+    async fn advisor_job(
+        &self,
+        role_arn: &str,
+        job: aws_sdk_iam::operation::generate_service_last_accessed_details::GenerateServiceLastAccessedDetailsOutput,
+    ) -> Collected<Vec<ServiceLastAccessed>> {
         let job_id = job.job_id().ok_or_else(|| malformed(GENERATE_ADVISOR, "the response has no JobId"))?;
         let mut services = Vec::new();
         let mut marker: Option<String> = None;
