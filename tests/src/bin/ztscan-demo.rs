@@ -1,7 +1,7 @@
-//! The demo driver (`scripts/demo.sh`): seeds the local AWS with a small account of S3
-//! misconfigurations and compliant buckets, then runs the Lambda pipeline through the real
-//! Runtime API (s3-audit → findings queue → publish-findings → Security Hub and the SNS alert)
-//! and shows what arrived.
+//! The demo driver (`scripts/demo.sh`): seeds the local AWS with a small account of S3 and IAM
+//! misconfigurations and compliant resources, then runs the Lambda pipeline through the real
+//! Runtime API (s3-audit and iam-audit → findings queue → publish-findings → Security Hub and
+//! the SNS alert) and shows what arrived.
 //!
 //! `ztscan-demo seed` and `ztscan-demo pipeline`; both read the moto endpoint from
 //! `AWS_ENDPOINT_URL`.
@@ -45,20 +45,25 @@ async fn main() -> ExitCode {
 async fn pipeline(sdk: &aws_config::SdkConfig, endpoint: &str) -> ExitCode {
     let p = create_pipeline(sdk).await;
     let env = p.function_env(endpoint);
-    let mut audit = Emulator::start();
-    audit.run_function("s3-audit", &env);
+    let mut audits = Vec::new();
+    for name in ["s3-audit", "iam-audit"] {
+        let mut emulator = Emulator::start();
+        emulator.run_function(name, &env);
+        audits.push((name, emulator));
+    }
     let mut publisher = Emulator::start();
     publisher.run_function("publish-findings", &env);
 
-    println!("invoking s3-audit with events/scheduled.json (cargo lambda invoke, port {})", audit.port);
-    let resp = match audit.invoke("s3-audit", &root().join("events/scheduled.json")) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{e}\n{}", audit.function_log("s3-audit"));
-            return ExitCode::from(1);
+    for (name, emulator) in &audits {
+        println!("invoking {name} with events/scheduled.json (cargo lambda invoke, port {})", emulator.port);
+        match emulator.invoke(name, &root().join("events/scheduled.json")) {
+            Ok(resp) => println!("  {name} answered: {resp}"),
+            Err(e) => {
+                eprintln!("{e}\n{}", emulator.function_log(name));
+                return ExitCode::from(1);
+            }
         }
-    };
-    println!("  s3-audit answered: {resp}");
+    }
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let pumped = pump(&sqs, &p.findings_queue_url, &p.findings_queue_arn, &publisher, "publish-findings").await;
     println!(
