@@ -5,8 +5,10 @@
 //! (`s3:PutObject`, `s3:DeleteObject`, `s3:PutBucketPolicy`, ...). Actions are matched as IAM
 //! does, so `s3:*`, `s3:Put*`, `*` and any capitalisation count. Other accounts are those named
 //! by `AWS` principals (an account id or any ARN in it) other than the scanned account and the
-//! configured `trusted_accounts`. Public (`*`) grants are the business of
-//! `s3.bucket-not-public`. A bucket with no policy passes.
+//! configured `trusted_accounts`; a statement confined to the inside by a condition (for
+//! example `aws:PrincipalOrgID` equal to the configured `organization_id`) does not count. The
+//! shared evaluator `policy::external_grants` answers both questions. Public (`*`) grants are
+//! the business of `s3.bucket-not-public`. A bucket with no policy passes.
 //!
 //! **Why it matters.** An account that can write, delete or reconfigure the bucket can destroy
 //! or replace its data, or rewrite its policy to grant itself more; a compromise of that
@@ -21,12 +23,10 @@
 //!
 //! **References.** FSBP S3.6; seed 004.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use crate::context::ScanContext;
 use crate::known;
 use crate::model::{Outcome, RuleMeta, Severity, Trigger};
-use crate::policy::Effect;
+use crate::policy::{external_grants, ExternalKind, Trust};
 use crate::resources::s3::S3Bucket;
 use crate::rules::Rule;
 
@@ -71,33 +71,26 @@ impl Rule for BucketNoBroadCrossAccount {
         let Some(doc) = known!(bucket.policy) else {
             return Outcome::pass("the bucket has no policy");
         };
-        // Account -> indexes into SENSITIVE_ACTIONS, so each list comes out in a stable order.
-        let mut grants: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
-        for statement in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
-            let Some(principal) = &statement.principal else { continue };
-            let actions: Vec<usize> = SENSITIVE_ACTIONS
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| statement.applies_to_action(a))
-                .map(|(i, _)| i)
-                .collect();
-            if actions.is_empty() {
-                continue;
-            }
-            for account in principal.aws_accounts().into_iter().filter(|a| !ctx.is_trusted_account(a)) {
-                grants.entry(account).or_default().extend(actions.iter().copied());
-            }
-        }
-        if grants.is_empty() {
-            return Outcome::pass("the policy grants no other account write, delete or configuration actions");
-        }
-        let described: Vec<String> = grants
-            .iter()
-            .map(|(account, actions)| {
-                let names: Vec<&str> = actions.iter().filter_map(|&i| SENSITIVE_ACTIONS.get(i).copied()).collect();
-                format!("account {account} {}", names.join(", "))
+        // The shared evaluator decides who is outside (own and trusted accounts, the organisation)
+        // and which conditions confine a statement to the inside; everyone-grants are
+        // `s3.bucket-not-public`'s business.
+        let trust = Trust {
+            account: &ctx.account,
+            organization_id: ctx.config.organization_id.as_deref(),
+            trusted_accounts: &ctx.config.trusted_accounts,
+        };
+        let described: Vec<String> = external_grants(doc, &trust)
+            .into_iter()
+            .filter(|g| g.kind == ExternalKind::Account)
+            .filter_map(|g| {
+                let names: Vec<&str> =
+                    SENSITIVE_ACTIONS.iter().copied().filter(|a| g.statement.applies_to_action(a)).collect();
+                (!names.is_empty()).then(|| format!("{} {} (statement {})", g.who, names.join(", "), g.label))
             })
             .collect();
+        if described.is_empty() {
+            return Outcome::pass("the policy grants no other account write, delete or configuration actions");
+        }
         Outcome::fail(format!("the policy grants {}", described.join("; ")))
     }
 }
@@ -159,7 +152,7 @@ mod tests {
     fn fails_when_other_account_can_put_objects_naming_account_and_action() {
         let o = eval(&granting(r#""111122223333""#, r#""s3:PutObject""#));
         assert_eq!(o.status, Status::Fail);
-        assert_eq!(o.reason, "the policy grants account 111122223333 s3:PutObject");
+        assert_eq!(o.reason, "the policy grants account 111122223333 s3:PutObject (statement Statement[0])");
     }
 
     #[test]
@@ -191,7 +184,7 @@ mod tests {
     }
 
     #[test]
-    fn fails_naming_every_untrusted_account_once() {
+    fn fails_naming_every_untrusted_grant_by_statement() {
         let doc = PolicyDocument::parse(
             r#"{"Statement":[
                 {"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:root","123456789012"]},"Action":"s3:PutObject","Resource":"*"},
@@ -205,8 +198,24 @@ mod tests {
         assert_eq!(o.status, Status::Fail);
         assert_eq!(
             o.reason,
-            "the policy grants account 111122223333 s3:PutObject, s3:DeleteObject; account 444455556666 s3:PutBucketAcl"
+            "the policy grants account 111122223333 s3:PutObject (statement Statement[0]); \
+             arn:aws:iam::111122223333:role/x s3:PutObject, s3:DeleteObject (statement Statement[1]); \
+             account 444455556666 s3:PutBucketAcl (statement Statement[2])"
         );
+    }
+
+    #[test]
+    fn passes_when_a_condition_confines_the_grant_to_the_organisation() {
+        let doc = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:PutObject","Resource":"*",
+            "Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-own"}}}]}"#;
+        let b = S3Bucket { policy: Ok(Some(PolicyDocument::parse(doc).unwrap())), ..S3Bucket::fixture("b") };
+        let mut ctx = ScanContext::fixture();
+        Arc::make_mut(&mut ctx.config).organization_id = Some("o-own".into());
+        assert_eq!(BucketNoBroadCrossAccount.evaluate(&b, &ctx).status, Status::Pass);
+        // Another organisation's id, or no configured organisation, does not confine it.
+        Arc::make_mut(&mut ctx.config).organization_id = Some("o-other".into());
+        assert_eq!(BucketNoBroadCrossAccount.evaluate(&b, &ctx).status, Status::Fail);
+        assert_eq!(eval(&b).status, Status::Fail);
     }
 
     #[test]
