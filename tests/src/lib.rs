@@ -103,51 +103,38 @@ fn test_credentials() -> Credentials {
     Credentials::new("testing", "testing", None, None, "ztscan-mocks")
 }
 
-/// An S3 client answered by `aws-smithy-mocks` rules (first matching rule wins; a request no
-/// rule matches gets an HTTP 418, which the collector reports as an API error).
-pub fn mock_s3(rules: &[&Rule]) -> aws_sdk_s3::Client {
-    let conf = aws_sdk_s3::Config::builder()
-        .behavior_version_latest()
-        .region(Region::new(REGION))
-        .credentials_provider(test_credentials())
-        .http_client(create_mock_http_client())
-        .interceptor(interceptor(rules))
-        .build();
-    aws_sdk_s3::Client::from_conf(conf)
+/// Defines `pub fn $name(rules) -> $sdk::Client`: a client of that service answered by
+/// `aws-smithy-mocks` rules (first matching rule wins; a request no rule matches gets an HTTP
+/// 418, which the collectors report as an API error).
+macro_rules! mock_client {
+    ($(#[$doc:meta])* $name:ident, $sdk:ident) => {
+        $(#[$doc])*
+        pub fn $name(rules: &[&Rule]) -> $sdk::Client {
+            let conf = $sdk::Config::builder()
+                .behavior_version_latest()
+                .region(Region::new(REGION))
+                .credentials_provider(test_credentials())
+                .http_client(create_mock_http_client())
+                .interceptor(interceptor(rules))
+                .build();
+            $sdk::Client::from_conf(conf)
+        }
+    };
 }
 
-/// An S3 Control client answered by `aws-smithy-mocks` rules.
-pub fn mock_s3control(rules: &[&Rule]) -> aws_sdk_s3control::Client {
-    let conf = aws_sdk_s3control::Config::builder()
-        .behavior_version_latest()
-        .region(Region::new(REGION))
-        .credentials_provider(test_credentials())
-        .http_client(create_mock_http_client())
-        .interceptor(interceptor(rules))
-        .build();
-    aws_sdk_s3control::Client::from_conf(conf)
-}
-
-/// An IAM client answered by `aws-smithy-mocks` rules.
-pub fn mock_iam(rules: &[&Rule]) -> aws_sdk_iam::Client {
-    let conf = aws_sdk_iam::Config::builder()
-        .behavior_version_latest()
-        .region(Region::new(REGION))
-        .credentials_provider(test_credentials())
-        .http_client(create_mock_http_client())
-        .interceptor(interceptor(rules))
-        .build();
-    aws_sdk_iam::Client::from_conf(conf)
-}
-
-/// A Lambda client answered by `aws-smithy-mocks` rules.
-pub fn mock_lambda(rules: &[&Rule]) -> aws_sdk_lambda::Client {
-    let conf = aws_sdk_lambda::Config::builder()
-        .behavior_version_latest()
-        .region(Region::new(REGION))
-        .credentials_provider(test_credentials())
-        .http_client(create_mock_http_client())
-        .interceptor(interceptor(rules))
-        .build();
-    aws_sdk_lambda::Client::from_conf(conf)
-}
+mock_client!(
+    /// An S3 client answered by `aws-smithy-mocks` rules.
+    mock_s3, aws_sdk_s3
+);
+mock_client!(
+    /// An S3 Control client answered by `aws-smithy-mocks` rules.
+    mock_s3control, aws_sdk_s3control
+);
+mock_client!(
+    /// An IAM client answered by `aws-smithy-mocks` rules.
+    mock_iam, aws_sdk_iam
+);
+mock_client!(
+    /// A Lambda client answered by `aws-smithy-mocks` rules.
+    mock_lambda, aws_sdk_lambda
+);
