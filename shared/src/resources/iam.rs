@@ -332,3 +332,38 @@ pub fn managed_fixture(name: &str, json: &str) -> IamPolicy {
         json,
     )
 }
+
+/// A policy document around `statements` (statement objects, comma-separated), for fixtures.
+#[cfg(test)]
+pub fn doc_fixture(statements: &str) -> String {
+    format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#)
+}
+
+/// An inline policy fixture of a role, user or group named `owner_name`.
+#[cfg(test)]
+pub fn inline_fixture(owner: OwnerKind, owner_name: &str, name: &str, json: &str) -> IamPolicy {
+    let kind = match owner {
+        OwnerKind::Role => "role",
+        OwnerKind::User => "user",
+        OwnerKind::Group => "group",
+    };
+    policy_fixture(
+        PolicyKind::Inline {
+            owner,
+            owner_arn: format!("arn:aws:iam::123456789012:{kind}/{owner_name}"),
+            owner_name: owner_name.to_string(),
+        },
+        name,
+        json,
+    )
+}
+
+/// An AWS-managed policy fixture (`arn:aws:iam::aws:policy/<name>`).
+#[cfg(test)]
+pub fn aws_managed_fixture(name: &str, json: &str) -> IamPolicy {
+    policy_fixture(
+        PolicyKind::Managed { arn: format!("arn:aws:iam::aws:policy/{name}"), aws_managed: true },
+        name,
+        json,
+    )
+}

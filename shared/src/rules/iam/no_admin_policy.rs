@@ -155,14 +155,10 @@ mod tests {
     use super::*;
     use crate::collect::error::{CollectError, CollectErrorKind};
     use crate::model::Status;
-    use crate::resources::iam::{managed_fixture, policy_fixture, OwnerKind, PolicyKind};
+    use crate::resources::iam::{aws_managed_fixture, doc_fixture as doc, inline_fixture, managed_fixture, OwnerKind};
 
     fn eval(p: &IamPolicy) -> Outcome {
         NoAdminPolicy.evaluate(p, &ScanContext::fixture())
-    }
-
-    fn doc(statements: &str) -> String {
-        format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#)
     }
 
     #[test]
@@ -231,25 +227,14 @@ mod tests {
 
     #[test]
     fn inline_policies_are_checked() {
-        let p = policy_fixture(
-            PolicyKind::Inline {
-                owner: OwnerKind::Role,
-                owner_arn: "arn:aws:iam::123456789012:role/r".into(),
-                owner_name: "r".into(),
-            },
-            "inline",
-            &doc(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#),
-        );
+        let p =
+            inline_fixture(OwnerKind::Role, "r", "inline", &doc(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#));
         assert_eq!(eval(&p).status, Status::Fail);
     }
 
     #[test]
     fn not_applicable_for_aws_managed_policies() {
-        let p = policy_fixture(
-            PolicyKind::Managed { arn: "arn:aws:iam::aws:policy/AdministratorAccess".into(), aws_managed: true },
-            "AdministratorAccess",
-            &doc(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#),
-        );
+        let p = aws_managed_fixture("AdministratorAccess", &doc(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#));
         assert_eq!(eval(&p).status, Status::NotApplicable);
     }
 

@@ -80,14 +80,10 @@ mod tests {
     use super::*;
     use crate::collect::error::{CollectError, CollectErrorKind};
     use crate::model::Status;
-    use crate::resources::iam::{managed_fixture, policy_fixture, OwnerKind, PolicyKind};
+    use crate::resources::iam::{aws_managed_fixture, doc_fixture as doc, inline_fixture, managed_fixture, OwnerKind};
 
     fn eval(p: &IamPolicy) -> Outcome {
         NoNotActionAllow.evaluate(p, &ScanContext::fixture())
-    }
-
-    fn doc(statements: &str) -> String {
-        format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#)
     }
 
     #[test]
@@ -133,12 +129,9 @@ mod tests {
 
     #[test]
     fn inline_policies_are_checked() {
-        let p = policy_fixture(
-            PolicyKind::Inline {
-                owner: OwnerKind::Group,
-                owner_arn: "arn:aws:iam::123456789012:group/g".into(),
-                owner_name: "g".into(),
-            },
+        let p = inline_fixture(
+            OwnerKind::Group,
+            "g",
             "inline",
             &doc(r#"{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#),
         );
@@ -147,8 +140,7 @@ mod tests {
 
     #[test]
     fn not_applicable_for_aws_managed_policies() {
-        let p = policy_fixture(
-            PolicyKind::Managed { arn: "arn:aws:iam::aws:policy/PowerUserAccess".into(), aws_managed: true },
+        let p = aws_managed_fixture(
             "PowerUserAccess",
             &doc(r#"{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}"#),
         );

@@ -208,14 +208,12 @@ mod tests {
     use super::*;
     use crate::collect::error::{CollectError, CollectErrorKind};
     use crate::model::Status;
-    use crate::resources::iam::{managed_fixture, policy_fixture, IamPolicy, OwnerKind, PolicyKind};
+    use crate::resources::iam::{
+        aws_managed_fixture, doc_fixture as doc, inline_fixture, managed_fixture, IamPolicy, OwnerKind,
+    };
 
     fn eval(i: &IamIdentity) -> Outcome {
         NoPrivilegeEscalation.evaluate(i, &ScanContext::fixture())
-    }
-
-    fn doc(statements: &str) -> String {
-        format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#)
     }
 
     fn allow(actions: &str) -> String {
@@ -344,20 +342,8 @@ mod tests {
 
     #[test]
     fn combines_actions_across_policies_and_names_them() {
-        let group_inline = policy_fixture(
-            PolicyKind::Inline {
-                owner: OwnerKind::Group,
-                owner_arn: "arn:aws:iam::123456789012:group/devs".into(),
-                owner_name: "devs".into(),
-            },
-            "invoke",
-            &allow(r#""lambda:InvokeFunction""#),
-        );
-        let aws_managed = policy_fixture(
-            PolicyKind::Managed { arn: "arn:aws:iam::aws:policy/AWSLambda_FullAccess".into(), aws_managed: true },
-            "AWSLambda_FullAccess",
-            &allow(r#""lambda:CreateFunction""#),
-        );
+        let group_inline = inline_fixture(OwnerKind::Group, "devs", "invoke", &allow(r#""lambda:InvokeFunction""#));
+        let aws_managed = aws_managed_fixture("AWSLambda_FullAccess", &allow(r#""lambda:CreateFunction""#));
         let pass = managed_fixture("pass", &allow(r#""iam:PassRole""#));
         let o = eval(&identity(vec![pass, aws_managed, group_inline]));
         assert_eq!(o.status, Status::Fail, "{}", o.reason);

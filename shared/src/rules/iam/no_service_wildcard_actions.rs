@@ -89,14 +89,10 @@ mod tests {
     use super::*;
     use crate::collect::error::{CollectError, CollectErrorKind};
     use crate::model::Status;
-    use crate::resources::iam::{managed_fixture, policy_fixture, OwnerKind, PolicyKind};
+    use crate::resources::iam::{aws_managed_fixture, doc_fixture as doc, inline_fixture, managed_fixture, OwnerKind};
 
     fn eval(p: &IamPolicy) -> Outcome {
         NoServiceWildcardActions.evaluate(p, &ScanContext::fixture())
-    }
-
-    fn doc(statements: &str) -> String {
-        format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#)
     }
 
     #[test]
@@ -143,12 +139,9 @@ mod tests {
 
     #[test]
     fn inline_policies_are_checked() {
-        let p = policy_fixture(
-            PolicyKind::Inline {
-                owner: OwnerKind::User,
-                owner_arn: "arn:aws:iam::123456789012:user/u".into(),
-                owner_name: "u".into(),
-            },
+        let p = inline_fixture(
+            OwnerKind::User,
+            "u",
             "inline",
             &doc(r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#),
         );
@@ -157,11 +150,7 @@ mod tests {
 
     #[test]
     fn not_applicable_for_aws_managed_policies() {
-        let p = policy_fixture(
-            PolicyKind::Managed { arn: "arn:aws:iam::aws:policy/AmazonS3FullAccess".into(), aws_managed: true },
-            "AmazonS3FullAccess",
-            &doc(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#),
-        );
+        let p = aws_managed_fixture("AmazonS3FullAccess", &doc(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#));
         assert_eq!(eval(&p).status, Status::NotApplicable);
     }
 
