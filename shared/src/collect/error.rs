@@ -2,7 +2,13 @@
 //! the error is stored on the resource (`Collected<T>`) and the rule reports UNKNOWN with the
 //! reason.
 
+use std::error::Error as StdError;
 use std::fmt;
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use serde::{Deserialize, Serialize};
 
@@ -82,6 +88,28 @@ fn is_throttling(code: &str) -> bool {
             | "SlowDown"
             | "RequestThrottled"
     )
+}
+
+/// Classify a failed SDK call as a `CollectError` for `action`: a service error with a code goes
+/// through [`CollectError::from_code`] (AccessDenied, throttling, other); anything else
+/// (dispatch, timeout, a response that could not be read) is an API error with the SDK's full
+/// error context. Every collector uses this one classification.
+pub fn sdk_error<E>(action: &str, err: &SdkError<E, HttpResponse>) -> CollectError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    match err {
+        SdkError::ServiceError(_) if err.code().is_some() => CollectError::from_code(action, err.code(), err.message()),
+        other => CollectError::new(CollectErrorKind::Api, action, DisplayErrorContext(other).to_string()),
+    }
+}
+
+/// An SDK result as a `Collected` fact: the output, or the classified error ([`sdk_error`]).
+pub fn required<T, E>(action: &str, result: Result<T, SdkError<E, HttpResponse>>) -> Collected<T>
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    result.map_err(|e| sdk_error(action, &e))
 }
 
 /// A collected fact, or why it could not be collected.

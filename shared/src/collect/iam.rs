@@ -6,16 +6,15 @@
 //! `collect_all` itself never fails.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::error::Error as StdError;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_sdk_iam::types::{AccessAdvisorUsageGranularityType, EntityType, JobStatusType, SummaryKeyType};
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 
-use super::error::{CollectError, CollectErrorKind, Collected};
+use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
 use crate::config::ScanConfig;
 use crate::policy::{Effect, PolicyDocument};
 use crate::resources::iam::{
@@ -70,23 +69,6 @@ pub struct IamCollector {
     concurrency: usize,
     page_size: Option<i32>,
     poll: Poll,
-}
-
-fn to_collect_error<E>(action: &str, err: &SdkError<E>) -> CollectError
-where
-    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-{
-    match err {
-        SdkError::ServiceError(_) if err.code().is_some() => CollectError::from_code(action, err.code(), err.message()),
-        other => CollectError::new(CollectErrorKind::Api, action, DisplayErrorContext(other).to_string()),
-    }
-}
-
-fn required<T, E>(action: &str, result: Result<T, SdkError<E>>) -> Collected<T>
-where
-    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-{
-    result.map_err(|e| to_collect_error(action, &e))
 }
 
 fn to_chrono(t: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
@@ -677,7 +659,7 @@ impl IamCollector {
         match self.iam.get_account_password_policy().send().await {
             Ok(out) => Ok(out.password_policy().map(password_policy_from_sdk)),
             Err(e) if e.code() == Some("NoSuchEntity") => Ok(None),
-            Err(e) => Err(to_collect_error(PASSWORD_POLICY, &e)),
+            Err(e) => Err(sdk_error(PASSWORD_POLICY, &e)),
         }
     }
 
@@ -696,7 +678,7 @@ impl IamCollector {
                 Err(e) if matches!(e.code(), Some("ReportNotPresent" | "ReportExpired")) => {
                     required(GENERATE_REPORT, self.iam.generate_credential_report().send().await)?;
                 }
-                Err(e) => return Err(to_collect_error(GET_REPORT, &e)),
+                Err(e) => return Err(sdk_error(GET_REPORT, &e)),
             }
             tokio::time::sleep(self.poll.delay(attempt)).await;
         }
@@ -717,10 +699,7 @@ impl IamCollector {
             .granularity(AccessAdvisorUsageGranularityType::ServiceLevel)
             .send()
             .await
-            .map_err(|e| AdvisorError {
-                unreachable: e.code().is_none(),
-                error: to_collect_error(GENERATE_ADVISOR, &e),
-            })?;
+            .map_err(|e| AdvisorError { unreachable: e.code().is_none(), error: sdk_error(GENERATE_ADVISOR, &e) })?;
         self.advisor_job(role_arn, job).await.map_err(|error| AdvisorError { error, unreachable: false })
     }
 

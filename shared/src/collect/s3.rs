@@ -7,11 +7,11 @@ use std::error::Error as StdError;
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use futures_util::stream::{self, StreamExt};
 
 use super::aws;
-use super::error::{CollectError, CollectErrorKind, Collected};
+use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
 use crate::policy::PolicyDocument;
 use crate::resources::s3::{
     AclGrant, BucketAcl, EncryptionRule, Grantee, LoggingTarget, PublicAccessBlock, ReplicationRule, S3Account,
@@ -62,26 +62,9 @@ where
             if code.is_some_and(|c| not_configured.contains(&c)) {
                 return Ok(None);
             }
-            Err(to_collect_error(action, &err))
+            Err(sdk_error(action, &err))
         }
     }
-}
-
-fn to_collect_error<E>(action: &str, err: &SdkError<E>) -> CollectError
-where
-    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-{
-    match err {
-        SdkError::ServiceError(_) if err.code().is_some() => CollectError::from_code(action, err.code(), err.message()),
-        other => CollectError::new(CollectErrorKind::Api, action, DisplayErrorContext(other).to_string()),
-    }
-}
-
-fn required<T, E>(action: &str, result: Result<T, SdkError<E>>) -> Collected<T>
-where
-    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-{
-    result.map_err(|e| to_collect_error(action, &e))
 }
 
 /// The region of a `LocationConstraint` (empty means us-east-1, `EU` is the legacy eu-west-1).
