@@ -52,6 +52,16 @@ pub struct ScanConfig {
     /// remembered (CIS 1.8 and 1.9: 14 and 24).
     pub min_password_length: u32,
     pub password_reuse_prevention: u32,
+    /// Environment variable names (globs with `*` and `?`, case-insensitive) the secret
+    /// detector skips (`lambda.no-secrets-in-env`, and stack outputs later). Use it for a
+    /// variable known to hold a non-secret random-looking value, e.g. `BUILD_ID`.
+    pub secret_ignore: Vec<String>,
+    /// `lambda.in-vpc` is opt-in: off by default, since a function that reaches no private
+    /// resource gains nothing from a VPC. When off, the rule reports NOT_APPLICABLE.
+    pub require_lambda_vpc: bool,
+    /// Accounts whose Lambda layers are trusted besides the scanned account and
+    /// `trusted_accounts` (`lambda.no-cross-account-layers`), e.g. a vendor's layer account.
+    pub trusted_layer_accounts: Vec<String>,
     /// Page size for listings that support it; `None` lets the service choose.
     pub page_size: Option<i32>,
     /// Maximum concurrent API requests per collector.
@@ -71,6 +81,9 @@ impl Default for ScanConfig {
             access_key_max_age_days: 90,
             min_password_length: 14,
             password_reuse_prevention: 24,
+            secret_ignore: Vec::new(),
+            require_lambda_vpc: false,
+            trusted_layer_accounts: Vec::new(),
             page_size: None,
             concurrency: 16,
         }
@@ -98,6 +111,15 @@ impl ScanConfig {
         if self.concurrency == 0 {
             return Err(ConfigError::Invalid { name: "concurrency", reason: "must be at least 1".into() });
         }
+        if let Some(bad) = self.secret_ignore.iter().find(|p| p.trim().is_empty()) {
+            return Err(ConfigError::Invalid { name: "secret_ignore", reason: format!("empty pattern {bad:?}") });
+        }
+        if let Some(bad) = self.trusted_layer_accounts.iter().find(|a| !is_account_id(a)) {
+            return Err(ConfigError::Invalid {
+                name: "trusted_layer_accounts",
+                reason: format!("{bad:?} is not a 12-digit account id"),
+            });
+        }
         if let Some(p) = self.page_size {
             if !(1..=10_000).contains(&p) {
                 return Err(ConfigError::Invalid { name: "page_size", reason: format!("{p} is outside 1..=10000") });
@@ -105,6 +127,10 @@ impl ScanConfig {
         }
         Ok(())
     }
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -122,6 +148,10 @@ mod tests {
     fn invalid_values_are_named() {
         let e = ScanConfig::from_json(r#"{"concurrency": 0}"#).unwrap_err();
         assert!(e.to_string().contains("concurrency"));
+        let e = ScanConfig::from_json(r#"{"trusted_layer_accounts": ["12345"]}"#).unwrap_err();
+        assert!(e.to_string().contains("trusted_layer_accounts"), "{e}");
+        let e = ScanConfig::from_json(r#"{"secret_ignore": [" "]}"#).unwrap_err();
+        assert!(e.to_string().contains("secret_ignore"), "{e}");
         let e = ScanConfig::from_json("{").unwrap_err();
         assert!(e.to_string().contains("not valid JSON"));
     }
