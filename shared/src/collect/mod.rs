@@ -6,6 +6,7 @@ pub mod aws;
 pub mod error;
 pub mod iam;
 pub mod identity;
+pub mod lambda;
 pub mod s3;
 
 pub use error::{CollectError, CollectErrorKind, Collected};

@@ -1,4 +1,5 @@
 //! Resources as the collectors saw them: plain structs with `Default` and test fixtures.
 
 pub mod iam;
+pub mod lambda;
 pub mod s3;
