@@ -2,6 +2,7 @@
 //! registry that lists them. Adding a rule means its file plus one line here.
 
 pub mod iam;
+pub mod lambda;
 pub mod s3;
 
 use crate::context::ScanContext;
@@ -25,6 +26,7 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
     metas.extend(iam::ROLE_RULES.iter().map(|r| r.meta()));
     metas.extend(iam::USER_RULES.iter().map(|r| r.meta()));
     metas.extend(iam::ACCOUNT_RULES.iter().map(|r| r.meta()));
+    metas.extend(lambda::FUNCTION_RULES.iter().map(|r| r.meta()));
     metas
 }
 
@@ -105,5 +107,30 @@ mod tests {
         }
         let registered = all_metas().iter().filter(|m| m.id.starts_with("iam.")).count();
         assert_eq!(registered, want.len(), "an iam.* rule is registered that the catalogue does not list");
+    }
+
+    #[test]
+    fn every_lambda_control_in_the_catalogue_is_registered() {
+        let want = [
+            "lambda.no-secrets-in-env",
+            "lambda.not-public",
+            "lambda.service-invoke-has-source-condition",
+            "lambda.url-requires-auth",
+            "lambda.supported-runtime",
+            "lambda.in-vpc",
+            "lambda.vpc-multi-az",
+            "lambda.reserved-concurrency-set",
+            "lambda.code-signing-enforced",
+            "lambda.env-encrypted-with-cmk",
+            "lambda.has-required-tags",
+            "lambda.has-failure-destination",
+            "lambda.tracing-enabled",
+            "lambda.no-cross-account-layers",
+        ];
+        for id in want {
+            assert!(meta_by_id(id).is_some(), "{id} is not registered");
+        }
+        let registered = all_metas().iter().filter(|m| m.id.starts_with("lambda.")).count();
+        assert_eq!(registered, want.len(), "a lambda.* rule is registered that the catalogue does not list");
     }
 }

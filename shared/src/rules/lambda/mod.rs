@@ -1,0 +1,132 @@
+//! Lambda rules: one file per control of the catalogue's Lambda section, all evaluated once per
+//! function (its unqualified `$LATEST`, see `resources::lambda`), plus the managed-runtime table
+//! `lambda.supported-runtime` reads.
+
+use crate::context::ScanContext;
+use crate::policy::{PolicyDocument, Statement, Trust};
+use crate::resources::lambda::LambdaFunction;
+
+use super::Rule;
+
+mod code_signing_enforced;
+mod env_encrypted_with_cmk;
+mod has_failure_destination;
+mod has_required_tags;
+mod in_vpc;
+mod no_cross_account_layers;
+mod no_secrets_in_env;
+mod not_public;
+mod reserved_concurrency_set;
+pub mod runtimes;
+mod service_invoke_has_source_condition;
+mod supported_runtime;
+mod tracing_enabled;
+mod url_requires_auth;
+mod vpc_multi_az;
+
+pub use code_signing_enforced::CodeSigningEnforced;
+pub use env_encrypted_with_cmk::EnvEncryptedWithCmk;
+pub use has_failure_destination::HasFailureDestination;
+pub use has_required_tags::HasRequiredTags;
+pub use in_vpc::InVpc;
+pub use no_cross_account_layers::NoCrossAccountLayers;
+pub use no_secrets_in_env::NoSecretsInEnv;
+pub use not_public::NotPublic;
+pub use reserved_concurrency_set::ReservedConcurrencySet;
+pub use service_invoke_has_source_condition::ServiceInvokeHasSourceCondition;
+pub use supported_runtime::SupportedRuntime;
+pub use tracing_enabled::TracingEnabled;
+pub use url_requires_auth::UrlRequiresAuth;
+pub use vpc_multi_az::VpcMultiAz;
+
+/// Rules evaluated once per function, in catalogue order.
+pub static FUNCTION_RULES: &[&dyn Rule<Resource = LambdaFunction>] = &[
+    &NoSecretsInEnv,
+    &NotPublic,
+    &ServiceInvokeHasSourceCondition,
+    &UrlRequiresAuth,
+    &SupportedRuntime,
+    &InVpc,
+    &VpcMultiAz,
+    &ReservedConcurrencySet,
+    &CodeSigningEnforced,
+    &EnvEncryptedWithCmk,
+    &HasRequiredTags,
+    &HasFailureDestination,
+    &TracingEnabled,
+    &NoCrossAccountLayers,
+];
+
+/// Who counts as inside for resource-policy rules: the scanned account, its organisation and
+/// the configured trusted accounts.
+fn trust(ctx: &ScanContext) -> Trust<'_> {
+    Trust {
+        account: &ctx.account,
+        organization_id: ctx.config.organization_id.as_deref(),
+        trusted_accounts: &ctx.config.trusted_accounts,
+    }
+}
+
+/// How a statement is named in a reason: its `Sid`, or its position in the document.
+fn statement_label(doc: &PolicyDocument, statement: &Statement) -> String {
+    match &statement.sid {
+        Some(sid) if !sid.is_empty() => format!("{sid:?}"),
+        _ => match doc.statements.iter().position(|s| std::ptr::eq(s, statement)) {
+            Some(i) => format!("Statement[{i}]"),
+            None => "(unnamed)".to_string(),
+        },
+    }
+}
+
+/// The actions a statement allows, for a reason.
+fn describe_actions(statement: &Statement) -> String {
+    match (&statement.action, &statement.not_action) {
+        (Some(actions), _) => actions.join(", "),
+        (None, Some(excluded)) => format!("every action except {}", excluded.join(", ")),
+        (None, None) => "no action".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Status, Trigger};
+
+    #[test]
+    fn every_function_rule_is_a_change_triggered_function_rule() {
+        assert_eq!(FUNCTION_RULES.len(), 14);
+        for rule in FUNCTION_RULES {
+            let m = rule.meta();
+            assert!(m.id.starts_with("lambda."), "{}", m.id);
+            assert_eq!(m.resource_type, "AwsLambdaFunction", "{}", m.id);
+            assert_eq!(m.trigger, Trigger::Change, "{}", m.id);
+        }
+    }
+
+    #[test]
+    fn every_function_rule_passes_on_the_fixture_or_does_not_apply() {
+        let ctx = ScanContext::fixture();
+        let function = LambdaFunction::fixture("f");
+        for rule in FUNCTION_RULES {
+            let o = rule.evaluate(&function, &ctx);
+            assert!(
+                matches!(o.status, Status::Pass | Status::NotApplicable),
+                "{}: {} ({})",
+                rule.meta().id,
+                o.status,
+                o.reason
+            );
+        }
+    }
+
+    #[test]
+    fn statement_labels_use_sid_or_position() {
+        let doc = PolicyDocument::parse(
+            r#"{"Statement":[{"Sid":"Named","Effect":"Allow","Action":"*"},{"Effect":"Allow","Action":["a:B","c:D"]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(statement_label(&doc, &doc.statements[0]), "\"Named\"");
+        assert_eq!(statement_label(&doc, &doc.statements[1]), "Statement[1]");
+        assert_eq!(describe_actions(&doc.statements[1]), "a:B, c:D");
+    }
+}
