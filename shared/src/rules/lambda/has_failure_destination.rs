@@ -100,10 +100,13 @@ mod tests {
         EventInvokeConfig { function_arn, on_failure: on_failure.map(str::to_string) }
     }
 
+    /// `(dead-letter target, invoke configs, expected status, expected part of the reason)`.
+    type Case = (Option<&'static str>, Collected<Vec<EventInvokeConfig>>, Status, &'static str);
+
     #[test]
     fn table() {
         let denied = || Err(LambdaFunction::denied("lambda:ListFunctionEventInvokeConfigs"));
-        let cases: Vec<(Option<&str>, Collected<Vec<EventInvokeConfig>>, Status, &str)> = vec![
+        let cases: Vec<Case> = vec![
             (None, Ok(vec![config("", Some(QUEUE))]), Status::Pass, "on-failure destination arn:aws:sqs"),
             (None, Ok(vec![config("$LATEST", Some(QUEUE))]), Status::Pass, "on-failure destination"),
             (Some(QUEUE), Ok(vec![]), Status::Pass, "dead-letter target arn:aws:sqs"),
