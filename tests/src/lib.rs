@@ -138,3 +138,7 @@ mock_client!(
     /// A Lambda client answered by `aws-smithy-mocks` rules.
     mock_lambda, aws_sdk_lambda
 );
+mock_client!(
+    /// An EC2 client answered by `aws-smithy-mocks` rules.
+    mock_ec2, aws_sdk_ec2
+);

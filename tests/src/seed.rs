@@ -522,3 +522,216 @@ pub async fn seed_iam(sdk: &aws_config::SdkConfig) {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Lambda
+
+/// The demo functions `seed_lambda` creates (besides the IAM seed's `IAM_FUNCTIONS`).
+pub const LAMBDA_FUNCTIONS: &[&str] =
+    &["zt-fn-secret-env", "zt-fn-public", "zt-fn-old-runtime", "zt-fn-single-az", "zt-fn-hardened"];
+
+/// The execution role of the Lambda seed's functions.
+pub const LAMBDA_SEED_ROLE: &str = "zt-lambda-fn";
+
+/// What `seed_lambda` planted: the secret values put into environment variables. Tests assert
+/// that none of them appears anywhere ztscan writes; nothing may print them.
+pub struct LambdaSeed {
+    pub planted_secrets: Vec<String>,
+    pub subnets: Vec<(String, String)>,
+}
+
+/// A fresh random secret-looking value, made at run time so that no secret (not even a fake
+/// one) is committed to the repository: `<prefix>` + 32 hex digits, hashed from the process's
+/// randomly keyed `RandomState`, the clock and a counter.
+pub fn fresh_secret(prefix: &str) -> String {
+    use sha2::Digest;
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let seed = format!("{}:{nanos}:{prefix}", h.finish());
+    let hex: String = sha2::Sha256::digest(seed.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}{hex}")
+}
+
+async fn lambda_created<T, E>(what: &str, result: Result<T, aws_sdk_lambda::error::SdkError<E>>)
+where
+    E: aws_sdk_lambda::error::ProvideErrorMetadata + std::fmt::Debug,
+{
+    if let Err(e) = result {
+        let code = aws_sdk_lambda::error::ProvideErrorMetadata::code(&e);
+        assert!(matches!(code, Some("ResourceConflictException")), "seed {what}: {e:?}");
+    }
+}
+
+/// The demo account's Lambda functions, one misconfiguration each plus a hardened one:
+/// - `zt-fn-secret-env`: a Stripe live key and a database password in its environment (fresh
+///   random values), next to variables that only *reference* secrets or are flags, and no CMK;
+/// - `zt-fn-public`: a resource policy open to `*` and an S3 grant without a source condition,
+///   on the deprecated `nodejs18.x`;
+/// - `zt-fn-old-runtime`: `python3.8`;
+/// - `zt-fn-single-az`: in a VPC with one subnet;
+/// - `zt-fn-hardened`: VPC across two AZs, CMK, active tracing, reserved concurrency, DLQ and
+///   on-failure destination, the required tags, an EventBridge grant with `aws:SourceArn`.
+///
+/// moto has no code-signing-config or function-URL listing APIs: those aspects stay UNKNOWN on
+/// moto and are tested with aws-smithy-mocks.
+pub async fn seed_lambda(sdk: &aws_config::SdkConfig) -> LambdaSeed {
+    let iam = &aws_sdk_iam::Client::new(sdk);
+    iam_role(iam, LAMBDA_SEED_ROLE, &trust(r#"{"Service":"lambda.amazonaws.com"}"#, None), None).await;
+    let role = iam_role_arn(LAMBDA_SEED_ROLE);
+
+    let ec2 = aws_sdk_ec2::Client::new(sdk);
+    let vpc = ec2.create_vpc().cidr_block("10.42.0.0/16").send().await.expect("create vpc");
+    let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id").to_string();
+    let mut subnets = Vec::new();
+    for (cidr, az) in [("10.42.1.0/24", "us-east-1a"), ("10.42.2.0/24", "us-east-1b")] {
+        let s = ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .cidr_block(cidr)
+            .availability_zone(az)
+            .send()
+            .await
+            .expect("create subnet");
+        subnets.push((s.subnet().and_then(|s| s.subnet_id()).expect("subnet id").to_string(), az.to_string()));
+    }
+    let sg = ec2
+        .create_security_group()
+        .group_name("zt-fn-sg")
+        .description("ztscan demo functions")
+        .vpc_id(&vpc_id)
+        .send()
+        .await
+        .expect("create security group");
+    let sg_id = sg.group_id().expect("group id").to_string();
+
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let dlq = sqs.create_queue().queue_name("zt-fn-failures").send().await.expect("create dlq");
+    let dlq_url = dlq.queue_url().expect("queue url");
+    let dlq_arn = sqs
+        .get_queue_attributes()
+        .queue_url(dlq_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue arn")
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+        .expect("queue arn attribute");
+
+    let stripe = fresh_secret("sk_live_");
+    let password = fresh_secret("Zq9!");
+    let lambda = &aws_sdk_lambda::Client::new(sdk);
+    use aws_sdk_lambda::types::{
+        DeadLetterConfig, DestinationConfig, Environment, OnFailure, Runtime, TracingConfig, TracingMode, VpcConfig,
+    };
+    let env = |vars: &[(&str, &str)]| {
+        Environment::builder()
+            .set_variables(Some(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()))
+            .build()
+    };
+    let vpc_config = |subnet_ids: Vec<String>| {
+        VpcConfig::builder().set_subnet_ids(Some(subnet_ids)).security_group_ids(sg_id.clone()).build()
+    };
+    let secret_arn = format!("arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:prod/db-AbCdEf");
+    let specs: Vec<(&str, Runtime, Option<Environment>, Option<VpcConfig>, bool)> = vec![
+        (
+            "zt-fn-secret-env",
+            Runtime::Python313,
+            Some(env(&[
+                ("STRIPE_API_KEY", &stripe),
+                ("DB_PASSWORD", &password),
+                ("DB_SECRET_ARN", &secret_arn),
+                ("ENABLE_PASSWORD_RESET", "true"),
+                ("LOG_LEVEL", "DEBUG"),
+            ])),
+            None,
+            false,
+        ),
+        ("zt-fn-public", Runtime::Nodejs18x, None, None, false),
+        ("zt-fn-old-runtime", Runtime::Python38, None, None, false),
+        ("zt-fn-single-az", Runtime::Python313, None, Some(vpc_config(vec![subnets[0].0.clone()])), false),
+        (
+            "zt-fn-hardened",
+            Runtime::Python313,
+            Some(env(&[("LOG_LEVEL", "INFO"), ("DB_SECRET_ID", "prod/app/db")])),
+            Some(vpc_config(subnets.iter().map(|(id, _)| id.clone()).collect())),
+            true,
+        ),
+    ];
+    for (name, runtime, environment, vpc, hardened) in specs {
+        let code = aws_sdk_lambda::types::FunctionCode::builder()
+            .zip_file(aws_smithy_types::Blob::new(b"PK\x05\x06demo-only".to_vec()))
+            .build();
+        let mut create = lambda
+            .create_function()
+            .function_name(name)
+            .runtime(runtime)
+            .handler("app.handler")
+            .role(&role)
+            .code(code)
+            .set_environment(environment)
+            .set_vpc_config(vpc);
+        if hardened {
+            create = create
+                .kms_key_arn(format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"))
+                .tracing_config(TracingConfig::builder().mode(TracingMode::Active).build())
+                .dead_letter_config(DeadLetterConfig::builder().target_arn(&dlq_arn).build())
+                .tags("owner", "platform")
+                .tags("data-classification", "internal");
+        }
+        lambda_created(name, create.send().await).await;
+    }
+    lambda_created(
+        "zt-fn-hardened concurrency",
+        lambda
+            .put_function_concurrency()
+            .function_name("zt-fn-hardened")
+            .reserved_concurrent_executions(5)
+            .send()
+            .await,
+    )
+    .await;
+    lambda_created(
+        "zt-fn-hardened event invoke config",
+        lambda
+            .put_function_event_invoke_config()
+            .function_name("zt-fn-hardened")
+            .destination_config(
+                DestinationConfig::builder().on_failure(OnFailure::builder().destination(&dlq_arn).build()).build(),
+            )
+            .send()
+            .await,
+    )
+    .await;
+    lambda_created(
+        "zt-fn-hardened events permission",
+        lambda
+            .add_permission()
+            .function_name("zt-fn-hardened")
+            .statement_id("events-rule")
+            .action("lambda:InvokeFunction")
+            .principal("events.amazonaws.com")
+            .source_arn(format!("arn:aws:events:us-east-1:{ACCOUNT}:rule/zt-nightly"))
+            .send()
+            .await,
+    )
+    .await;
+    for (sid, principal) in [("public", "*"), ("s3-any-bucket", "s3.amazonaws.com")] {
+        lambda_created(
+            sid,
+            lambda
+                .add_permission()
+                .function_name("zt-fn-public")
+                .statement_id(sid)
+                .action("lambda:InvokeFunction")
+                .principal(principal)
+                .send()
+                .await,
+        )
+        .await;
+    }
+    LambdaSeed { planted_secrets: vec![stripe, password], subnets }
+}

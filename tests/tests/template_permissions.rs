@@ -13,7 +13,7 @@ use serde_yaml::{Mapping, Value};
 const TRACING_ACTIONS: &[&str] = &["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
 
 /// The function crates the template deploys (its `Metadata.BuildProperties.Binary`).
-const FUNCTIONS: &[&str] = &["s3-audit", "iam-audit", "publish-findings"];
+const FUNCTIONS: &[&str] = &["s3-audit", "iam-audit", "lambda-audit", "publish-findings"];
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
@@ -202,6 +202,11 @@ fn iam_audit_role_grants_exactly_the_declared_actions() {
 }
 
 #[test]
+fn lambda_audit_role_grants_exactly_the_declared_actions() {
+    assert_role_grants_exactly("lambda-audit");
+}
+
+#[test]
 fn publish_findings_role_grants_exactly_the_declared_actions() {
     assert_role_grants_exactly("publish-findings");
 }
@@ -307,6 +312,10 @@ fn config_change_rules_match_the_sample_events() {
     assert_change_rule_matches(
         "iam-audit",
         &["config-change-iam-role.json", "config-change-iam-role-deleted.json", "config-change-iam-policy.json"],
+    );
+    assert_change_rule_matches(
+        "lambda-audit",
+        &["config-change-lambda-function.json", "config-change-lambda-function-deleted.json"],
     );
 }
 

@@ -2,6 +2,7 @@
 //! full scan or a single-resource (change event) scan produces.
 
 pub mod iam;
+pub mod lambda;
 pub mod s3;
 
 use crate::model::Finding;

@@ -1,0 +1,185 @@
+//! The Lambda audit: every `lambda.*` rule over every function of the scanned region.
+//!
+//! A full scan lists the functions and evaluates each; its summary lets the publisher archive
+//! the findings of functions that are gone. A Config change event for `AWS::Lambda::Function`
+//! re-reads and re-evaluates that one function; a deleted function gets NOT_APPLICABLE, so its
+//! findings are archived. A listing that fails gives one UNKNOWN per rule on the account and no
+//! summary (nothing is archived on the strength of a failed listing).
+
+use crate::collect::lambda::LambdaCollector;
+use crate::context::ScanContext;
+use crate::engine::{account_ref, evaluate_all, same_outcome_for_all, Resource};
+use crate::events::ChangedResource;
+use crate::model::{Finding, Outcome, ResourceRef};
+use crate::pipeline::ScanSummary;
+use crate::resources::lambda::{LambdaFunction, LambdaInventory};
+use crate::rules::lambda::FUNCTION_RULES;
+
+use super::AuditReport;
+
+pub const AUDIT: &str = "lambda";
+
+/// The Config resource types a change event may name.
+pub const CHANGE_TYPES: &[&str] = &["AWS::Lambda::Function"];
+
+/// Every rule id this audit runs (the archive scope of a full scan).
+pub fn rule_ids() -> Vec<String> {
+    FUNCTION_RULES.iter().map(|r| r.meta().id.to_string()).collect()
+}
+
+fn function_ref(name: &str, arn: String, region: &str, ctx: &ScanContext) -> ResourceRef {
+    ResourceRef {
+        resource_type: "AwsLambdaFunction".into(),
+        id: name.to_string(),
+        arn: Some(arn),
+        account: ctx.account.clone(),
+        region: region.to_string(),
+        partition: crate::context::partition_for(region).to_string(),
+    }
+}
+
+impl Resource for LambdaFunction {
+    fn resource_ref(&self, ctx: &ScanContext) -> ResourceRef {
+        function_ref(&self.name, self.arn.clone(), &self.region, ctx)
+    }
+}
+
+/// Evaluate a collected inventory (pure).
+pub fn evaluate(inventory: &LambdaInventory, ctx: &ScanContext) -> Vec<Finding> {
+    match &inventory.functions {
+        Ok(functions) => evaluate_all(FUNCTION_RULES, functions, ctx),
+        Err(e) => {
+            let outcome = Outcome::unknown(format!("could not list functions: {e}"));
+            same_outcome_for_all(FUNCTION_RULES, &account_ref(&ctx.account, ctx), &outcome, ctx)
+        }
+    }
+}
+
+/// The report of a full scan over a collected inventory: findings, and a summary when the
+/// listing succeeded.
+pub fn report_full(inventory: &LambdaInventory, ctx: &ScanContext) -> AuditReport {
+    let findings = evaluate(inventory, ctx);
+    let summary = inventory.functions.is_ok().then(|| ScanSummary {
+        audit: AUDIT.to_string(),
+        account: ctx.account.clone(),
+        rule_ids: rule_ids(),
+        started_at: ctx.now,
+        finding_count: findings.len(),
+    });
+    AuditReport { findings, summary }
+}
+
+/// A full scan of the region.
+pub async fn scan_all(collector: &LambdaCollector, ctx: &ScanContext) -> AuditReport {
+    report_full(&collector.collect_all().await, ctx)
+}
+
+/// The function a change event names: its name (Config's `resourceId`/`resourceName` for a
+/// function is its name), and its ARN.
+fn changed_function(changed: &ChangedResource, ctx: &ScanContext) -> (String, String) {
+    let name = changed.resource_name.clone().unwrap_or_else(|| changed.resource_id.clone());
+    let name = name.rsplit(':').next().unwrap_or(&name).to_string();
+    let account = changed.account.as_deref().unwrap_or(&ctx.account);
+    let arn = changed.arn.clone().unwrap_or_else(|| LambdaFunction::arn_for(&name, &changed.region, account));
+    (name, arn)
+}
+
+/// Re-evaluate the function a Config change event names. A function that no longer exists
+/// gets NOT_APPLICABLE; one that could not be read gets UNKNOWN.
+pub async fn scan_changed(collector: &LambdaCollector, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
+    let (name, arn) = changed_function(changed, ctx);
+    let findings = match collector.collect_one(&arn).await {
+        Ok(Some(function)) => evaluate_all(FUNCTION_RULES, std::slice::from_ref(&function), ctx),
+        Ok(None) => deleted(changed, ctx),
+        Err(e) => {
+            let outcome = Outcome::unknown(format!("could not read the function: {e}"));
+            same_outcome_for_all(FUNCTION_RULES, &function_ref(&name, arn, &changed.region, ctx), &outcome, ctx)
+        }
+    };
+    AuditReport { findings, summary: None }
+}
+
+/// NOT_APPLICABLE for every rule: the function is gone, so its findings are archived.
+pub fn deleted(changed: &ChangedResource, ctx: &ScanContext) -> Vec<Finding> {
+    let (name, arn) = changed_function(changed, ctx);
+    same_outcome_for_all(
+        FUNCTION_RULES,
+        &function_ref(&name, arn, &changed.region, ctx),
+        &Outcome::not_applicable("the function no longer exists"),
+        ctx,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::{CollectError, CollectErrorKind};
+    use crate::model::Status;
+
+    fn change(id: &str, arn: Option<&str>) -> ChangedResource {
+        ChangedResource {
+            resource_type: "AWS::Lambda::Function".into(),
+            resource_id: id.into(),
+            resource_name: Some(id.into()),
+            region: "us-east-1".into(),
+            account: Some("123456789012".into()),
+            arn: arn.map(str::to_string),
+            deleted: true,
+        }
+    }
+
+    #[test]
+    fn a_full_scan_evaluates_every_rule_on_every_function_and_summarises() {
+        let ctx = ScanContext::fixture();
+        let inv = LambdaInventory { functions: Ok(vec![LambdaFunction::fixture("a"), LambdaFunction::fixture("b")]) };
+        let report = report_full(&inv, &ctx);
+        assert_eq!(report.findings.len(), 2 * FUNCTION_RULES.len());
+        let summary = report.summary.expect("a complete listing has a summary");
+        assert_eq!(summary.audit, "lambda");
+        assert_eq!(summary.rule_ids.len(), FUNCTION_RULES.len());
+        assert!(report.findings.iter().all(|f| f.resource.resource_type == "AwsLambdaFunction"));
+        assert!(report
+            .findings
+            .iter()
+            .any(|f| f.resource.arn.as_deref() == Some("arn:aws:lambda:us-east-1:123456789012:function:b")));
+    }
+
+    #[test]
+    fn a_failed_listing_is_unknown_on_the_account_without_a_summary() {
+        let ctx = ScanContext::fixture();
+        let err = CollectError::new(CollectErrorKind::AccessDenied, "lambda:ListFunctions", "AccessDeniedException");
+        let report = report_full(&LambdaInventory { functions: Err(err) }, &ctx);
+        assert!(report.summary.is_none(), "no archive sweep on a failed listing");
+        assert_eq!(report.findings.len(), FUNCTION_RULES.len());
+        assert!(report
+            .findings
+            .iter()
+            .all(|f| f.status == Status::Unknown && f.reason.contains("lambda:ListFunctions")));
+        assert!(report.findings.iter().all(|f| f.resource.resource_type == "AwsAccount"));
+    }
+
+    #[test]
+    fn a_deleted_function_is_not_applicable_under_the_same_finding_ids() {
+        let ctx = ScanContext::fixture();
+        let gone = deleted(&change("a", None), &ctx);
+        assert_eq!(gone.len(), FUNCTION_RULES.len());
+        assert!(gone.iter().all(|f| f.status == Status::NotApplicable));
+        let full = report_full(&LambdaInventory { functions: Ok(vec![LambdaFunction::fixture("a")]) }, &ctx).findings;
+        let mut a: Vec<String> = gone.iter().map(|f| f.id()).collect();
+        let mut b: Vec<String> = full.iter().map(|f| f.id()).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "the NOT_APPLICABLE findings replace the full scan's");
+    }
+
+    #[test]
+    fn a_change_event_names_the_function_by_name_or_arn() {
+        let ctx = ScanContext::fixture();
+        let (name, arn) = changed_function(&change("fn-1", None), &ctx);
+        assert_eq!(name, "fn-1");
+        assert_eq!(arn, "arn:aws:lambda:us-east-1:123456789012:function:fn-1");
+        let given = "arn:aws:lambda:us-east-1:123456789012:function:fn-2";
+        let (name, arn) = changed_function(&change(given, Some(given)), &ctx);
+        assert_eq!((name.as_str(), arn.as_str()), ("fn-2", given));
+    }
+}
