@@ -13,6 +13,7 @@ pub fn for_function(name: &str) -> Option<Vec<&'static str>> {
     let mut actions: Vec<&'static str> = match name {
         "s3-audit" => [collect::s3::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
         "iam-audit" => [collect::iam::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
+        "secrets-audit" => [collect::secretsmanager::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
         "publish-findings" => {
             [publish::sqs::CONSUME_ACTIONS, publish::securityhub::IAM_ACTIONS, publish::sns::IAM_ACTIONS].concat()
         }

@@ -3,6 +3,7 @@
 
 pub mod iam;
 pub mod s3;
+pub mod secretsmanager;
 
 use crate::model::Finding;
 use crate::pipeline::ScanSummary;

@@ -7,5 +7,6 @@ pub mod error;
 pub mod iam;
 pub mod identity;
 pub mod s3;
+pub mod secretsmanager;
 
 pub use error::{CollectError, CollectErrorKind, Collected};

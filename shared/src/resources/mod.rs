@@ -2,3 +2,4 @@
 
 pub mod iam;
 pub mod s3;
+pub mod secretsmanager;
