@@ -179,4 +179,21 @@ mod tests {
         let by_name = ChangedResource { resource_id: "db".into(), ..changed(false) };
         assert_eq!(secret_id(&by_name), "db");
     }
+
+    #[test]
+    fn the_sample_events_are_secret_changes_named_by_arn() {
+        use crate::events::{parse_trigger, AuditTrigger};
+        let samples = [
+            (include_str!("../../../events/config-change-secretsmanager-secret.json"), false),
+            (include_str!("../../../events/config-change-secretsmanager-secret-deleted.json"), true),
+        ];
+        for (text, is_deleted) in samples {
+            let event: serde_json::Value = serde_json::from_str(text).expect("sample event is JSON");
+            let Ok(AuditTrigger::ResourceChange(c)) = parse_trigger(&event, CHANGE_TYPES) else {
+                panic!("not a change event")
+            };
+            assert_eq!(c.deleted, is_deleted);
+            assert_eq!(secret_id(&c), "arn:aws:secretsmanager:us-east-1:123456789012:secret:zt-public-secret-AbCdEf");
+        }
+    }
 }
