@@ -138,3 +138,7 @@ mock_client!(
     /// A Lambda client answered by `aws-smithy-mocks` rules.
     mock_lambda, aws_sdk_lambda
 );
+mock_client!(
+    /// A Secrets Manager client answered by `aws-smithy-mocks` rules.
+    mock_secretsmanager, aws_sdk_secretsmanager
+);
