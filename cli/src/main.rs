@@ -10,9 +10,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ztscan::audit::{iam as iam_audit, s3 as s3_audit};
+use ztscan::audit::{iam as iam_audit, s3 as s3_audit, secretsmanager as secrets_audit};
 use ztscan::collect::iam::IamCollector;
 use ztscan::collect::s3::S3Collector;
+use ztscan::collect::secretsmanager::SecretsCollector;
 use ztscan::{Finding, ScanConfig, ScanContext, Severity, Status};
 
 #[derive(Parser)]
@@ -33,6 +34,7 @@ enum Format {
 enum Service {
     S3,
     Iam,
+    Secretsmanager,
 }
 
 #[derive(Subcommand)]
@@ -54,7 +56,7 @@ enum Command {
         #[arg(long)]
         all: bool,
         /// The audits to run (comma-separated); all of them by default.
-        #[arg(long, value_enum, value_delimiter = ',', default_value = "s3,iam")]
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "s3,iam,secretsmanager")]
         services: Vec<Service>,
     },
     /// List every rule with its severity and title.
@@ -138,9 +140,17 @@ async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Servi
         let collector = IamCollector::new(&sdk, &ctx.config);
         iam_audit::scan_all(&collector, &ctx).await.findings
     };
-    let (s3_findings, iam_findings) = tokio::join!(s3, iam);
+    let secrets = async {
+        if !services.contains(&Service::Secretsmanager) {
+            return Vec::new();
+        }
+        let collector = SecretsCollector::new(&sdk, &ctx.config);
+        secrets_audit::scan_all(&collector, &ctx).await.findings
+    };
+    let (s3_findings, iam_findings, secrets_findings) = tokio::join!(s3, iam, secrets);
     let mut findings = s3_findings;
     findings.extend(iam_findings);
+    findings.extend(secrets_findings);
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -14,6 +14,7 @@ pub fn for_function(name: &str) -> Option<Vec<&'static str>> {
         "s3-audit" => [collect::s3::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
         "iam-audit" => [collect::iam::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
         "lambda-audit" => [collect::lambda::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
+        "secrets-audit" => [collect::secretsmanager::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
         "publish-findings" => {
             [publish::sqs::CONSUME_ACTIONS, publish::securityhub::IAM_ACTIONS, publish::sns::IAM_ACTIONS].concat()
         }

@@ -142,3 +142,7 @@ mock_client!(
     /// An EC2 client answered by `aws-smithy-mocks` rules.
     mock_ec2, aws_sdk_ec2
 );
+mock_client!(
+    /// A Secrets Manager client answered by `aws-smithy-mocks` rules.
+    mock_secretsmanager, aws_sdk_secretsmanager
+);

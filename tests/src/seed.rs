@@ -13,6 +13,8 @@ use ztscan::collect::aws::{s3_client, s3control_client};
 
 use crate::ACCOUNT;
 
+pub mod secrets;
+
 pub fn tls_policy(bucket: &str) -> String {
     format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"DenyInsecure","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{bucket}","arn:aws:s3:::{bucket}/*"],"Condition":{{"Bool":{{"aws:SecureTransport":"false"}}}}}}]}}"#

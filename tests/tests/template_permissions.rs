@@ -13,7 +13,7 @@ use serde_yaml::{Mapping, Value};
 const TRACING_ACTIONS: &[&str] = &["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
 
 /// The function crates the template deploys (its `Metadata.BuildProperties.Binary`).
-const FUNCTIONS: &[&str] = &["s3-audit", "iam-audit", "lambda-audit", "publish-findings"];
+const FUNCTIONS: &[&str] = &["s3-audit", "iam-audit", "lambda-audit", "secrets-audit", "publish-findings"];
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
@@ -207,6 +207,23 @@ fn lambda_audit_role_grants_exactly_the_declared_actions() {
 }
 
 #[test]
+fn secrets_audit_role_grants_exactly_the_declared_actions() {
+    assert_role_grants_exactly("secrets-audit");
+}
+
+/// The secrets audit reads metadata and policies only: its role can never read a secret's value.
+#[test]
+fn secrets_audit_role_cannot_read_secret_values() {
+    let template = Template::load();
+    let (id, res) = template.function("secrets-audit");
+    let role = template.role_of(id, res);
+    for action in template.granted_actions(&role) {
+        let a = action.to_ascii_lowercase();
+        assert!(!a.contains('*') && !a.contains("getsecretvalue"), "{role} grants {action}");
+    }
+}
+
+#[test]
 fn publish_findings_role_grants_exactly_the_declared_actions() {
     assert_role_grants_exactly("publish-findings");
 }
@@ -316,6 +333,10 @@ fn config_change_rules_match_the_sample_events() {
     assert_change_rule_matches(
         "lambda-audit",
         &["config-change-lambda-function.json", "config-change-lambda-function-deleted.json"],
+    );
+    assert_change_rule_matches(
+        "secrets-audit",
+        &["config-change-secretsmanager-secret.json", "config-change-secretsmanager-secret-deleted.json"],
     );
 }
 

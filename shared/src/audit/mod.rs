@@ -4,6 +4,7 @@
 pub mod iam;
 pub mod lambda;
 pub mod s3;
+pub mod secretsmanager;
 
 use crate::model::Finding;
 use crate::pipeline::ScanSummary;

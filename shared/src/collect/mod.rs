@@ -8,5 +8,6 @@ pub mod iam;
 pub mod identity;
 pub mod lambda;
 pub mod s3;
+pub mod secretsmanager;
 
 pub use error::{CollectError, CollectErrorKind, Collected};

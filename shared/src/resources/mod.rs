@@ -3,3 +3,4 @@
 pub mod iam;
 pub mod lambda;
 pub mod s3;
+pub mod secretsmanager;

@@ -4,6 +4,7 @@
 pub mod iam;
 pub mod lambda;
 pub mod s3;
+pub mod secretsmanager;
 
 use crate::context::ScanContext;
 use crate::model::{Outcome, RuleMeta};
@@ -27,6 +28,7 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
     metas.extend(iam::USER_RULES.iter().map(|r| r.meta()));
     metas.extend(iam::ACCOUNT_RULES.iter().map(|r| r.meta()));
     metas.extend(lambda::FUNCTION_RULES.iter().map(|r| r.meta()));
+    metas.extend(secretsmanager::SECRET_RULES.iter().map(|r| r.meta()));
     metas
 }
 
@@ -132,5 +134,21 @@ mod tests {
         }
         let registered = all_metas().iter().filter(|m| m.id.starts_with("lambda.")).count();
         assert_eq!(registered, want.len(), "a lambda.* rule is registered that the catalogue does not list");
+    }
+
+    #[test]
+    fn every_secretsmanager_control_in_the_catalogue_is_registered() {
+        let want = [
+            "secretsmanager.rotation-enabled",
+            "secretsmanager.rotated-recently",
+            "secretsmanager.secret-used",
+            "secretsmanager.encrypted-with-cmk",
+            "secretsmanager.policy-not-public",
+        ];
+        for id in want {
+            assert!(meta_by_id(id).is_some(), "{id} is not registered");
+        }
+        let registered = all_metas().iter().filter(|m| m.id.starts_with("secretsmanager.")).count();
+        assert_eq!(registered, want.len(), "a secretsmanager.* rule is registered that the catalogue does not list");
     }
 }

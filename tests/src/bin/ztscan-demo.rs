@@ -1,7 +1,7 @@
-//! The demo driver (`scripts/demo.sh`): seeds the local AWS with a small account of S3 and IAM
-//! misconfigurations and compliant resources, then runs the Lambda pipeline through the real
-//! Runtime API (s3-audit and iam-audit → findings queue → publish-findings → Security Hub and
-//! the SNS alert) and shows what arrived.
+//! The demo driver (`scripts/demo.sh`): seeds the local AWS with a small account of S3, IAM
+//! and Secrets Manager misconfigurations and compliant resources, then runs the Lambda pipeline
+//! through the real Runtime API (s3-audit, iam-audit and secrets-audit → findings queue →
+//! publish-findings → Security Hub and the SNS alert) and shows what arrived.
 //!
 //! `ztscan-demo seed` and `ztscan-demo pipeline`; both read the moto endpoint from
 //! `AWS_ENDPOINT_URL`.
@@ -26,12 +26,15 @@ async fn main() -> ExitCode {
             post(&endpoint, "/moto-api/reset").await;
             seed_buckets(&sdk).await;
             seed_iam(&sdk).await;
+            ztscan_tests::seed::secrets::seed_secrets(&sdk).await;
             println!("seeded 10 buckets: compliant ones (zt-good, zt-logs, zt-replica-west, zt-critical, zt-private) and misconfigured ones");
             println!("(zt-plain: nothing configured; zt-public-policy: public policy; zt-cross-account: another account may write;");
             println!(" zt-critical: critical without MFA delete; zt-private-open: private without a VPC-endpoint restriction)");
             println!("seeded IAM: zt-admin-role (inline admin policy), zt-deployer (escalation in MiXeD case, s3:*, NotAction),");
             println!(" zt-trust-everyone / zt-trust-foreign (open trust policies), zt-lambda-broad (no boundary, broad managed");
             println!(" policies), zt-lambda-good (compliant), users without MFA / with directly attached policies, a weak password policy");
+            println!("seeded secrets: zt-secret-good (compliant), zt-secret-plain (no rotation, AWS-managed key), zt-secret-public");
+            println!(" (policy open to everyone), zt-secret-rotation-failed (a version stuck AWSPENDING)");
             ExitCode::SUCCESS
         }
         Some("pipeline") => pipeline(&sdk, &endpoint).await,
@@ -46,7 +49,7 @@ async fn pipeline(sdk: &aws_config::SdkConfig, endpoint: &str) -> ExitCode {
     let p = create_pipeline(sdk).await;
     let env = p.function_env(endpoint);
     let mut audits = Vec::new();
-    for name in ["s3-audit", "iam-audit"] {
+    for name in ["s3-audit", "iam-audit", "secrets-audit"] {
         let mut emulator = Emulator::start();
         emulator.run_function(name, &env);
         audits.push((name, emulator));
