@@ -13,6 +13,7 @@ pub mod model;
 pub mod policy;
 pub mod resources;
 pub mod rules;
+pub mod secret_store;
 pub mod secrets;
 
 pub use config::ScanConfig;

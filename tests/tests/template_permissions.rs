@@ -2,6 +2,10 @@
 //! code declares (`ztscan::permissions::for_function`), no more and no less, and every function
 //! carries the hardening the controls ask of Lambda functions (tracing, reserved concurrency, its
 //! own log group, arm64, a permissions boundary on its role).
+//!
+//! A statement may be conditional (`!If [Condition, statement, !Ref AWS::NoValue]`, e.g. the
+//! alert webhook's secret): "exactly" then means the union over every branch, and each grant
+//! remembers the conditions it is under so tests can check that optional access stays optional.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -44,6 +48,63 @@ fn one_or_many(value: &Value) -> Vec<&Value> {
         Value::Sequence(items) => items.iter().collect(),
         other => vec![other],
     }
+}
+
+/// `!If [cond, then, else]` or `Fn::If: [cond, then, else]`: the three parts.
+fn if_parts(value: &Value) -> Option<(&str, &Value, &Value)> {
+    let parts = match value {
+        Value::Tagged(tagged) if tagged.tag == "If" => &tagged.value,
+        Value::Mapping(map) if map.len() == 1 && map.contains_key("Fn::If") => &map["Fn::If"],
+        _ => return None,
+    };
+    match parts.as_sequence().map(Vec::as_slice) {
+        Some([condition, then, otherwise]) => Some((condition.as_str()?, then, otherwise)),
+        _ => panic!("malformed Fn::If {value:?}"),
+    }
+}
+
+/// `!Ref AWS::NoValue` (or `Ref: AWS::NoValue`).
+fn is_no_value(value: &Value) -> bool {
+    match value {
+        Value::Tagged(tagged) => tagged.tag == "Ref" && tagged.value.as_str() == Some("AWS::NoValue"),
+        Value::Mapping(map) => map.get("Ref").and_then(Value::as_str) == Some("AWS::NoValue"),
+        _ => false,
+    }
+}
+
+/// The statements of a `Statement` value with the conditions each is under (`!C` for the else
+/// branch of `C`): conditional statements are expanded, `AWS::NoValue` dropped.
+fn statements(value: &Value) -> Vec<(&Value, Vec<String>)> {
+    fn expand<'a>(value: &'a Value, under: &[String], out: &mut Vec<(&'a Value, Vec<String>)>) {
+        if is_no_value(value) {
+            return;
+        }
+        if let Some((condition, then, otherwise)) = if_parts(value) {
+            let with = |c: String| under.iter().cloned().chain([c]).collect::<Vec<_>>();
+            expand(then, &with(condition.to_string()), out);
+            expand(otherwise, &with(format!("!{condition}")), out);
+            return;
+        }
+        out.push((value, under.to_vec()));
+    }
+    let items: Vec<&Value> = match value {
+        Value::Sequence(items) => items.iter().collect(),
+        other if if_parts(other).is_some() => vec![other],
+        other => one_or_many(other),
+    };
+    let mut out = Vec::new();
+    for item in items {
+        expand(item, &[], &mut out);
+    }
+    out
+}
+
+/// One allowed action of a role, with the template conditions its statement is under.
+#[derive(Debug, Clone)]
+struct Grant {
+    action: String,
+    conditions: Vec<String>,
+    statement: Value,
 }
 
 struct Template {
@@ -117,15 +178,20 @@ impl Template {
         logical_id.to_string()
     }
 
-    /// Every action allowed by the role's inline policies.
+    /// Every action allowed by the role's inline policies, under any condition.
     fn granted_actions(&self, role_id: &str) -> BTreeSet<String> {
+        self.grants(role_id).into_iter().map(|g| g.action).collect()
+    }
+
+    /// Every action allowed by the role's inline policies, with the conditions it is under.
+    fn grants(&self, role_id: &str) -> Vec<Grant> {
         let role = self.resource(role_id);
         assert!(
             property(role, "ManagedPolicyArns").is_none(),
             "{role_id} attaches managed policies; grant everything inline so the template matches the code exactly"
         );
         let policies = property(role, "Policies").unwrap_or_else(|| panic!("{role_id} has no inline Policies"));
-        let mut actions = BTreeSet::new();
+        let mut grants = Vec::new();
         for policy in one_or_many(policies) {
             let name = policy.get("PolicyName").and_then(str_of).unwrap_or("?");
             let document = policy
@@ -133,7 +199,7 @@ impl Template {
                 .unwrap_or_else(|| panic!("{role_id} policy `{name}` has no PolicyDocument"));
             let statements =
                 document.get("Statement").unwrap_or_else(|| panic!("{role_id} policy `{name}` has no Statement"));
-            for statement in one_or_many(statements) {
+            for (statement, conditions) in self::statements(statements) {
                 let sid = statement.get("Sid").and_then(str_of).unwrap_or("(no Sid)");
                 assert!(
                     statement.get("NotAction").is_none() && statement.get("NotResource").is_none(),
@@ -149,11 +215,15 @@ impl Template {
                     let action = str_of(action)
                         .unwrap_or_else(|| panic!("{role_id} statement {sid}: non-string Action {action:?}"));
                     assert!(!action.contains('*'), "{role_id} statement {sid} grants a wildcard action `{action}`");
-                    actions.insert(action.to_string());
+                    grants.push(Grant {
+                        action: action.to_string(),
+                        conditions: conditions.clone(),
+                        statement: statement.clone(),
+                    });
                 }
             }
         }
-        actions
+        grants
     }
 }
 
@@ -226,6 +296,72 @@ fn secrets_audit_role_cannot_read_secret_values() {
 #[test]
 fn publish_findings_role_grants_exactly_the_declared_actions() {
     assert_role_grants_exactly("publish-findings");
+}
+
+/// The alert webhook's secret is read only when a secret is configured, only that secret, and
+/// its customer-managed key only through Secrets Manager; the function gets the secret's id,
+/// never its value.
+#[test]
+fn publish_findings_reads_the_webhook_secret_only_when_configured() {
+    let template = Template::load();
+    let (function_id, function) = template.function("publish-findings");
+    let role_id = template.role_of(function_id, function);
+    let grants = template.grants(&role_id);
+
+    let secret: Vec<&Grant> = grants.iter().filter(|g| g.action == "secretsmanager:GetSecretValue").collect();
+    assert_eq!(secret.len(), 1, "{secret:?}");
+    assert_eq!(secret[0].conditions, ["HasAlertWebhook"], "GetSecretValue must be granted only under HasAlertWebhook");
+    let resource = secret[0].statement.get("Resource").expect("a Resource");
+    assert!(
+        matches!(resource, Value::Tagged(t) if t.tag == "Ref" && t.value.as_str() == Some("AlertWebhookSecretArn")),
+        "GetSecretValue must be scoped to !Ref AlertWebhookSecretArn, found {resource:?}"
+    );
+
+    let webhook_key: Vec<&Grant> =
+        grants.iter().filter(|g| g.action == "kms:Decrypt" && !g.conditions.is_empty()).collect();
+    assert_eq!(webhook_key.len(), 1, "{webhook_key:?}");
+    assert_eq!(webhook_key[0].conditions, ["HasAlertWebhookKmsKey"]);
+    let via = webhook_key[0]
+        .statement
+        .get("Condition")
+        .and_then(|c| c.get("StringEquals"))
+        .and_then(|c| c.get("kms:ViaService"))
+        .expect("the webhook key's statement has a kms:ViaService condition");
+    assert!(
+        matches!(via, Value::Tagged(t) if t.tag == "Sub" && t.value.as_str() == Some("secretsmanager.${AWS::Region}.amazonaws.com")),
+        "{via:?}"
+    );
+
+    let variables = property(function, "Environment")
+        .and_then(|e| e.get("Variables"))
+        .unwrap_or_else(|| panic!("{function_id} has no Environment.Variables"));
+    let secret_id = variables.get("ALERT_WEBHOOK_SECRET_ID").expect("ALERT_WEBHOOK_SECRET_ID is set");
+    let (condition, then, otherwise) =
+        if_parts(secret_id).expect("ALERT_WEBHOOK_SECRET_ID is set only under a condition (!If)");
+    assert_eq!(condition, "HasAlertWebhook");
+    assert!(matches!(then, Value::Tagged(t) if t.tag == "Ref" && t.value.as_str() == Some("AlertWebhookSecretArn")));
+    assert!(is_no_value(otherwise));
+}
+
+#[test]
+fn conditional_statements_are_expanded() {
+    let doc: Value = serde_yaml::from_str(
+        "- Sid: Always\n  Effect: Allow\n  Action: a:B\n- !If\n  - C\n  - Sid: OnlyC\n    Effect: Allow\n    Action: c:D\n  - !Ref AWS::NoValue\n- Fn::If: [E, {Sid: OnlyE, Action: e:F}, {Sid: NotE, Action: g:H}]\n",
+    )
+    .unwrap();
+    let sids: Vec<(String, Vec<String>)> = statements(&doc)
+        .into_iter()
+        .map(|(s, c)| (s.get("Sid").and_then(Value::as_str).unwrap_or("").to_string(), c))
+        .collect();
+    assert_eq!(
+        sids,
+        [
+            ("Always".to_string(), vec![]),
+            ("OnlyC".to_string(), vec!["C".to_string()]),
+            ("OnlyE".to_string(), vec!["E".to_string()]),
+            ("NotE".to_string(), vec!["!E".to_string()]),
+        ]
+    );
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! The function's configuration, read once from the environment at cold start.
 
+use std::time::Duration;
+
 use ztscan::model::{Severity, UnknownSeverity};
 
 /// Optional: the Security Hub product to import into. Default: the account's default product.
@@ -8,6 +10,13 @@ pub const PRODUCT_ARN_VAR: &str = "FINDINGS_PRODUCT_ARN";
 pub const ALERT_TOPIC_VAR: &str = "ALERT_TOPIC_ARN";
 /// Optional: the lowest severity that alerts. Default: HIGH.
 pub const MIN_ALERT_SEVERITY_VAR: &str = "MIN_ALERT_SEVERITY";
+/// Optional: the id (name or ARN) of the Secrets Manager secret holding the alert webhook's URL
+/// (see `ztscan::publish::webhook`). Unset or empty: no webhook. Never the URL itself.
+pub const ALERT_WEBHOOK_SECRET_ID_VAR: &str = "ALERT_WEBHOOK_SECRET_ID";
+/// Optional: how long a secret read from Secrets Manager is used, in seconds. Default: 300.
+pub const SECRET_CACHE_TTL_VAR: &str = "SECRET_CACHE_TTL_SECONDS";
+/// The longest secret cache TTL accepted (a day).
+pub const MAX_SECRET_CACHE_TTL_SECONDS: u64 = 86_400;
 /// Set by Lambda: the region findings are imported into.
 pub const REGION_VAR: &str = "AWS_REGION";
 
@@ -16,6 +25,10 @@ pub struct Config {
     pub product_arn: Option<String>,
     pub alert_topic_arn: Option<String>,
     pub min_alert_severity: Severity,
+    /// The Secrets Manager secret id of the alert webhook; `None`: no webhook.
+    pub alert_webhook_secret_id: Option<String>,
+    /// How long a fetched secret is used.
+    pub secret_cache_ttl: Duration,
     /// Where Security Hub is called; the region of the default product ARN.
     pub region: Option<String>,
 }
@@ -28,6 +41,8 @@ pub enum ConfigError {
         #[source]
         source: UnknownSeverity,
     },
+    #[error("{var}: expected a whole number of seconds from 1 to {max}, found {value:?}")]
+    InvalidTtl { var: &'static str, value: String, max: u64 },
 }
 
 impl Config {
@@ -45,10 +60,25 @@ impl Config {
             }
             None => Severity::High,
         };
+        let secret_cache_ttl = match set(SECRET_CACHE_TTL_VAR) {
+            Some(s) => match s.trim().parse::<u64>() {
+                Ok(n) if (1..=MAX_SECRET_CACHE_TTL_SECONDS).contains(&n) => Duration::from_secs(n),
+                _ => {
+                    return Err(ConfigError::InvalidTtl {
+                        var: SECRET_CACHE_TTL_VAR,
+                        value: s,
+                        max: MAX_SECRET_CACHE_TTL_SECONDS,
+                    })
+                }
+            },
+            None => ztscan::secret_store::DEFAULT_TTL,
+        };
         Ok(Self {
             product_arn: set(PRODUCT_ARN_VAR),
             alert_topic_arn: set(ALERT_TOPIC_VAR),
             min_alert_severity,
+            alert_webhook_secret_id: set(ALERT_WEBHOOK_SECRET_ID_VAR).map(|s| s.trim().to_string()),
+            secret_cache_ttl,
             region: set(REGION_VAR),
         })
     }
@@ -69,9 +99,17 @@ mod tests {
     fn defaults_to_no_alerts_at_high_and_the_default_product() {
         assert_eq!(
             config(&[]).unwrap(),
-            Config { product_arn: None, alert_topic_arn: None, min_alert_severity: Severity::High, region: None }
+            Config {
+                product_arn: None,
+                alert_topic_arn: None,
+                min_alert_severity: Severity::High,
+                alert_webhook_secret_id: None,
+                secret_cache_ttl: Duration::from_secs(300),
+                region: None
+            }
         );
         assert_eq!(config(&[(ALERT_TOPIC_VAR, "")]).unwrap().alert_topic_arn, None);
+        assert_eq!(config(&[(ALERT_WEBHOOK_SECRET_ID_VAR, " ")]).unwrap().alert_webhook_secret_id, None);
     }
 
     #[test]
@@ -81,8 +119,15 @@ mod tests {
             (ALERT_TOPIC_VAR, "arn:aws:sns:us-east-1:123456789012:alerts"),
             (MIN_ALERT_SEVERITY_VAR, "critical"),
             (REGION_VAR, "eu-west-1"),
+            (ALERT_WEBHOOK_SECRET_ID_VAR, "arn:aws:secretsmanager:us-east-1:123456789012:secret:ztscan/webhook-AbCdEf"),
+            (SECRET_CACHE_TTL_VAR, "60"),
         ])
         .unwrap();
+        assert_eq!(
+            c.alert_webhook_secret_id.as_deref(),
+            Some("arn:aws:secretsmanager:us-east-1:123456789012:secret:ztscan/webhook-AbCdEf")
+        );
+        assert_eq!(c.secret_cache_ttl, Duration::from_secs(60));
         assert_eq!(c.min_alert_severity, Severity::Critical);
         assert_eq!(c.alert_topic_arn.as_deref(), Some("arn:aws:sns:us-east-1:123456789012:alerts"));
         assert_eq!(c.region.as_deref(), Some("eu-west-1"));
@@ -93,5 +138,16 @@ mod tests {
     fn an_unknown_severity_names_the_variable() {
         let err = config(&[(MIN_ALERT_SEVERITY_VAR, "severe")]).unwrap_err();
         assert!(err.to_string().starts_with("MIN_ALERT_SEVERITY: unknown severity \"severe\""), "{err}");
+    }
+
+    #[test]
+    fn a_bad_secret_cache_ttl_names_the_variable() {
+        for bad in ["0", "-5", "5m", "86401"] {
+            let err = config(&[(SECRET_CACHE_TTL_VAR, bad)]).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("SECRET_CACHE_TTL_SECONDS: expected a whole number of seconds from 1 to 86400, found {bad:?}")
+            );
+        }
     }
 }

@@ -7,8 +7,12 @@
 //!    the dead-letter queue after its retries);
 //! 2. read what Security Hub already holds for the findings (`previous`);
 //! 3. alert once for the failures that are new or regressed, at or above the minimum
-//!    severity. This happens before the import so an alert is sent at least once: if the
-//!    import fails, the retry still sees the findings as new;
+//!    severity, on SNS and, when configured, to the alert webhook (whose URL is read from
+//!    Secrets Manager). This happens before the import so an alert is sent at least once: if
+//!    the import or either channel fails, the whole batch is retried (then lands in the
+//!    dead-letter queue) and the retry still sees the findings as new. Both channels are tried
+//!    even when one fails, so a broken webhook does not hold back SNS or the reverse; a
+//!    retried batch can therefore repeat an alert on the channel that had succeeded;
 //! 4. import the findings as ASFF, keeping each finding's earlier `CreatedAt`; records with a
 //!    finding Security Hub still rejects after retries are batch item failures;
 //! 5. for each `ScanComplete`, archive the ACTIVE findings of exactly its rules in exactly its
@@ -27,8 +31,9 @@ use ztscan::model::Finding;
 use ztscan::pipeline::{QueueMessage, ScanSummary};
 use ztscan::publish::securityhub::{FindingsStore, PreviousState, StoreError};
 use ztscan::publish::sns::{AlertError, Alerter};
+use ztscan::publish::webhook::{AlertForwarder, Delivery, ForwardError};
 use ztscan::render::asff::{archived, default_product_arn, to_asff, AsffFinding};
-use ztscan::render::sns::alert;
+use ztscan::render::sns::{alert, Alert};
 
 use crate::config::Config;
 
@@ -41,6 +46,9 @@ pub enum HandlerError {
     Import(#[source] StoreError),
     #[error("could not publish the alert: {0}")]
     Alert(#[source] AlertError),
+    /// Names the secret id and the HTTP status or transport failure, never the URL or token.
+    #[error("could not forward the alert: {0}")]
+    Webhook(#[source] ForwardError),
 }
 
 impl From<HandlerError> for Diagnostic {
@@ -60,10 +68,20 @@ enum ArchiveError {
 }
 
 /// The handler: the ports and the configuration, built once per cold start.
-pub struct Publisher<S, A> {
+pub struct Publisher<S, A, F = NoForwarder> {
     store: S,
     alerter: Option<A>,
+    forwarder: Option<F>,
     config: Config,
+}
+
+/// The forwarder type of a publisher without an alert webhook (it has no values).
+pub enum NoForwarder {}
+
+impl AlertForwarder for NoForwarder {
+    async fn forward(&self, _alert: &Alert) -> Result<Delivery, ForwardError> {
+        match *self {}
+    }
 }
 
 /// The records of one batch, sorted by kind.
@@ -77,7 +95,14 @@ struct Batch {
 impl<S: FindingsStore, A: Alerter> Publisher<S, A> {
     /// `alerter` is `None` when no alert topic is configured.
     pub fn new(store: S, alerter: Option<A>, config: Config) -> Self {
-        Self { store, alerter, config }
+        Self { store, alerter, forwarder: None, config }
+    }
+}
+
+impl<S: FindingsStore, A: Alerter, F: AlertForwarder> Publisher<S, A, F> {
+    /// The same publisher, also forwarding alerts to `forwarder` (`None`: no webhook).
+    pub fn with_forwarder<G: AlertForwarder>(self, forwarder: Option<G>) -> Publisher<S, A, G> {
+        Publisher { store: self.store, alerter: self.alerter, forwarder, config: self.config }
     }
 
     pub async fn handle(&self, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, HandlerError> {
@@ -106,8 +131,8 @@ impl<S: FindingsStore, A: Alerter> Publisher<S, A> {
 
         let news: Vec<Finding> =
             latest.iter().filter(|(id, f)| self.is_news(f, previous.get(*id))).map(|(_, f)| (*f).clone()).collect();
-        if let (Some(alerter), Some(alert)) = (&self.alerter, alert(&news)) {
-            alerter.publish(&alert).await.map_err(HandlerError::Alert)?;
+        if let Some(alert) = alert(&news) {
+            self.send_alert(&alert).await?;
         }
 
         let asff: Vec<AsffFinding> = latest
@@ -156,6 +181,33 @@ impl<S: FindingsStore, A: Alerter> Publisher<S, A> {
             response.add_failure(message_id);
         }
         Ok(response)
+    }
+
+    /// Send `alert` on every configured channel. Each is tried even when the other failed;
+    /// any failure fails the batch (as the SNS alert always has), so it is retried.
+    async fn send_alert(&self, alert: &Alert) -> Result<(), HandlerError> {
+        let sns = match &self.alerter {
+            Some(alerter) => alerter.publish(alert).await.map_err(HandlerError::Alert),
+            None => Ok(()),
+        };
+        let webhook = match &self.forwarder {
+            Some(forwarder) => match forwarder.forward(alert).await {
+                Ok(delivery) => {
+                    info!(status = delivery.status, attempts = delivery.attempts, "alert forwarded to the webhook");
+                    Ok(())
+                }
+                Err(e) => Err(HandlerError::Webhook(e)),
+            },
+            None => Ok(()),
+        };
+        match (sns, webhook) {
+            (Err(sns), Err(webhook)) => {
+                warn!(error = %webhook, "the alert webhook failed too; the batch will be retried");
+                Err(sns)
+            }
+            (Err(e), Ok(())) | (Ok(()), Err(e)) => Err(e),
+            (Ok(()), Ok(())) => Ok(()),
+        }
     }
 
     /// A failure worth an alert: at or above the minimum severity, and not already an active
@@ -310,13 +362,52 @@ mod tests {
     #[derive(Default)]
     struct FakeAlerter {
         sent: Mutex<Vec<Alert>>,
+        /// Every publish fails (after recording the attempt).
+        fail: bool,
     }
 
     impl Alerter for FakeAlerter {
         async fn publish(&self, alert: &Alert) -> Result<(), AlertError> {
             self.sent.lock().unwrap().push(alert.clone());
+            if self.fail {
+                return Err(AlertError::Build(aws_sdk_sns::error::BuildError::missing_field("data_type", "test")));
+            }
             Ok(())
         }
+    }
+
+    /// The alert webhook in memory.
+    #[derive(Default)]
+    struct FakeForwarder {
+        sent: Mutex<Vec<Alert>>,
+        /// Every forward fails like a webhook answering 500 after its retries.
+        fail: bool,
+    }
+
+    impl AlertForwarder for FakeForwarder {
+        async fn forward(&self, alert: &Alert) -> Result<Delivery, ForwardError> {
+            self.sent.lock().unwrap().push(alert.clone());
+            if self.fail {
+                return Err(ForwardError::Delivery {
+                    secret_id: "ztscan/webhook".into(),
+                    source: ztscan::publish::webhook::WebhookError::Status { status: 500, attempts: 3 },
+                });
+            }
+            Ok(Delivery { status: 200, attempts: 1 })
+        }
+    }
+
+    fn with_webhook(
+        store: FakeStore,
+        sns_fails: bool,
+        webhook_fails: bool,
+    ) -> Publisher<FakeStore, FakeAlerter, FakeForwarder> {
+        Publisher::new(store, Some(FakeAlerter { fail: sns_fails, ..Default::default() }), config())
+            .with_forwarder(Some(FakeForwarder { fail: webhook_fails, ..Default::default() }))
+    }
+
+    fn forwarded<A>(p: &Publisher<FakeStore, A, FakeForwarder>) -> Vec<Alert> {
+        p.forwarder.as_ref().map(|f| f.sent.lock().unwrap().clone()).unwrap_or_default()
     }
 
     fn config() -> Config {
@@ -324,6 +415,8 @@ mod tests {
             product_arn: None,
             alert_topic_arn: Some("topic".into()),
             min_alert_severity: Severity::High,
+            alert_webhook_secret_id: None,
+            secret_cache_ttl: std::time::Duration::from_secs(300),
             region: None,
         }
     }
@@ -332,7 +425,7 @@ mod tests {
         Publisher::new(store, Some(FakeAlerter::default()), config())
     }
 
-    fn alerts(p: &Publisher<FakeStore, FakeAlerter>) -> Vec<Alert> {
+    fn alerts<F>(p: &Publisher<FakeStore, FakeAlerter, F>) -> Vec<Alert> {
         p.alerter.as_ref().map(|a| a.sent.lock().unwrap().clone()).unwrap_or_default()
     }
 
@@ -609,6 +702,70 @@ mod tests {
             p.store.imported()[0].product_arn,
             "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
         );
+    }
+
+    #[tokio::test]
+    async fn a_new_failure_is_forwarded_to_the_webhook_with_the_same_alert_as_sns() {
+        // GIVEN a webhook is configured besides SNS
+        let p = with_webhook(FakeStore::default(), false, false);
+        // WHEN a batch has a new HIGH failure and a new LOW one
+        let low = finding(TLS, "b", Status::Fail, Severity::Low, "2026-11-01T12:00:00Z");
+        let r = p.process(event(vec![findings_record("m1", vec![fail("a"), low])]), at(NOW)).await.unwrap();
+        // THEN the webhook gets the SNS alert, which names only the HIGH failure
+        assert!(failures(&r).is_empty());
+        let sent = forwarded(&p);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent, p.alerter.as_ref().unwrap().sent.lock().unwrap().clone());
+        assert_eq!(sent[0].subject, "ztscan: 1 new failing finding in 123456789012 (highest HIGH)");
+        assert!(!sent[0].body_json.contains("arn:aws:s3:::b"), "{}", sent[0].body_json);
+    }
+
+    #[tokio::test]
+    async fn nothing_is_forwarded_without_news() {
+        // GIVEN the failure is already active in Security Hub, and a LOW failure is new
+        let p = with_webhook(FakeStore::holding([held(&fail("a"), "2026-10-01T00:00:00Z")]), false, false);
+        let low = finding(TLS, "b", Status::Fail, Severity::Low, "2026-11-01T12:00:00Z");
+        p.process(event(vec![findings_record("m1", vec![fail("a"), low])]), at(NOW)).await.unwrap();
+        // THEN nothing goes to the webhook
+        assert!(forwarded(&p).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failed_webhook_fails_the_batch_like_a_failed_sns_alert() {
+        // GIVEN the webhook keeps failing (after its own retries)
+        let p = with_webhook(FakeStore::default(), false, true);
+        // WHEN a new failure arrives
+        let err = p.process(event(vec![findings_record("m1", vec![fail("a")])]), at(NOW)).await.unwrap_err();
+        // THEN the whole batch is retried (then dead-lettered): nothing is imported, so the
+        // retry still sees the finding as new and alerts again
+        assert!(matches!(err, HandlerError::Webhook(_)), "{err:?}");
+        assert!(p.store.imported().is_empty());
+        assert_eq!(alerts(&p).len(), 1, "SNS was still sent");
+        let d = Diagnostic::from(err);
+        assert_eq!(d.error_type, "Retryable");
+        assert_eq!(
+            d.error_message,
+            "could not forward the alert: alert webhook (secret `ztscan/webhook`): the webhook answered HTTP 500 after 3 attempt(s)"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_sns_alert_still_forwards_to_the_webhook_and_fails_the_batch() {
+        let p = with_webhook(FakeStore::default(), true, false);
+        let err = p.process(event(vec![findings_record("m1", vec![fail("a")])]), at(NOW)).await.unwrap_err();
+        assert!(matches!(err, HandlerError::Alert(_)), "{err:?}");
+        assert_eq!(forwarded(&p).len(), 1);
+        assert!(p.store.imported().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_webhook_alone_works_without_an_sns_topic() {
+        let p: Publisher<FakeStore, FakeAlerter, FakeForwarder> =
+            Publisher::new(FakeStore::default(), None, config()).with_forwarder(Some(FakeForwarder::default()));
+        let r = p.process(event(vec![findings_record("m1", vec![fail("a")])]), at(NOW)).await.unwrap();
+        assert!(failures(&r).is_empty());
+        assert_eq!(forwarded(&p).len(), 1);
+        assert_eq!(p.store.imported().len(), 1);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! publish-findings: the Lambda that consumes the findings queue, imports the findings into
-//! Security Hub, archives those of vanished resources and alerts on new failures. Wiring
-//! only; the logic is in `handler`.
+//! Security Hub, archives those of vanished resources and alerts on new failures (SNS, and the
+//! alert webhook whose URL is read from Secrets Manager). Wiring only; the logic is in
+//! `handler`.
 
 mod config;
 mod handler;
@@ -8,7 +9,9 @@ mod handler;
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use tracing_subscriber::EnvFilter;
+use ztscan::publish::webhook::{HttpWebhookSender, RetryPolicy, WebhookForwarder};
 use ztscan::publish::{securityhub::SecurityHubStore, sns::SnsAlerter};
+use ztscan::secret_store::{SecretCache, SecretsManagerSource};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -21,6 +24,15 @@ async fn main() -> Result<(), Error> {
     let sdk = ztscan::collect::aws::load_sdk_config(None).await;
     let store = SecurityHubStore::new(aws_sdk_securityhub::Client::new(&sdk));
     let alerter = config.alert_topic_arn.clone().map(|topic| SnsAlerter::new(aws_sdk_sns::Client::new(&sdk), topic));
-    let publisher = handler::Publisher::new(store, alerter, config);
+    // Off unless a secret id is configured; the secret itself is read on the first alert.
+    let webhook = match &config.alert_webhook_secret_id {
+        Some(id) => {
+            let secrets = SecretsManagerSource::new(aws_sdk_secretsmanager::Client::new(&sdk));
+            let cache = SecretCache::new(secrets).ttl(config.secret_cache_ttl);
+            Some(WebhookForwarder::new(cache, id.clone(), HttpWebhookSender::new(RetryPolicy::default())?))
+        }
+        None => None,
+    };
+    let publisher = handler::Publisher::new(store, alerter, config).with_forwarder(webhook);
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| publisher.handle(event))).await
 }

@@ -1,5 +1,7 @@
-//! Publishers: the only code that writes findings out (SQS, Security Hub, SNS).
+//! Publishers: the only code that writes findings out (SQS, Security Hub, SNS, the alert
+//! webhook).
 
 pub mod securityhub;
 pub mod sns;
 pub mod sqs;
+pub mod webhook;
