@@ -10,8 +10,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ztscan::audit::{iam as iam_audit, s3 as s3_audit, secretsmanager as secrets_audit};
+use ztscan::audit::{iam as iam_audit, lambda as lambda_audit, s3 as s3_audit, secretsmanager as secrets_audit};
 use ztscan::collect::iam::IamCollector;
+use ztscan::collect::lambda::LambdaCollector;
 use ztscan::collect::s3::S3Collector;
 use ztscan::collect::secretsmanager::SecretsCollector;
 use ztscan::{Finding, ScanConfig, ScanContext, Severity, Status};
@@ -34,6 +35,7 @@ enum Format {
 enum Service {
     S3,
     Iam,
+    Lambda,
     Secretsmanager,
 }
 
@@ -56,7 +58,7 @@ enum Command {
         #[arg(long)]
         all: bool,
         /// The audits to run (comma-separated); all of them by default.
-        #[arg(long, value_enum, value_delimiter = ',', default_value = "s3,iam,secretsmanager")]
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "s3,iam,lambda,secretsmanager")]
         services: Vec<Service>,
     },
     /// List every rule with its severity and title.
@@ -147,9 +149,17 @@ async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Servi
         let collector = SecretsCollector::new(&sdk, &ctx.config);
         secrets_audit::scan_all(&collector, &ctx).await.findings
     };
-    let (s3_findings, iam_findings, secrets_findings) = tokio::join!(s3, iam, secrets);
+    let lambda = async {
+        if !services.contains(&Service::Lambda) {
+            return Vec::new();
+        }
+        let collector = LambdaCollector::new(&sdk, &ctx.config);
+        lambda_audit::scan_all(&collector, &ctx).await.findings
+    };
+    let (s3_findings, iam_findings, lambda_findings, secrets_findings) = tokio::join!(s3, iam, lambda, secrets);
     let mut findings = s3_findings;
     findings.extend(iam_findings);
+    findings.extend(lambda_findings);
     findings.extend(secrets_findings);
     findings.sort_by(|a, b| {
         b.severity

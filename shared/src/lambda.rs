@@ -106,6 +106,23 @@ pub trait AuditPort {
     fn deleted(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport;
 }
 
+/// The log filter of every ztscan function: `RUST_LOG` (default `info`), except that the
+/// Lambda runtime's event dump is always off. At TRACE, `lambda_runtime` logs each raw event,
+/// and a Config change event for a function carries its environment variables, secret values
+/// included (`tests/tests/no_secret_leak.rs` caught exactly that). The directive is added last,
+/// so it wins over anything `RUST_LOG` says about the same target.
+pub fn log_filter() -> tracing_subscriber::EnvFilter {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    match EVENT_DUMP_OFF.parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    }
+}
+
+/// The directive that silences the runtime's raw-event log (`layers::api_response`).
+const EVENT_DUMP_OFF: &str = "lambda_runtime::layers::api_response=debug";
+
 /// The whole `main` of an audit function: JSON logs (level from `RUST_LOG`), settings from the
 /// environment, SDK configuration, the port built by `make`, the SQS findings queue, and the
 /// Lambda runtime loop.
@@ -114,11 +131,7 @@ where
     A: AuditPort,
     F: FnOnce(&aws_config::SdkConfig, &ScanConfig) -> A,
 {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .without_time()
-        .init();
+    tracing_subscriber::fmt().json().with_env_filter(log_filter()).without_time().init();
     let settings = Settings::from_env()?;
     let sdk = crate::collect::aws::load_sdk_config(None).await;
     let audit = make(&sdk, &settings.config);
@@ -197,6 +210,19 @@ impl<A: AuditPort, Q: FindingsQueue> Handler<A, Q> {
             "audit done"
         );
         Ok(response)
+    }
+}
+
+#[cfg(test)]
+mod log_filter_tests {
+    use super::*;
+
+    #[test]
+    fn the_event_dump_directive_parses_and_caps_the_runtime_below_trace() {
+        let directive: tracing_subscriber::filter::Directive = EVENT_DUMP_OFF.parse().expect("valid directive");
+        assert_eq!(directive.to_string(), "lambda_runtime::layers::api_response=debug");
+        let shown = log_filter().to_string();
+        assert!(shown.contains("lambda_runtime::layers::api_response=debug"), "{shown}");
     }
 }
 

@@ -8,18 +8,13 @@ mod handler;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use tracing_subscriber::EnvFilter;
 use ztscan::publish::webhook::{HttpWebhookSender, RetryPolicy, WebhookForwarder};
 use ztscan::publish::{securityhub::SecurityHubStore, sns::SnsAlerter};
 use ztscan::secret_store::{SecretCache, SecretsManagerSource};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .without_time()
-        .init();
+    tracing_subscriber::fmt().json().with_env_filter(ztscan::lambda::log_filter()).without_time().init();
     let config = config::Config::from_env()?;
     let sdk = ztscan::collect::aws::load_sdk_config(None).await;
     let store = SecurityHubStore::new(aws_sdk_securityhub::Client::new(&sdk));

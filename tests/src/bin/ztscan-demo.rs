@@ -1,6 +1,7 @@
-//! The demo driver (`scripts/demo.sh`): seeds the local AWS with a small account of S3, IAM
-//! and Secrets Manager misconfigurations and compliant resources, then runs the Lambda pipeline
-//! through the real Runtime API (s3-audit, iam-audit and secrets-audit → findings queue →
+//! The demo driver (`scripts/demo.sh`): seeds the local AWS with a small account of S3, IAM,
+//! Lambda and Secrets Manager misconfigurations and compliant resources, then runs the Lambda
+//! pipeline through the real Runtime API (s3-audit, iam-audit, lambda-audit and secrets-audit →
+//! findings queue →
 //! publish-findings → Security Hub and the SNS alert) and shows what arrived.
 //!
 //! `ztscan-demo seed` and `ztscan-demo pipeline`; both read the moto endpoint from
@@ -10,7 +11,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use ztscan_tests::lambda::{pump, Emulator};
-use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings, seed_buckets, seed_iam};
+use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings, seed_buckets, seed_iam, seed_lambda};
 use ztscan_tests::{post, root, sdk_config};
 
 #[tokio::main]
@@ -27,12 +28,19 @@ async fn main() -> ExitCode {
             seed_buckets(&sdk).await;
             seed_iam(&sdk).await;
             ztscan_tests::seed::secrets::seed_secrets(&sdk).await;
+            // The planted secret values are never printed: only the variable names are.
+            let _planted = seed_lambda(&sdk).await;
             println!("seeded 10 buckets: compliant ones (zt-good, zt-logs, zt-replica-west, zt-critical, zt-private) and misconfigured ones");
             println!("(zt-plain: nothing configured; zt-public-policy: public policy; zt-cross-account: another account may write;");
             println!(" zt-critical: critical without MFA delete; zt-private-open: private without a VPC-endpoint restriction)");
             println!("seeded IAM: zt-admin-role (inline admin policy), zt-deployer (escalation in MiXeD case, s3:*, NotAction),");
             println!(" zt-trust-everyone / zt-trust-foreign (open trust policies), zt-lambda-broad (no boundary, broad managed");
             println!(" policies), zt-lambda-good (compliant), users without MFA / with directly attached policies, a weak password policy");
+            println!("seeded Lambda: zt-fn-secret-env (a Stripe key and a password in its environment, values made at");
+            println!(
+                " run time and never shown), zt-fn-public (open resource policy, S3 grant without a source condition,"
+            );
+            println!(" nodejs18.x), zt-fn-old-runtime (python3.8), zt-fn-single-az, zt-fn-hardened (compliant)");
             println!("seeded secrets: zt-secret-good (compliant), zt-secret-plain (no rotation, AWS-managed key), zt-secret-public");
             println!(" (policy open to everyone), zt-secret-rotation-failed (a version stuck AWSPENDING)");
             ExitCode::SUCCESS
@@ -49,7 +57,7 @@ async fn pipeline(sdk: &aws_config::SdkConfig, endpoint: &str) -> ExitCode {
     let p = create_pipeline(sdk).await;
     let env = p.function_env(endpoint);
     let mut audits = Vec::new();
-    for name in ["s3-audit", "iam-audit", "secrets-audit"] {
+    for name in ["s3-audit", "iam-audit", "lambda-audit", "secrets-audit"] {
         let mut emulator = Emulator::start();
         emulator.run_function(name, &env);
         audits.push((name, emulator));
