@@ -12,7 +12,10 @@ step "tools (.venv, .venv-moto)"
 scripts/setup-tools.sh
 
 step "build (first run on a fresh machine compiles the AWS SDK: ~15-20 min on 2 cores)"
-cargo build --workspace --bins
+# --all-targets, as scripts/test.sh builds: the test targets' dev-dependencies change the SDK
+# crates' feature set, so building only the binaries would compile every SDK crate a second time
+# for anyone who also runs the tests.
+cargo build --workspace --all-targets
 
 step "local AWS (moto on 127.0.0.1)"
 trap 'scripts/moto.sh stop >/dev/null 2>&1 || true' EXIT
