@@ -16,7 +16,6 @@ use ztscan::audit::network as network_audit;
 use ztscan::collect::network::NetworkCollector;
 use ztscan::collect::CollectErrorKind;
 use ztscan::events::ChangedResource;
-use ztscan::resources::network::NetworkInventory;
 use ztscan::{ScanConfig, ScanContext, Status};
 use ztscan_tests::{mock_ec2, mock_lambda, ACCOUNT};
 
