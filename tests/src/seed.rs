@@ -639,7 +639,8 @@ pub async fn seed_lambda(sdk: &aws_config::SdkConfig) -> LambdaSeed {
         VpcConfig::builder().set_subnet_ids(Some(subnet_ids)).security_group_ids(sg_id.clone()).build()
     };
     let secret_arn = format!("arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:prod/db-AbCdEf");
-    let specs: Vec<(&str, Runtime, Option<Environment>, Option<VpcConfig>, bool)> = vec![
+    type Spec<'a> = (&'a str, Runtime, Option<Environment>, Option<VpcConfig>, bool);
+    let specs: Vec<Spec> = vec![
         (
             "zt-fn-secret-env",
             Runtime::Python313,

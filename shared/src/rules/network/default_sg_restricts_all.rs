@@ -84,7 +84,8 @@ mod tests {
     #[test]
     fn table() {
         let none = i32::MIN;
-        let cases: Vec<(&str, Vec<SgRule>, Vec<SgRule>, Status, &str)> = vec![
+        type Case<'a> = (&'a str, Vec<SgRule>, Vec<SgRule>, Status, &'a str);
+        let cases: Vec<Case> = vec![
             ("default", vec![], vec![], Status::Pass, "has no rules"),
             (
                 "default",

@@ -83,7 +83,8 @@ mod tests {
     fn table() {
         let none = i32::MIN;
         let users = |names: &[&str]| -> Collected<Vec<String>> { Ok(names.iter().map(|n| n.to_string()).collect()) };
-        let cases: Vec<(Collected<Vec<String>>, Vec<SgRule>, Status, &str)> = vec![
+        type Case<'a> = (Collected<Vec<String>>, Vec<SgRule>, Status, &'a str);
+        let cases: Vec<Case> = vec![
             (
                 users(&[]),
                 vec![rule("-1", none, none, &["0.0.0.0/0"])],

@@ -98,7 +98,8 @@ mod tests {
     fn table() {
         let f = |names: &[&str]| -> Collected<Vec<String>> { Ok(names.iter().map(|n| n.to_string()).collect()) };
         let both = Ok(vec![ep("s3", "available"), ep("secretsmanager", "available")]);
-        let cases: Vec<(Collected<Vec<String>>, Collected<Vec<VpcEndpoint>>, Status, &str)> = vec![
+        type Case<'a> = (Collected<Vec<String>>, Collected<Vec<VpcEndpoint>>, Status, &'a str);
+        let cases: Vec<Case> = vec![
             (f(&[]), Ok(vec![]), Status::NotApplicable, "hosts no Lambda function"),
             (f(&["fn-a"]), both.clone(), Status::Pass, "(hosting fn-a) has endpoints for s3, secretsmanager"),
             (f(&["fn-a"]), Ok(vec![]), Status::Fail, "no VPC endpoint for s3, secretsmanager"),
