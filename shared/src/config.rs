@@ -62,6 +62,13 @@ pub struct ScanConfig {
     /// Accounts whose Lambda layers are trusted besides the scanned account and
     /// `trusted_accounts` (`lambda.no-cross-account-layers`), e.g. a vendor's layer account.
     pub trusted_layer_accounts: Vec<String>,
+    /// Ports besides 22 and 3389 that `ec2.no-open-admin-ports` treats as administrative
+    /// (remote shells, databases, caches, search, container and WinRM endpoints).
+    pub admin_ports: Vec<u16>,
+    /// Services (the last part of an endpoint service name, e.g. `s3` for
+    /// `com.amazonaws.us-east-1.s3`) a VPC hosting Lambda functions must have a VPC endpoint
+    /// for (`ec2.vpc-has-private-endpoints`).
+    pub vpc_endpoint_services: Vec<String>,
     /// Page size for listings that support it; `None` lets the service choose.
     pub page_size: Option<i32>,
     /// Maximum concurrent API requests per collector.
@@ -84,11 +91,18 @@ impl Default for ScanConfig {
             secret_ignore: Vec::new(),
             require_lambda_vpc: false,
             trusted_layer_accounts: Vec::new(),
+            admin_ports: DEFAULT_ADMIN_PORTS.to_vec(),
+            vpc_endpoint_services: vec!["s3".into(), "secretsmanager".into()],
             page_size: None,
             concurrency: 16,
         }
     }
 }
+
+/// The default `admin_ports`: telnet, SMB, MySQL, PostgreSQL, SQL Server, Oracle, Redis,
+/// Elasticsearch/OpenSearch, MongoDB, the Docker daemon and WinRM. 22 and 3389 are always
+/// admin ports and need not be listed.
+pub const DEFAULT_ADMIN_PORTS: &[u16] = &[23, 445, 1433, 1521, 2375, 2376, 3306, 5432, 5985, 5986, 6379, 9200, 27017];
 
 /// A configuration document that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +132,17 @@ impl ScanConfig {
             return Err(ConfigError::Invalid {
                 name: "trusted_layer_accounts",
                 reason: format!("{bad:?} is not a 12-digit account id"),
+            });
+        }
+        if self.admin_ports.contains(&0) {
+            return Err(ConfigError::Invalid { name: "admin_ports", reason: "port 0 is not a port".into() });
+        }
+        if let Some(bad) =
+            self.vpc_endpoint_services.iter().find(|s| s.trim().is_empty() || s.contains(char::is_whitespace))
+        {
+            return Err(ConfigError::Invalid {
+                name: "vpc_endpoint_services",
+                reason: format!("{bad:?} is not a service name"),
             });
         }
         if let Some(p) = self.page_size {
@@ -150,6 +175,12 @@ mod tests {
         assert!(e.to_string().contains("concurrency"));
         let e = ScanConfig::from_json(r#"{"trusted_layer_accounts": ["12345"]}"#).unwrap_err();
         assert!(e.to_string().contains("trusted_layer_accounts"), "{e}");
+        let e = ScanConfig::from_json(r#"{"admin_ports": [22, 0]}"#).unwrap_err();
+        assert!(e.to_string().contains("admin_ports"), "{e}");
+        let e = ScanConfig::from_json(r#"{"vpc_endpoint_services": ["s3", ""]}"#).unwrap_err();
+        assert!(e.to_string().contains("vpc_endpoint_services"), "{e}");
+        let e = ScanConfig::from_json(r#"{"admin_ports": [70000]}"#).unwrap_err();
+        assert!(e.to_string().contains("admin_ports") || e.to_string().contains("u16"), "{e}");
         let e = ScanConfig::from_json(r#"{"secret_ignore": [" "]}"#).unwrap_err();
         assert!(e.to_string().contains("secret_ignore"), "{e}");
         let e = ScanConfig::from_json("{").unwrap_err();

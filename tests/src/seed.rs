@@ -13,6 +13,7 @@ use ztscan::collect::aws::{s3_client, s3control_client};
 
 use crate::ACCOUNT;
 
+pub mod network;
 pub mod secrets;
 
 pub fn tls_policy(bucket: &str) -> String {
@@ -339,7 +340,7 @@ pub const BOUNDARY_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effe
 pub const DEV_READ_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:Query"],"Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/zt-*"}]}"#;
 pub const GROUP_INLINE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:GetLogEvents","Resource":"arn:aws:logs:us-east-1:123456789012:log-group:/zt/*"}]}"#;
 
-fn trust(principal: &str, condition: Option<&str>) -> String {
+pub(crate) fn trust(principal: &str, condition: Option<&str>) -> String {
     let condition = condition.map(|c| format!(r#","Condition":{c}"#)).unwrap_or_default();
     format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{principal},"Action":"sts:AssumeRole"{condition}}}]}}"#
@@ -371,7 +372,7 @@ where
     }
 }
 
-async fn iam_role(iam: &aws_sdk_iam::Client, name: &str, trust_policy: &str, boundary: Option<&str>) {
+pub(crate) async fn iam_role(iam: &aws_sdk_iam::Client, name: &str, trust_policy: &str, boundary: Option<&str>) {
     created(
         name,
         iam.create_role()

@@ -17,7 +17,8 @@ use serde_yaml::{Mapping, Value};
 const TRACING_ACTIONS: &[&str] = &["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
 
 /// The function crates the template deploys (its `Metadata.BuildProperties.Binary`).
-const FUNCTIONS: &[&str] = &["s3-audit", "iam-audit", "lambda-audit", "secrets-audit", "publish-findings"];
+const FUNCTIONS: &[&str] =
+    &["s3-audit", "iam-audit", "lambda-audit", "secrets-audit", "network-audit", "publish-findings"];
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
@@ -281,6 +282,11 @@ fn secrets_audit_role_grants_exactly_the_declared_actions() {
     assert_role_grants_exactly("secrets-audit");
 }
 
+#[test]
+fn network_audit_role_grants_exactly_the_declared_actions() {
+    assert_role_grants_exactly("network-audit");
+}
+
 /// The secrets audit reads metadata and policies only: its role can never read a secret's value.
 #[test]
 fn secrets_audit_role_cannot_read_secret_values() {
@@ -469,6 +475,15 @@ fn config_change_rules_match_the_sample_events() {
     assert_change_rule_matches(
         "lambda-audit",
         &["config-change-lambda-function.json", "config-change-lambda-function-deleted.json"],
+    );
+    assert_change_rule_matches(
+        "network-audit",
+        &[
+            "config-change-ec2-security-group.json",
+            "config-change-ec2-security-group-deleted.json",
+            "config-change-ec2-vpc.json",
+            "config-change-ec2-vpc-deleted.json",
+        ],
     );
     assert_change_rule_matches(
         "secrets-audit",

@@ -3,6 +3,7 @@
 
 pub mod iam;
 pub mod lambda;
+pub mod network;
 pub mod s3;
 pub mod secretsmanager;
 
@@ -29,6 +30,8 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
     metas.extend(iam::ACCOUNT_RULES.iter().map(|r| r.meta()));
     metas.extend(lambda::FUNCTION_RULES.iter().map(|r| r.meta()));
     metas.extend(secretsmanager::SECRET_RULES.iter().map(|r| r.meta()));
+    metas.extend(network::SECURITY_GROUP_RULES.iter().map(|r| r.meta()));
+    metas.extend(network::VPC_RULES.iter().map(|r| r.meta()));
     metas
 }
 
@@ -134,6 +137,22 @@ mod tests {
         }
         let registered = all_metas().iter().filter(|m| m.id.starts_with("lambda.")).count();
         assert_eq!(registered, want.len(), "a lambda.* rule is registered that the catalogue does not list");
+    }
+
+    #[test]
+    fn every_ec2_control_in_the_catalogue_is_registered() {
+        let want = [
+            "ec2.no-open-admin-ports",
+            "ec2.default-sg-restricts-all",
+            "ec2.vpc-flow-logs-enabled",
+            "ec2.lambda-egress-restricted",
+            "ec2.vpc-has-private-endpoints",
+        ];
+        for id in want {
+            assert!(meta_by_id(id).is_some(), "{id} is in the catalogue but not registered");
+        }
+        let registered = all_metas().iter().filter(|m| m.id.starts_with("ec2.")).count();
+        assert_eq!(registered, want.len(), "an ec2.* rule is registered that the catalogue does not list");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The demo driver (`scripts/demo.sh`): seeds the local AWS with a small account of S3, IAM,
-//! Lambda and Secrets Manager misconfigurations and compliant resources, then runs the Lambda
-//! pipeline through the real Runtime API (s3-audit, iam-audit, lambda-audit and secrets-audit →
-//! findings queue →
+//! Lambda, Secrets Manager and network misconfigurations and compliant resources, then runs the
+//! Lambda pipeline through the real Runtime API (s3-audit, iam-audit, lambda-audit,
+//! secrets-audit and network-audit → findings queue →
 //! publish-findings → Security Hub and the SNS alert) and shows what arrived.
 //!
 //! `ztscan-demo seed` and `ztscan-demo pipeline`; both read the moto endpoint from
@@ -30,6 +30,7 @@ async fn main() -> ExitCode {
             ztscan_tests::seed::secrets::seed_secrets(&sdk).await;
             // The planted secret values are never printed: only the variable names are.
             let _planted = seed_lambda(&sdk).await;
+            ztscan_tests::seed::network::seed_network(&sdk).await;
             println!("seeded 10 buckets: compliant ones (zt-good, zt-logs, zt-replica-west, zt-critical, zt-private) and misconfigured ones");
             println!("(zt-plain: nothing configured; zt-public-policy: public policy; zt-cross-account: another account may write;");
             println!(" zt-critical: critical without MFA delete; zt-private-open: private without a VPC-endpoint restriction)");
@@ -43,6 +44,11 @@ async fn main() -> ExitCode {
             println!(" nodejs18.x), zt-fn-old-runtime (python3.8), zt-fn-single-az, zt-fn-hardened (compliant)");
             println!("seeded secrets: zt-secret-good (compliant), zt-secret-plain (no rotation, AWS-managed key), zt-secret-public");
             println!(" (policy open to everyone), zt-secret-rotation-failed (a version stuck AWSPENDING)");
+            println!(
+                "seeded network: VPC zt-net-open (no flow log; zt-net-open-ssh opens 22 to 0.0.0.0/0, zt-net-open-v6"
+            );
+            println!(" opens 0-65535 to ::/0, its default group has a rule), VPC zt-net-good (flow log, S3 and Secrets Manager");
+            println!(" endpoints, empty default group, zt-net-fn with egress 443 only); zt-fn-sg keeps all egress");
             ExitCode::SUCCESS
         }
         Some("pipeline") => pipeline(&sdk, &endpoint).await,
@@ -57,7 +63,7 @@ async fn pipeline(sdk: &aws_config::SdkConfig, endpoint: &str) -> ExitCode {
     let p = create_pipeline(sdk).await;
     let env = p.function_env(endpoint);
     let mut audits = Vec::new();
-    for name in ["s3-audit", "iam-audit", "lambda-audit", "secrets-audit"] {
+    for name in ["s3-audit", "iam-audit", "lambda-audit", "secrets-audit", "network-audit"] {
         let mut emulator = Emulator::start();
         emulator.run_function(name, &env);
         audits.push((name, emulator));

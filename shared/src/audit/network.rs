@@ -1,0 +1,243 @@
+//! The network audit: the `ec2.*` rules over every security group and VPC of the scanned
+//! region.
+//!
+//! A full scan lists groups and VPCs (with flow logs, endpoints and the Lambda functions using
+//! them) and evaluates the group rules on each group and the VPC rules on each VPC; its summary
+//! lets the publisher archive findings of groups and VPCs that are gone. A Config change event
+//! for `AWS::EC2::SecurityGroup` or `AWS::EC2::VPC` re-reads and re-evaluates that one
+//! resource; a deleted one gets NOT_APPLICABLE for its rules, so its findings are archived. A
+//! listing that fails gives one UNKNOWN per affected rule on the account, and no summary
+//! (nothing is archived on the strength of a failed listing).
+
+use crate::collect::network::NetworkCollector;
+use crate::context::ScanContext;
+use crate::engine::{account_ref, evaluate_all, same_outcome_for_all, Resource};
+use crate::events::ChangedResource;
+use crate::model::{Finding, Outcome, ResourceRef};
+use crate::pipeline::ScanSummary;
+use crate::resources::network::{NetworkInventory, SecurityGroup, Vpc};
+use crate::rules::network::{SECURITY_GROUP_RULES, VPC_RULES};
+
+use super::AuditReport;
+
+pub const AUDIT: &str = "network";
+
+pub const SECURITY_GROUP_TYPE: &str = "AWS::EC2::SecurityGroup";
+pub const VPC_TYPE: &str = "AWS::EC2::VPC";
+
+/// The Config resource types a change event may name.
+pub const CHANGE_TYPES: &[&str] = &[SECURITY_GROUP_TYPE, VPC_TYPE];
+
+/// Every rule id this audit runs (the archive scope of a full scan).
+pub fn rule_ids() -> Vec<String> {
+    SECURITY_GROUP_RULES
+        .iter()
+        .map(|r| r.meta().id.to_string())
+        .chain(VPC_RULES.iter().map(|r| r.meta().id.to_string()))
+        .collect()
+}
+
+fn ec2_ref(resource_type: &str, kind: &str, id: &str, region: &str, ctx: &ScanContext) -> ResourceRef {
+    let partition = crate::context::partition_for(region);
+    ResourceRef {
+        resource_type: resource_type.into(),
+        id: id.to_string(),
+        arn: Some(format!("arn:{partition}:ec2:{region}:{}:{kind}/{id}", ctx.account)),
+        account: ctx.account.clone(),
+        region: region.to_string(),
+        partition: partition.to_string(),
+    }
+}
+
+fn group_ref(id: &str, region: &str, ctx: &ScanContext) -> ResourceRef {
+    ec2_ref("AwsEc2SecurityGroup", "security-group", id, region, ctx)
+}
+
+fn vpc_ref(id: &str, region: &str, ctx: &ScanContext) -> ResourceRef {
+    ec2_ref("AwsEc2Vpc", "vpc", id, region, ctx)
+}
+
+impl Resource for SecurityGroup {
+    fn resource_ref(&self, ctx: &ScanContext) -> ResourceRef {
+        group_ref(&self.id, &self.region, ctx)
+    }
+}
+
+impl Resource for Vpc {
+    fn resource_ref(&self, ctx: &ScanContext) -> ResourceRef {
+        vpc_ref(&self.id, &self.region, ctx)
+    }
+}
+
+/// Evaluate a collected inventory (pure).
+pub fn evaluate(inventory: &NetworkInventory, ctx: &ScanContext) -> Vec<Finding> {
+    let account = account_ref(&ctx.account, ctx);
+    let mut findings = match &inventory.security_groups {
+        Ok(groups) => evaluate_all(SECURITY_GROUP_RULES, groups, ctx),
+        Err(e) => {
+            let outcome = Outcome::unknown(format!("could not list security groups: {e}"));
+            same_outcome_for_all(SECURITY_GROUP_RULES, &account, &outcome, ctx)
+        }
+    };
+    findings.extend(match &inventory.vpcs {
+        Ok(vpcs) => evaluate_all(VPC_RULES, vpcs, ctx),
+        Err(e) => {
+            let outcome = Outcome::unknown(format!("could not list VPCs: {e}"));
+            same_outcome_for_all(VPC_RULES, &account, &outcome, ctx)
+        }
+    });
+    findings
+}
+
+/// The report of a full scan over a collected inventory: findings, and a summary when both
+/// listings succeeded.
+pub fn report_full(inventory: &NetworkInventory, ctx: &ScanContext) -> AuditReport {
+    let findings = evaluate(inventory, ctx);
+    let complete = inventory.security_groups.is_ok() && inventory.vpcs.is_ok();
+    let summary = complete.then(|| ScanSummary {
+        audit: AUDIT.to_string(),
+        account: ctx.account.clone(),
+        rule_ids: rule_ids(),
+        started_at: ctx.now,
+        finding_count: findings.len(),
+    });
+    AuditReport { findings, summary }
+}
+
+/// A full scan of the region.
+pub async fn scan_all(collector: &NetworkCollector, ctx: &ScanContext) -> AuditReport {
+    report_full(&collector.collect_all().await, ctx)
+}
+
+/// The id a change event names: Config's `resourceId` (`sg-...`, `vpc-...`), or the last part
+/// of its ARN.
+fn changed_id(changed: &ChangedResource) -> String {
+    let id = changed.resource_id.trim();
+    id.rsplit('/').next().unwrap_or(id).to_string()
+}
+
+/// Re-evaluate the group or VPC a Config change event names. One that no longer exists gets
+/// NOT_APPLICABLE; one that could not be read gets UNKNOWN.
+pub async fn scan_changed(collector: &NetworkCollector, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
+    let id = changed_id(changed);
+    let findings = if changed.resource_type == VPC_TYPE {
+        match collector.collect_vpc(&id).await {
+            Ok(Some(vpc)) => evaluate_all(VPC_RULES, std::slice::from_ref(&vpc), ctx),
+            Ok(None) => deleted(changed, ctx),
+            Err(e) => {
+                let outcome = Outcome::unknown(format!("could not read the VPC: {e}"));
+                same_outcome_for_all(VPC_RULES, &vpc_ref(&id, &changed.region, ctx), &outcome, ctx)
+            }
+        }
+    } else {
+        match collector.collect_security_group(&id).await {
+            Ok(Some(group)) => evaluate_all(SECURITY_GROUP_RULES, std::slice::from_ref(&group), ctx),
+            Ok(None) => deleted(changed, ctx),
+            Err(e) => {
+                let outcome = Outcome::unknown(format!("could not read the security group: {e}"));
+                same_outcome_for_all(SECURITY_GROUP_RULES, &group_ref(&id, &changed.region, ctx), &outcome, ctx)
+            }
+        }
+    };
+    AuditReport { findings, summary: None }
+}
+
+/// NOT_APPLICABLE for every rule of the resource's kind: it is gone, so its findings are
+/// archived.
+pub fn deleted(changed: &ChangedResource, ctx: &ScanContext) -> Vec<Finding> {
+    let id = changed_id(changed);
+    if changed.resource_type == VPC_TYPE {
+        let outcome = Outcome::not_applicable("the VPC no longer exists");
+        same_outcome_for_all(VPC_RULES, &vpc_ref(&id, &changed.region, ctx), &outcome, ctx)
+    } else {
+        let outcome = Outcome::not_applicable("the security group no longer exists");
+        same_outcome_for_all(SECURITY_GROUP_RULES, &group_ref(&id, &changed.region, ctx), &outcome, ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Status;
+    use crate::resources::network::denied;
+
+    fn change(resource_type: &str, id: &str) -> ChangedResource {
+        ChangedResource {
+            resource_type: resource_type.into(),
+            resource_id: id.into(),
+            resource_name: None,
+            region: "us-east-1".into(),
+            account: Some("123456789012".into()),
+            arn: None,
+            deleted: true,
+        }
+    }
+
+    fn inventory() -> NetworkInventory {
+        NetworkInventory {
+            security_groups: Ok(vec![SecurityGroup::fixture("sg-a"), SecurityGroup::fixture("sg-b")]),
+            vpcs: Ok(vec![Vpc::fixture("vpc-a")]),
+        }
+    }
+
+    #[test]
+    fn a_full_scan_evaluates_group_rules_on_groups_and_vpc_rules_on_vpcs() {
+        let ctx = ScanContext::fixture();
+        let report = report_full(&inventory(), &ctx);
+        assert_eq!(report.findings.len(), 2 * SECURITY_GROUP_RULES.len() + VPC_RULES.len());
+        let summary = report.summary.expect("complete listings have a summary");
+        assert_eq!(summary.audit, "network");
+        assert_eq!(summary.rule_ids.len(), 5);
+        let vpc_findings: Vec<&Finding> =
+            report.findings.iter().filter(|f| f.resource.resource_type == "AwsEc2Vpc").collect();
+        assert_eq!(vpc_findings.len(), VPC_RULES.len());
+        assert!(vpc_findings.iter().all(|f| f.rule_id.starts_with("ec2.vpc-")));
+        assert!(report
+            .findings
+            .iter()
+            .any(|f| f.resource.arn.as_deref() == Some("arn:aws:ec2:us-east-1:123456789012:security-group/sg-b")));
+    }
+
+    #[test]
+    fn a_failed_listing_is_unknown_on_the_account_without_a_summary() {
+        let ctx = ScanContext::fixture();
+        let inv = NetworkInventory { security_groups: Err(denied("ec2:DescribeSecurityGroups")), ..inventory() };
+        let report = report_full(&inv, &ctx);
+        assert!(report.summary.is_none(), "no archive sweep on a failed listing");
+        let unknown: Vec<&Finding> = report.findings.iter().filter(|f| f.status == Status::Unknown).collect();
+        assert_eq!(unknown.len(), SECURITY_GROUP_RULES.len());
+        assert!(unknown
+            .iter()
+            .all(|f| f.resource.resource_type == "AwsAccount" && f.reason.contains("ec2:DescribeSecurityGroups")));
+        assert_eq!(report.findings.len(), SECURITY_GROUP_RULES.len() + VPC_RULES.len(), "the VPCs are still evaluated");
+
+        let inv = NetworkInventory { vpcs: Err(denied("ec2:DescribeVpcs")), ..inventory() };
+        let report = report_full(&inv, &ctx);
+        assert!(report.summary.is_none());
+        assert_eq!(report.findings.iter().filter(|f| f.status == Status::Unknown).count(), VPC_RULES.len());
+    }
+
+    #[test]
+    fn deleted_resources_are_not_applicable_under_the_same_finding_ids() {
+        let ctx = ScanContext::fixture();
+        let full = report_full(&inventory(), &ctx).findings;
+        for (kind, id, n) in
+            [(SECURITY_GROUP_TYPE, "sg-a", SECURITY_GROUP_RULES.len()), (VPC_TYPE, "vpc-a", VPC_RULES.len())]
+        {
+            let gone = deleted(&change(kind, id), &ctx);
+            assert_eq!(gone.len(), n, "{kind}");
+            assert!(gone.iter().all(|f| f.status == Status::NotApplicable));
+            let full_ids: Vec<String> = full.iter().map(|f| f.id()).collect();
+            assert!(
+                gone.iter().all(|f| full_ids.contains(&f.id())),
+                "{kind}: the NOT_APPLICABLE findings replace the full scan's"
+            );
+        }
+    }
+
+    #[test]
+    fn a_change_event_names_the_resource_by_id_or_arn() {
+        assert_eq!(changed_id(&change(VPC_TYPE, "vpc-1")), "vpc-1");
+        assert_eq!(changed_id(&change(SECURITY_GROUP_TYPE, "arn:aws:ec2:us-east-1:1:security-group/sg-9")), "sg-9");
+    }
+}
