@@ -2,5 +2,6 @@
 
 pub mod iam;
 pub mod lambda;
+pub mod messaging;
 pub mod s3;
 pub mod secretsmanager;
