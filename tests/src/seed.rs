@@ -13,6 +13,7 @@ use ztscan::collect::aws::{s3_client, s3control_client};
 
 use crate::ACCOUNT;
 
+pub mod messaging;
 pub mod secrets;
 
 pub fn tls_policy(bucket: &str) -> String {
