@@ -11,10 +11,12 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ztscan::audit::{
-    iam as iam_audit, lambda as lambda_audit, network as network_audit, s3 as s3_audit, secretsmanager as secrets_audit,
+    iam as iam_audit, lambda as lambda_audit, messaging as messaging_audit, network as network_audit, s3 as s3_audit,
+    secretsmanager as secrets_audit,
 };
 use ztscan::collect::iam::IamCollector;
 use ztscan::collect::lambda::LambdaCollector;
+use ztscan::collect::messaging::MessagingCollector;
 use ztscan::collect::network::NetworkCollector;
 use ztscan::collect::s3::S3Collector;
 use ztscan::collect::secretsmanager::SecretsCollector;
@@ -40,6 +42,8 @@ enum Service {
     Iam,
     Lambda,
     Secretsmanager,
+    /// SNS topics, SQS queues and EventBridge event buses.
+    Messaging,
     Network,
 }
 
@@ -62,7 +66,12 @@ enum Command {
         #[arg(long)]
         all: bool,
         /// The audits to run (comma-separated); all of them by default.
-        #[arg(long, value_enum, value_delimiter = ',', default_value = "s3,iam,lambda,secretsmanager,network")]
+        #[arg(
+            long,
+            value_enum,
+            value_delimiter = ',',
+            default_value = "s3,iam,lambda,secretsmanager,messaging,network"
+        )]
         services: Vec<Service>,
     },
     /// List every rule with its severity and title.
@@ -167,12 +176,20 @@ async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Servi
         let collector = NetworkCollector::new(&sdk, &ctx.config);
         network_audit::scan_all(&collector, &ctx).await.findings
     };
-    let (s3_findings, iam_findings, lambda_findings, secrets_findings, network_findings) =
-        tokio::join!(s3, iam, lambda, secrets, network);
+    let messaging = async {
+        if !services.contains(&Service::Messaging) {
+            return Vec::new();
+        }
+        let collector = MessagingCollector::new(&sdk, &ctx.config);
+        messaging_audit::scan_all(&collector, &ctx).await.findings
+    };
+    let (s3_findings, iam_findings, lambda_findings, secrets_findings, messaging_findings, network_findings) =
+        tokio::join!(s3, iam, lambda, secrets, messaging, network);
     let mut findings = s3_findings;
     findings.extend(iam_findings);
     findings.extend(lambda_findings);
     findings.extend(secrets_findings);
+    findings.extend(messaging_findings);
     findings.extend(network_findings);
     findings.sort_by(|a, b| {
         b.severity

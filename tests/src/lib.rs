@@ -146,3 +146,15 @@ mock_client!(
     /// A Secrets Manager client answered by `aws-smithy-mocks` rules.
     mock_secretsmanager, aws_sdk_secretsmanager
 );
+mock_client!(
+    /// An SNS client answered by `aws-smithy-mocks` rules.
+    mock_sns, aws_sdk_sns
+);
+mock_client!(
+    /// An SQS client answered by `aws-smithy-mocks` rules.
+    mock_sqs, aws_sdk_sqs
+);
+mock_client!(
+    /// An EventBridge client answered by `aws-smithy-mocks` rules.
+    mock_eventbridge, aws_sdk_eventbridge
+);

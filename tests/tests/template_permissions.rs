@@ -18,7 +18,7 @@ const TRACING_ACTIONS: &[&str] = &["xray:PutTelemetryRecords", "xray:PutTraceSeg
 
 /// The function crates the template deploys (its `Metadata.BuildProperties.Binary`).
 const FUNCTIONS: &[&str] =
-    &["s3-audit", "iam-audit", "lambda-audit", "secrets-audit", "network-audit", "publish-findings"];
+    &["s3-audit", "iam-audit", "lambda-audit", "secrets-audit", "messaging-audit", "network-audit", "publish-findings"];
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
@@ -300,6 +300,37 @@ fn secrets_audit_role_cannot_read_secret_values() {
 }
 
 #[test]
+fn messaging_audit_role_grants_exactly_the_declared_actions() {
+    assert_role_grants_exactly("messaging-audit");
+}
+
+/// The messaging audit reads configuration only: its role can never publish, receive or send
+/// to the audited topics and queues (only to the findings queue and its own DLQ), and
+/// per-resource reads are scoped to this account and region.
+#[test]
+fn messaging_audit_role_reads_only() {
+    let template = Template::load();
+    let (id, res) = template.function("messaging-audit");
+    let role = template.role_of(id, res);
+    for action in template.granted_actions(&role) {
+        let a = action.to_ascii_lowercase();
+        assert!(!a.contains('*'), "{role} grants {action}");
+        assert!(
+            !["sns:publish", "sqs:receivemessage", "sqs:deletemessage", "events:putevents"].contains(&a.as_str()),
+            "{role} grants {action}"
+        );
+    }
+    let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml");
+    for scoped in [
+        "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*",
+        "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:*",
+        "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*",
+    ] {
+        assert!(text.contains(scoped), "per-resource reads are not scoped to {scoped}");
+    }
+}
+
+#[test]
 fn publish_findings_role_grants_exactly_the_declared_actions() {
     assert_role_grants_exactly("publish-findings");
 }
@@ -488,6 +519,15 @@ fn config_change_rules_match_the_sample_events() {
     assert_change_rule_matches(
         "secrets-audit",
         &["config-change-secretsmanager-secret.json", "config-change-secretsmanager-secret-deleted.json"],
+    );
+    assert_change_rule_matches(
+        "messaging-audit",
+        &[
+            "config-change-sns-topic.json",
+            "config-change-sqs-queue.json",
+            "config-change-sqs-queue-deleted.json",
+            "config-change-events-bus.json",
+        ],
     );
 }
 

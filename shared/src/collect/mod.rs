@@ -7,6 +7,7 @@ pub mod error;
 pub mod iam;
 pub mod identity;
 pub mod lambda;
+pub mod messaging;
 pub mod network;
 pub mod s3;
 pub mod secretsmanager;

@@ -2,6 +2,7 @@
 
 pub mod iam;
 pub mod lambda;
+pub mod messaging;
 pub mod network;
 pub mod s3;
 pub mod secretsmanager;

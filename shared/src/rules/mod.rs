@@ -1,11 +1,15 @@
 //! Rules: pure, synchronous checks over collected resources, one file per rule, and the
 //! registry that lists them. Adding a rule means its file plus one line here.
 
+pub mod events;
 pub mod iam;
 pub mod lambda;
 pub mod network;
+pub(crate) mod policy_checks;
 pub mod s3;
 pub mod secretsmanager;
+pub mod sns;
+pub mod sqs;
 
 use crate::context::ScanContext;
 use crate::model::{Outcome, RuleMeta};
@@ -32,6 +36,9 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
     metas.extend(secretsmanager::SECRET_RULES.iter().map(|r| r.meta()));
     metas.extend(network::SECURITY_GROUP_RULES.iter().map(|r| r.meta()));
     metas.extend(network::VPC_RULES.iter().map(|r| r.meta()));
+    metas.extend(sns::TOPIC_RULES.iter().map(|r| r.meta()));
+    metas.extend(sqs::QUEUE_RULES.iter().map(|r| r.meta()));
+    metas.extend(events::BUS_RULES.iter().map(|r| r.meta()));
     metas
 }
 
@@ -169,5 +176,26 @@ mod tests {
         }
         let registered = all_metas().iter().filter(|m| m.id.starts_with("secretsmanager.")).count();
         assert_eq!(registered, want.len(), "a secretsmanager.* rule is registered that the catalogue does not list");
+    }
+
+    #[test]
+    fn every_messaging_control_in_the_catalogue_is_registered() {
+        let want = [
+            "sns.topic-encrypted",
+            "sns.topic-not-public",
+            "sns.topic-requires-tls",
+            "sns.no-http-subscriptions",
+            "sqs.queue-encrypted",
+            "sqs.queue-not-public",
+            "events.bus-not-public",
+        ];
+        for id in want {
+            assert!(meta_by_id(id).is_some(), "{id} is not registered");
+        }
+        let registered = all_metas()
+            .iter()
+            .filter(|m| m.id.starts_with("sns.") || m.id.starts_with("sqs.") || m.id.starts_with("events."))
+            .count();
+        assert_eq!(registered, want.len(), "a messaging rule is registered that the catalogue does not list");
     }
 }

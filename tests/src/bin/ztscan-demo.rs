@@ -1,7 +1,7 @@
 //! The demo driver (`scripts/demo.sh`): seeds the local AWS with a small account of S3, IAM,
-//! Lambda, Secrets Manager and network misconfigurations and compliant resources, then runs the
-//! Lambda pipeline through the real Runtime API (s3-audit, iam-audit, lambda-audit,
-//! secrets-audit and network-audit → findings queue →
+//! Lambda, Secrets Manager, SNS, SQS, EventBridge and network misconfigurations and compliant
+//! resources, then runs the Lambda pipeline through the real Runtime API (s3-audit, iam-audit,
+//! lambda-audit, secrets-audit, messaging-audit and network-audit → findings queue →
 //! publish-findings → Security Hub and the SNS alert) and shows what arrived.
 //!
 //! `ztscan-demo seed` and `ztscan-demo pipeline`; both read the moto endpoint from
@@ -28,6 +28,7 @@ async fn main() -> ExitCode {
             seed_buckets(&sdk).await;
             seed_iam(&sdk).await;
             ztscan_tests::seed::secrets::seed_secrets(&sdk).await;
+            ztscan_tests::seed::messaging::seed_messaging(&sdk).await;
             // The planted secret values are never printed: only the variable names are.
             let _planted = seed_lambda(&sdk).await;
             ztscan_tests::seed::network::seed_network(&sdk).await;
@@ -44,6 +45,9 @@ async fn main() -> ExitCode {
             println!(" nodejs18.x), zt-fn-old-runtime (python3.8), zt-fn-single-az, zt-fn-hardened (compliant)");
             println!("seeded secrets: zt-secret-good (compliant), zt-secret-plain (no rotation, AWS-managed key), zt-secret-public");
             println!(" (policy open to everyone), zt-secret-rotation-failed (a version stuck AWSPENDING)");
+            println!("seeded messaging: zt-topic-good, zt-queue-good, zt-bus-good (compliant), zt-topic-public (open policy,");
+            println!(" unencrypted, no TLS deny), zt-topic-http (a plain-http subscription), zt-queue-plain (no SSE),");
+            println!(" zt-queue-public (open policy), zt-bus-public (everyone may put events)");
             println!(
                 "seeded network: VPC zt-net-open (no flow log; zt-net-open-ssh opens 22 to 0.0.0.0/0, zt-net-open-v6"
             );
@@ -63,7 +67,7 @@ async fn pipeline(sdk: &aws_config::SdkConfig, endpoint: &str) -> ExitCode {
     let p = create_pipeline(sdk).await;
     let env = p.function_env(endpoint);
     let mut audits = Vec::new();
-    for name in ["s3-audit", "iam-audit", "lambda-audit", "secrets-audit", "network-audit"] {
+    for name in ["s3-audit", "iam-audit", "lambda-audit", "secrets-audit", "messaging-audit", "network-audit"] {
         let mut emulator = Emulator::start();
         emulator.run_function(name, &env);
         audits.push((name, emulator));

@@ -27,8 +27,9 @@
 use crate::context::ScanContext;
 use crate::known;
 use crate::model::{Outcome, RuleMeta, Severity, Trigger};
-use crate::policy::{Condition, Statement};
+use crate::policy::Statement;
 use crate::resources::s3::S3Bucket;
+use crate::rules::policy_checks::is_insecure_transport;
 use crate::rules::Rule;
 
 use super::{covers_every_object, is_deny_for_everyone, statement_label};
@@ -78,13 +79,6 @@ fn denies_insecure_transport(statement: &Statement, bucket_arn: &str) -> bool {
         && covers_every_object(statement, bucket_arn)
         && !statement.conditions.is_empty()
         && statement.conditions.iter().all(is_insecure_transport)
-}
-
-/// `Bool`/`BoolIfExists` `aws:SecureTransport` = `false`.
-fn is_insecure_transport(condition: &Condition) -> bool {
-    condition.key_is("aws:SecureTransport")
-        && matches!(condition.operator.to_ascii_lowercase().as_str(), "bool" | "boolifexists")
-        && condition.values.iter().any(|v| v.eq_ignore_ascii_case("false"))
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! S3 rules: the account-level Block Public Access setting and the per-bucket controls.
 
-use crate::policy::{Effect, PolicyDocument, Statement};
+use crate::policy::{PolicyDocument, Statement};
 use crate::resources::s3::{S3Account, S3Bucket};
 
+use super::policy_checks::is_deny_for_everyone;
 use super::Rule;
 
 mod account_public_access_blocked;
@@ -57,14 +58,6 @@ const PROBE_OBJECT_KEYS: &[&str] = &["any-object-key", "0/_"];
 /// True when the statement's resource element covers every object in the bucket.
 fn covers_every_object(statement: &Statement, bucket_arn: &str) -> bool {
     PROBE_OBJECT_KEYS.iter().all(|key| statement.applies_to_resource(&format!("{bucket_arn}/{key}")))
-}
-
-/// True for a `Deny` whose `Principal` is everyone. A `Deny` with `NotPrincipal` exempts the
-/// principals it lists, so it does not count.
-fn is_deny_for_everyone(statement: &Statement) -> bool {
-    statement.effect == Effect::Deny
-        && statement.not_principal.is_none()
-        && statement.principal.as_ref().is_some_and(|p| p.is_everyone())
 }
 
 /// How a statement is named in a reason: its `Sid`, or its position in the document.

@@ -1,0 +1,339 @@
+//! The messaging audit: every `sns.*`, `sqs.*` and `events.*` rule over the topics, queues and
+//! event buses of the scanned region. A full scan lists all three services (each listing may
+//! fail on its own); a Config change event for `AWS::SNS::Topic`, `AWS::SQS::Queue` or
+//! `AWS::Events::EventBus` re-reads only that resource. A resource that is gone gets
+//! NOT_APPLICABLE for every rule of its kind, so the publisher archives its findings.
+//!
+//! The archive scope of a full scan is the rules of the services whose listing succeeded: a
+//! failed SNS listing makes the SNS rules UNKNOWN on the account without archiving any topic's
+//! findings, while the SQS and EventBridge findings are still swept.
+
+use crate::collect::messaging::MessagingCollector;
+use crate::context::ScanContext;
+use crate::engine::{account_ref, evaluate_all, same_outcome_for_all};
+use crate::events::ChangedResource;
+use crate::model::{Finding, Outcome, ResourceRef};
+use crate::pipeline::ScanSummary;
+use crate::resources::messaging::{account_of_queue_url, parse_queue_url, region_of_arn, MessagingInventory};
+use crate::rules::events::BUS_RULES;
+use crate::rules::sns::TOPIC_RULES;
+use crate::rules::sqs::QUEUE_RULES;
+use crate::rules::Rule;
+
+use super::AuditReport;
+
+pub const AUDIT: &str = "messaging";
+
+pub const TOPIC_TYPE: &str = "AWS::SNS::Topic";
+pub const QUEUE_TYPE: &str = "AWS::SQS::Queue";
+pub const BUS_TYPE: &str = "AWS::Events::EventBus";
+
+/// The Config resource types a change event may name.
+pub const CHANGE_TYPES: &[&str] = &[TOPIC_TYPE, QUEUE_TYPE, BUS_TYPE];
+
+fn ids<R>(rules: &[&dyn Rule<Resource = R>]) -> Vec<String> {
+    rules.iter().map(|r| r.meta().id.to_string()).collect()
+}
+
+/// Every rule id this audit runs.
+pub fn rule_ids() -> Vec<String> {
+    [ids(TOPIC_RULES), ids(QUEUE_RULES), ids(BUS_RULES)].concat()
+}
+
+/// Evaluate a collected inventory (pure). A failed listing makes that service's rules UNKNOWN
+/// on the account.
+pub fn evaluate(inventory: &MessagingInventory, ctx: &ScanContext) -> Vec<Finding> {
+    let account = account_ref(&ctx.account, ctx);
+    let unknown =
+        |what: &str, e: &crate::collect::CollectError| Outcome::unknown(format!("could not list {what}: {e}"));
+    let mut out = match &inventory.topics {
+        Ok(topics) => evaluate_all(TOPIC_RULES, topics, ctx),
+        Err(e) => same_outcome_for_all(TOPIC_RULES, &account, &unknown("SNS topics", e), ctx),
+    };
+    out.extend(match &inventory.queues {
+        Ok(queues) => evaluate_all(QUEUE_RULES, queues, ctx),
+        Err(e) => same_outcome_for_all(QUEUE_RULES, &account, &unknown("SQS queues", e), ctx),
+    });
+    out.extend(match &inventory.buses {
+        Ok(buses) => evaluate_all(BUS_RULES, buses, ctx),
+        Err(e) => same_outcome_for_all(BUS_RULES, &account, &unknown("EventBridge event buses", e), ctx),
+    });
+    out
+}
+
+/// A full scan of the region.
+pub async fn scan_all(collector: &MessagingCollector, ctx: &ScanContext) -> AuditReport {
+    let inventory = collector.collect_all(&ctx.account).await;
+    report_full(&inventory, ctx)
+}
+
+/// The report of a full scan over a collected inventory: the summary's archive scope is the
+/// rules of every service whose listing succeeded, and there is no summary when none did.
+pub fn report_full(inventory: &MessagingInventory, ctx: &ScanContext) -> AuditReport {
+    let findings = evaluate(inventory, ctx);
+    let mut scope = Vec::new();
+    if inventory.topics.is_ok() {
+        scope.extend(ids(TOPIC_RULES));
+    }
+    if inventory.queues.is_ok() {
+        scope.extend(ids(QUEUE_RULES));
+    }
+    if inventory.buses.is_ok() {
+        scope.extend(ids(BUS_RULES));
+    }
+    let summary = (!scope.is_empty()).then(|| ScanSummary {
+        audit: AUDIT.to_string(),
+        account: ctx.account.clone(),
+        rule_ids: scope,
+        started_at: ctx.now,
+        finding_count: findings.len(),
+    });
+    AuditReport { findings, summary }
+}
+
+/// The SQS queue URL of a change event: Config's `resourceId` for a queue is its URL; when it
+/// is not, the URL is built from the item's ARN.
+pub fn queue_url(changed: &ChangedResource) -> Option<String> {
+    if changed.resource_id.starts_with("https://") || changed.resource_id.starts_with("http://") {
+        return Some(changed.resource_id.clone());
+    }
+    let arn = changed.arn.as_deref().or(Some(changed.resource_id.as_str()).filter(|a| a.starts_with("arn:")))?;
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [_, partition, _, region, account, name] = parts.as_slice() else { return None };
+    let domain = if partition.starts_with("aws-cn") { "amazonaws.com.cn" } else { "amazonaws.com" };
+    Some(format!("https://sqs.{region}.{domain}/{account}/{name}"))
+}
+
+/// Re-evaluate the one resource a Config change event names. A resource that no longer exists
+/// gets NOT_APPLICABLE; one that could not be read gets UNKNOWN.
+pub async fn scan_changed(collector: &MessagingCollector, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
+    if changed.deleted {
+        return AuditReport { findings: deleted(changed, ctx), summary: None };
+    }
+    let rref = changed_ref(changed, ctx);
+    let unknown =
+        |what: &str, e: crate::collect::CollectError| Outcome::unknown(format!("could not read the {what}: {e}"));
+    let findings = match changed.resource_type.as_str() {
+        TOPIC_TYPE => match collector.collect_topic(&topic_arn(changed, ctx)).await {
+            Ok(Some(t)) => evaluate_all(TOPIC_RULES, std::slice::from_ref(&t), ctx),
+            Ok(None) => deleted(changed, ctx),
+            Err(e) => same_outcome_for_all(TOPIC_RULES, &rref, &unknown("topic", e), ctx),
+        },
+        QUEUE_TYPE => {
+            let Some(url) = queue_url(changed) else {
+                let o =
+                    Outcome::unknown(format!("the change event names no queue URL or ARN: {}", changed.resource_id));
+                return AuditReport { findings: same_outcome_for_all(QUEUE_RULES, &rref, &o, ctx), summary: None };
+            };
+            match collector.collect_queue(&url, &ctx.account).await {
+                Ok(Some(q)) => evaluate_all(QUEUE_RULES, std::slice::from_ref(&q), ctx),
+                Ok(None) => deleted(changed, ctx),
+                Err(e) => same_outcome_for_all(QUEUE_RULES, &rref, &unknown("queue", e), ctx),
+            }
+        }
+        BUS_TYPE => match collector.collect_bus(&bus_name(changed)).await {
+            Ok(Some(b)) => evaluate_all(BUS_RULES, std::slice::from_ref(&b), ctx),
+            Ok(None) => deleted(changed, ctx),
+            Err(e) => same_outcome_for_all(BUS_RULES, &rref, &unknown("event bus", e), ctx),
+        },
+        _ => Vec::new(),
+    };
+    AuditReport { findings, summary: None }
+}
+
+/// The topic ARN of a change event (Config's `resourceId` for a topic is its ARN).
+fn topic_arn(changed: &ChangedResource, ctx: &ScanContext) -> String {
+    if changed.resource_id.starts_with("arn:") {
+        return changed.resource_id.clone();
+    }
+    changed.arn.clone().unwrap_or_else(|| {
+        let account = changed.account.as_deref().unwrap_or(&ctx.account);
+        let region = &changed.region;
+        format!("arn:{}:sns:{region}:{account}:{}", crate::context::partition_for(region), changed.resource_id)
+    })
+}
+
+/// The bus name of a change event (Config's `resourceId` for a bus is its name).
+fn bus_name(changed: &ChangedResource) -> String {
+    match changed.resource_id.rsplit_once(":event-bus/") {
+        Some((_, name)) => name.to_string(),
+        None => changed.resource_id.clone(),
+    }
+}
+
+/// The resource reference of a resource known only from the event: the same id (name) and ARN
+/// a full scan uses, so the finding ids match.
+fn changed_ref(changed: &ChangedResource, ctx: &ScanContext) -> ResourceRef {
+    let account = changed.account.clone().unwrap_or_else(|| ctx.account.clone());
+    let (resource_type, id, arn) = match changed.resource_type.as_str() {
+        TOPIC_TYPE => {
+            let arn = topic_arn(changed, ctx);
+            ("AwsSnsTopic", arn.rsplit(':').next().unwrap_or_default().to_string(), arn)
+        }
+        QUEUE_TYPE => {
+            let url = queue_url(changed).unwrap_or_default();
+            let (name, url_region) = parse_queue_url(&url);
+            let arn = changed.arn.clone().unwrap_or_else(|| {
+                let region = url_region.unwrap_or_else(|| changed.region.clone());
+                let acct = account_of_queue_url(&url).unwrap_or_else(|| account.clone());
+                format!("arn:{}:sqs:{region}:{acct}:{name}", crate::context::partition_for(&region))
+            });
+            ("AwsSqsQueue", changed.resource_name.clone().unwrap_or(name), arn)
+        }
+        _ => {
+            let name = bus_name(changed);
+            let arn = changed.arn.clone().unwrap_or_else(|| {
+                let region = &changed.region;
+                format!("arn:{}:events:{region}:{account}:event-bus/{name}", crate::context::partition_for(region))
+            });
+            ("AwsEventsEventbus", name, arn)
+        }
+    };
+    let region = region_of_arn(&arn).unwrap_or(&changed.region).to_string();
+    ResourceRef {
+        resource_type: resource_type.into(),
+        id,
+        arn: Some(arn),
+        account,
+        partition: crate::context::partition_for(&region).to_string(),
+        region,
+    }
+}
+
+/// NOT_APPLICABLE for every rule of a resource that is gone, so its findings are archived.
+pub fn deleted(changed: &ChangedResource, ctx: &ScanContext) -> Vec<Finding> {
+    let rref = changed_ref(changed, ctx);
+    let gone = |what: &str| Outcome::not_applicable(format!("the {what} no longer exists"));
+    match changed.resource_type.as_str() {
+        TOPIC_TYPE => same_outcome_for_all(TOPIC_RULES, &rref, &gone("topic"), ctx),
+        QUEUE_TYPE => same_outcome_for_all(QUEUE_RULES, &rref, &gone("queue"), ctx),
+        BUS_TYPE => same_outcome_for_all(BUS_RULES, &rref, &gone("event bus"), ctx),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Resource;
+    use crate::model::Status;
+    use crate::resources::messaging::{denied, EventBus, SnsTopic, SqsQueue};
+
+    fn inventory() -> MessagingInventory {
+        MessagingInventory {
+            topics: Ok(vec![SnsTopic::fixture("a"), SnsTopic::fixture("b")]),
+            queues: Ok(vec![SqsQueue::fixture("q")]),
+            buses: Ok(vec![EventBus::fixture("default")]),
+        }
+    }
+
+    fn changed(resource_type: &str, id: &str, name: Option<&str>, deleted: bool) -> ChangedResource {
+        ChangedResource {
+            resource_type: resource_type.into(),
+            resource_id: id.into(),
+            resource_name: name.map(str::to_string),
+            region: "us-east-1".into(),
+            account: Some("123456789012".into()),
+            arn: None,
+            deleted,
+        }
+    }
+
+    #[test]
+    fn a_full_scan_reports_every_rule_per_resource_and_sweeps_all() {
+        let ctx = ScanContext::fixture();
+        let report = report_full(&inventory(), &ctx);
+        assert_eq!(report.findings.len(), 2 * TOPIC_RULES.len() + QUEUE_RULES.len() + BUS_RULES.len());
+        assert!(report.findings.iter().all(|f| f.status == Status::Pass), "{:?}", report.findings);
+        let summary = report.summary.expect("complete listings ask for an archive sweep");
+        assert_eq!(summary.rule_ids, rule_ids());
+        assert_eq!(summary.audit, "messaging");
+    }
+
+    #[test]
+    fn one_failed_listing_is_unknown_on_the_account_and_left_out_of_the_sweep() {
+        let ctx = ScanContext::fixture();
+        let inv = MessagingInventory { topics: Err(denied("sns:ListTopics")), ..inventory() };
+        let report = report_full(&inv, &ctx);
+        let sns: Vec<_> = report.findings.iter().filter(|f| f.rule_id.starts_with("sns.")).collect();
+        assert_eq!(sns.len(), TOPIC_RULES.len());
+        for f in sns {
+            assert_eq!(f.status, Status::Unknown);
+            assert_eq!(f.resource.resource_type, "AwsAccount");
+            assert!(f.reason.contains("could not list SNS topics: access denied on sns:ListTopics"), "{}", f.reason);
+        }
+        let summary = report.summary.expect("SQS and EventBridge still swept");
+        assert!(summary.rule_ids.iter().all(|id| !id.starts_with("sns.")), "{:?}", summary.rule_ids);
+        assert!(summary.rule_ids.contains(&"sqs.queue-not-public".to_string()));
+
+        let none = MessagingInventory {
+            topics: Err(denied("sns:ListTopics")),
+            queues: Err(denied("sqs:ListQueues")),
+            buses: Err(denied("events:ListEventBuses")),
+        };
+        let report = report_full(&none, &ctx);
+        assert!(report.summary.is_none());
+        assert_eq!(report.findings.len(), rule_ids().len());
+        assert!(report.findings.iter().all(|f| f.status == Status::Unknown));
+    }
+
+    #[test]
+    fn deleted_resources_are_not_applicable_under_the_same_finding_id() {
+        let ctx = ScanContext::fixture();
+        let cases = [
+            (
+                changed(TOPIC_TYPE, "arn:aws:sns:us-east-1:123456789012:a", Some("a"), true),
+                SnsTopic::fixture("a").resource_ref(&ctx),
+                TOPIC_RULES.len(),
+            ),
+            (
+                changed(QUEUE_TYPE, "https://sqs.us-east-1.amazonaws.com/123456789012/q", Some("q"), true),
+                SqsQueue::fixture("q").resource_ref(&ctx),
+                QUEUE_RULES.len(),
+            ),
+            (
+                changed(BUS_TYPE, "default", Some("default"), true),
+                EventBus::fixture("default").resource_ref(&ctx),
+                BUS_RULES.len(),
+            ),
+        ];
+        for (c, live, n) in cases {
+            let findings = deleted(&c, &ctx);
+            assert_eq!(findings.len(), n, "{}", c.resource_type);
+            assert!(findings.iter().all(|f| f.status == Status::NotApplicable));
+            assert_eq!(findings[0].resource, live, "{}: same resource, so the same finding id", c.resource_type);
+        }
+    }
+
+    #[test]
+    fn queue_urls_come_from_the_id_or_the_arn() {
+        let by_url = changed(QUEUE_TYPE, "https://sqs.eu-west-1.amazonaws.com/123456789012/q", None, false);
+        assert_eq!(queue_url(&by_url).as_deref(), Some("https://sqs.eu-west-1.amazonaws.com/123456789012/q"));
+        let by_arn = changed(QUEUE_TYPE, "arn:aws:sqs:eu-west-1:123456789012:q", None, false);
+        assert_eq!(queue_url(&by_arn).as_deref(), Some("https://sqs.eu-west-1.amazonaws.com/123456789012/q"));
+        assert_eq!(queue_url(&changed(QUEUE_TYPE, "q", None, false)), None);
+        assert_eq!(bus_name(&changed(BUS_TYPE, "arn:aws:events:us-east-1:123456789012:event-bus/b", None, false)), "b");
+    }
+
+    #[test]
+    fn the_sample_events_are_messaging_changes() {
+        use crate::events::{parse_trigger, AuditTrigger};
+        let samples = [
+            (include_str!("../../../events/config-change-sns-topic.json"), TOPIC_TYPE, false),
+            (include_str!("../../../events/config-change-sqs-queue.json"), QUEUE_TYPE, false),
+            (include_str!("../../../events/config-change-events-bus.json"), BUS_TYPE, false),
+            (include_str!("../../../events/config-change-sqs-queue-deleted.json"), QUEUE_TYPE, true),
+        ];
+        let ctx = ScanContext::fixture();
+        for (text, ty, is_deleted) in samples {
+            let event: serde_json::Value = serde_json::from_str(text).expect("sample event is JSON");
+            let Ok(AuditTrigger::ResourceChange(c)) = parse_trigger(&event, CHANGE_TYPES) else {
+                panic!("{ty}: not a change event")
+            };
+            assert_eq!((c.resource_type.as_str(), c.deleted), (ty, is_deleted));
+            let r = changed_ref(&c, &ctx);
+            assert!(r.arn.as_deref().is_some_and(|a| a.starts_with("arn:aws:")), "{r:?}");
+            assert!(!r.id.contains(':') && !r.id.contains('/'), "{r:?}");
+        }
+    }
+}
