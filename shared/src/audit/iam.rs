@@ -15,7 +15,6 @@ use crate::context::ScanContext;
 use crate::engine::{account_ref, evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
 use crate::model::{Finding, Outcome, ResourceRef};
-use crate::pipeline::ScanSummary;
 use crate::resources::iam::{
     IamAccount, IamIdentity, IamInventory, IamPolicy, IamRole, IamUser, OwnerKind, PolicyKind,
 };
@@ -119,14 +118,7 @@ pub async fn scan_all(collector: &IamCollector, ctx: &ScanContext) -> AuditRepor
 /// archive findings of vanished resources) only when the listing succeeded.
 pub fn report_full(inventory: &IamInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
-    let summary = inventory.listing.is_ok().then(|| ScanSummary {
-        audit: AUDIT.to_string(),
-        account: ctx.account.clone(),
-        rule_ids: rule_ids(),
-        started_at: ctx.now,
-        finding_count: findings.len(),
-    });
-    AuditReport { findings, summary }
+    AuditReport::full_scan(AUDIT, findings, inventory.listing.is_ok().then(rule_ids), ctx)
 }
 
 /// Re-evaluate the one resource a Config change event names.

@@ -11,7 +11,6 @@ use crate::context::ScanContext;
 use crate::engine::{account_ref, evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
 use crate::model::{Finding, Outcome, ResourceRef};
-use crate::pipeline::ScanSummary;
 use crate::resources::lambda::{LambdaFunction, LambdaInventory};
 use crate::rules::lambda::FUNCTION_RULES;
 
@@ -59,14 +58,7 @@ pub fn evaluate(inventory: &LambdaInventory, ctx: &ScanContext) -> Vec<Finding> 
 /// listing succeeded.
 pub fn report_full(inventory: &LambdaInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
-    let summary = inventory.functions.is_ok().then(|| ScanSummary {
-        audit: AUDIT.to_string(),
-        account: ctx.account.clone(),
-        rule_ids: rule_ids(),
-        started_at: ctx.now,
-        finding_count: findings.len(),
-    });
-    AuditReport { findings, summary }
+    AuditReport::full_scan(AUDIT, findings, inventory.functions.is_ok().then(rule_ids), ctx)
 }
 
 /// A full scan of the region.

@@ -13,7 +13,6 @@ use crate::context::ScanContext;
 use crate::engine::{account_ref, evaluate_all, same_outcome_for_all};
 use crate::events::ChangedResource;
 use crate::model::{Finding, Outcome, ResourceRef};
-use crate::pipeline::ScanSummary;
 use crate::resources::messaging::{account_of_queue_url, parse_queue_url, region_of_arn, MessagingInventory};
 use crate::rules::events::BUS_RULES;
 use crate::rules::sns::TOPIC_RULES;
@@ -81,14 +80,7 @@ pub fn report_full(inventory: &MessagingInventory, ctx: &ScanContext) -> AuditRe
     if inventory.buses.is_ok() {
         scope.extend(ids(BUS_RULES));
     }
-    let summary = (!scope.is_empty()).then(|| ScanSummary {
-        audit: AUDIT.to_string(),
-        account: ctx.account.clone(),
-        rule_ids: scope,
-        started_at: ctx.now,
-        finding_count: findings.len(),
-    });
-    AuditReport { findings, summary }
+    AuditReport::full_scan(AUDIT, findings, (!scope.is_empty()).then_some(scope), ctx)
 }
 
 /// The SQS queue URL of a change event: Config's `resourceId` for a queue is its URL; when it

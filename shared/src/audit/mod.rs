@@ -8,6 +8,7 @@ pub mod network;
 pub mod s3;
 pub mod secretsmanager;
 
+use crate::context::ScanContext;
 use crate::model::Finding;
 use crate::pipeline::ScanSummary;
 
@@ -17,4 +18,26 @@ pub struct AuditReport {
     pub findings: Vec<Finding>,
     /// Present for a complete full scan only: the publisher archives what it did not refresh.
     pub summary: Option<ScanSummary>,
+}
+
+impl AuditReport {
+    /// The report of a full scan of `audit`: its findings, and a summary that lets the publisher
+    /// archive what the scan did not refresh within `archive_scope` (rule ids). `None` when the
+    /// listings the scope depends on failed: nothing is archived on the strength of a failed
+    /// listing.
+    pub fn full_scan(
+        audit: &str,
+        findings: Vec<Finding>,
+        archive_scope: Option<Vec<String>>,
+        ctx: &ScanContext,
+    ) -> Self {
+        let summary = archive_scope.map(|rule_ids| ScanSummary {
+            audit: audit.to_string(),
+            account: ctx.account.clone(),
+            rule_ids,
+            started_at: ctx.now,
+            finding_count: findings.len(),
+        });
+        Self { findings, summary }
+    }
 }

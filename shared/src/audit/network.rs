@@ -14,7 +14,6 @@ use crate::context::ScanContext;
 use crate::engine::{account_ref, evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
 use crate::model::{Finding, Outcome, ResourceRef};
-use crate::pipeline::ScanSummary;
 use crate::resources::network::{NetworkInventory, SecurityGroup, Vpc};
 use crate::rules::network::{SECURITY_GROUP_RULES, VPC_RULES};
 
@@ -94,14 +93,7 @@ pub fn evaluate(inventory: &NetworkInventory, ctx: &ScanContext) -> Vec<Finding>
 pub fn report_full(inventory: &NetworkInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
     let complete = inventory.security_groups.is_ok() && inventory.vpcs.is_ok();
-    let summary = complete.then(|| ScanSummary {
-        audit: AUDIT.to_string(),
-        account: ctx.account.clone(),
-        rule_ids: rule_ids(),
-        started_at: ctx.now,
-        finding_count: findings.len(),
-    });
-    AuditReport { findings, summary }
+    AuditReport::full_scan(AUDIT, findings, complete.then(rule_ids), ctx)
 }
 
 /// A full scan of the region.

@@ -4,7 +4,6 @@ use crate::collect::s3::{resolve_replication_regions, S3Collector};
 use crate::context::ScanContext;
 use crate::engine::{account_ref, evaluate_all, same_outcome_for_all};
 use crate::model::{Finding, Outcome, ResourceRef};
-use crate::pipeline::ScanSummary;
 use crate::resources::s3::S3Inventory;
 use crate::rules::s3::{ACCOUNT_RULES, BUCKET_RULES};
 
@@ -64,14 +63,7 @@ pub async fn scan_all(collector: &S3Collector, ctx: &ScanContext) -> AuditReport
         resolve_replication_regions(buckets);
     }
     let findings = evaluate(&inventory, ctx);
-    let summary = inventory.buckets.is_ok().then(|| ScanSummary {
-        audit: AUDIT.to_string(),
-        account: ctx.account.clone(),
-        rule_ids: rule_ids(),
-        started_at: ctx.now,
-        finding_count: findings.len(),
-    });
-    AuditReport { findings, summary }
+    AuditReport::full_scan(AUDIT, findings, inventory.buckets.is_ok().then(rule_ids), ctx)
 }
 
 /// Re-evaluate one bucket (a Config change event). A bucket that no longer exists gets

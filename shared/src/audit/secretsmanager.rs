@@ -9,7 +9,6 @@ use crate::context::ScanContext;
 use crate::engine::{account_ref, evaluate_all, same_outcome_for_all};
 use crate::events::ChangedResource;
 use crate::model::{Finding, Outcome, ResourceRef};
-use crate::pipeline::ScanSummary;
 use crate::resources::secretsmanager::{region_of_arn, SecretsInventory};
 use crate::rules::secretsmanager::SECRET_RULES;
 
@@ -47,14 +46,7 @@ pub async fn scan_all(collector: &SecretsCollector, ctx: &ScanContext) -> AuditR
 /// The report of a full scan over a collected inventory.
 pub fn report_full(inventory: &SecretsInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
-    let summary = inventory.secrets.is_ok().then(|| ScanSummary {
-        audit: AUDIT.to_string(),
-        account: ctx.account.clone(),
-        rule_ids: rule_ids(),
-        started_at: ctx.now,
-        finding_count: findings.len(),
-    });
-    AuditReport { findings, summary }
+    AuditReport::full_scan(AUDIT, findings, inventory.secrets.is_ok().then(rule_ids), ctx)
 }
 
 /// The secret's id for `DescribeSecret`: Config's `resourceId` for a secret is its ARN; the
