@@ -10,6 +10,26 @@ use crate::policy::{
     Statement, Trust,
 };
 
+/// How a statement is named in a reason: its `Sid`, or its position in the document.
+pub(crate) fn statement_label(doc: &PolicyDocument, statement: &Statement) -> String {
+    match &statement.sid {
+        Some(sid) if !sid.is_empty() => format!("{sid:?}"),
+        _ => match doc.statements.iter().position(|s| std::ptr::eq(s, statement)) {
+            Some(i) => format!("Statement[{i}]"),
+            None => "(unnamed)".to_string(),
+        },
+    }
+}
+
+/// The actions a statement allows, for a reason.
+pub(crate) fn describe_actions(statement: &Statement) -> String {
+    match (&statement.action, &statement.not_action) {
+        (Some(actions), _) => actions.join(", "),
+        (None, Some(excluded)) => format!("every action except {}", excluded.join(", ")),
+        (None, None) => "no action".to_string(),
+    }
+}
+
 /// True for a `Deny` whose `Principal` is everyone. A `Deny` with `NotPrincipal` exempts the
 /// principals it lists, so it does not count.
 pub(crate) fn is_deny_for_everyone(statement: &Statement) -> bool {
@@ -53,11 +73,7 @@ pub(crate) fn not_public(doc: &PolicyDocument, ctx: &ScanContext, noun: &str) ->
     let mut exposed = Vec::new();
     let mut unverified = Vec::new();
     for g in external_grants(doc, &trust).into_iter().filter(|g| g.kind != ExternalKind::Service) {
-        let actions = match (&g.statement.action, &g.statement.not_action) {
-            (Some(a), _) => a.join(", "),
-            (None, Some(n)) => format!("every action except {}", n.join(", ")),
-            (None, None) => "no action".to_string(),
-        };
+        let actions = describe_actions(g.statement);
         let unverifiable_org = ctx.config.organization_id.is_none()
             && g.statement
                 .conditions

@@ -3,7 +3,7 @@
 //! `lambda.supported-runtime` reads.
 
 use crate::context::ScanContext;
-use crate::policy::{PolicyDocument, Statement, Trust};
+use crate::policy::Trust;
 use crate::resources::lambda::LambdaFunction;
 
 use super::Rule;
@@ -67,30 +67,13 @@ fn trust(ctx: &ScanContext) -> Trust<'_> {
     }
 }
 
-/// How a statement is named in a reason: its `Sid`, or its position in the document.
-fn statement_label(doc: &PolicyDocument, statement: &Statement) -> String {
-    match &statement.sid {
-        Some(sid) if !sid.is_empty() => format!("{sid:?}"),
-        _ => match doc.statements.iter().position(|s| std::ptr::eq(s, statement)) {
-            Some(i) => format!("Statement[{i}]"),
-            None => "(unnamed)".to_string(),
-        },
-    }
-}
-
-/// The actions a statement allows, for a reason.
-fn describe_actions(statement: &Statement) -> String {
-    match (&statement.action, &statement.not_action) {
-        (Some(actions), _) => actions.join(", "),
-        (None, Some(excluded)) => format!("every action except {}", excluded.join(", ")),
-        (None, None) => "no action".to_string(),
-    }
-}
+pub(crate) use super::policy_checks::{describe_actions, statement_label};
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{Status, Trigger};
+    use crate::policy::PolicyDocument;
 
     #[test]
     fn every_function_rule_is_a_change_triggered_function_rule() {

@@ -31,11 +31,11 @@ use crate::collect::error::Collected;
 use crate::context::ScanContext;
 use crate::known;
 use crate::model::{Outcome, RuleMeta, Severity, Status, Trigger};
-use crate::policy::{public_statements, Statement};
+use crate::policy::public_statements;
 use crate::resources::s3::{Grantee, PublicAccessBlock, S3Bucket, ALL_USERS_URI, AUTHENTICATED_USERS_URI};
 use crate::rules::Rule;
 
-use super::statement_label;
+use crate::rules::policy_checks::{describe_actions, statement_label};
 
 pub struct BucketNotPublic;
 
@@ -146,14 +146,6 @@ fn public_group(uri: &str) -> Option<&'static str> {
         Some("AuthenticatedUsers")
     } else {
         None
-    }
-}
-
-fn describe_actions(statement: &Statement) -> String {
-    match (&statement.action, &statement.not_action) {
-        (Some(actions), _) => actions.join(", "),
-        (None, Some(excluded)) => format!("every action except {}", excluded.join(", ")),
-        (None, None) => "no action".to_string(),
     }
 }
 

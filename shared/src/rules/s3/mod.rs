@@ -1,6 +1,6 @@
 //! S3 rules: the account-level Block Public Access setting and the per-bucket controls.
 
-use crate::policy::{PolicyDocument, Statement};
+use crate::policy::Statement;
 use crate::resources::s3::{S3Account, S3Bucket};
 
 use super::policy_checks::is_deny_for_everyone;
@@ -60,20 +60,12 @@ fn covers_every_object(statement: &Statement, bucket_arn: &str) -> bool {
     PROBE_OBJECT_KEYS.iter().all(|key| statement.applies_to_resource(&format!("{bucket_arn}/{key}")))
 }
 
-/// How a statement is named in a reason: its `Sid`, or its position in the document.
-fn statement_label(doc: &PolicyDocument, statement: &Statement) -> String {
-    match &statement.sid {
-        Some(sid) if !sid.is_empty() => format!("{sid:?}"),
-        _ => match doc.statements.iter().position(|s| std::ptr::eq(s, statement)) {
-            Some(i) => format!("Statement[{i}]"),
-            None => "(unnamed)".to_string(),
-        },
-    }
-}
+pub(crate) use super::policy_checks::statement_label;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::PolicyDocument;
 
     #[test]
     fn every_bucket_rule_is_a_change_triggered_bucket_rule() {

@@ -81,11 +81,7 @@ impl Rule for PolicyNotPublic {
         let mut exposed = Vec::new();
         let mut unverified = Vec::new();
         for g in external_grants(doc, &trust).into_iter().filter(|g| g.kind == ExternalKind::Everyone) {
-            let actions = match (&g.statement.action, &g.statement.not_action) {
-                (Some(a), _) => a.join(", "),
-                (None, Some(n)) => format!("every action except {}", n.join(", ")),
-                (None, None) => "no action".to_string(),
-            };
+            let actions = crate::rules::policy_checks::describe_actions(g.statement);
             if is_public_statement(g.statement) {
                 exposed.push(format!(
                     "statement {} allows {} to {} without a restricting condition",
