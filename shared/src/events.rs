@@ -34,8 +34,12 @@ pub enum EventError {
     NoDetailType,
     #[error("unsupported detail-type {0:?}: expected \"Scheduled Event\" or \"Config Configuration Item Change\"")]
     UnsupportedDetailType(String),
-    #[error("Config change event: missing or non-string field {0}")]
+    #[error("Config event: missing or non-string field {0}")]
     MissingField(&'static str),
+    #[error("{0}")]
+    Malformed(String),
+    #[error("unsupported Config rule message type {0:?}: expected ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotification or ScheduledNotification")]
+    UnsupportedMessageType(String),
     #[error("Config change event for {got}, but this audit handles {expected}")]
     WrongResourceType { got: String, expected: String },
 }
@@ -61,6 +65,12 @@ fn parse_change(detail: &Value, accepted_types: &[&str]) -> Result<AuditTrigger,
         .filter(|v| v.is_object())
         .or_else(|| detail.get("configurationItemSummary").filter(|v| v.is_object()))
         .ok_or(EventError::MissingField("detail.configurationItem"))?;
+    changed_resource(item, accepted_types).map(AuditTrigger::ResourceChange)
+}
+
+/// The resource a configuration item (or an oversized item's summary) names, if this audit
+/// handles its type. Shared by the EventBridge change events and the Config rule invocations.
+pub fn changed_resource(item: &Value, accepted_types: &[&str]) -> Result<ChangedResource, EventError> {
     let field = |name: &'static str| item.get(name).and_then(Value::as_str);
     let resource_type = field("resourceType").ok_or(EventError::MissingField("configurationItem.resourceType"))?;
     if !accepted_types.contains(&resource_type) {
@@ -72,7 +82,7 @@ fn parse_change(detail: &Value, accepted_types: &[&str]) -> Result<AuditTrigger,
     let resource_id = field("resourceId").ok_or(EventError::MissingField("configurationItem.resourceId"))?;
     let region = field("awsRegion").ok_or(EventError::MissingField("configurationItem.awsRegion"))?;
     let status = field("configurationItemStatus").unwrap_or("OK");
-    Ok(AuditTrigger::ResourceChange(ChangedResource {
+    Ok(ChangedResource {
         resource_type: resource_type.to_string(),
         resource_id: resource_id.to_string(),
         resource_name: field("resourceName").map(str::to_string),
@@ -80,7 +90,7 @@ fn parse_change(detail: &Value, accepted_types: &[&str]) -> Result<AuditTrigger,
         account: field("awsAccountId").map(str::to_string),
         arn: field("ARN").or_else(|| field("arn")).map(str::to_string),
         deleted: DELETED_STATUSES.contains(&status),
-    }))
+    })
 }
 
 #[cfg(test)]

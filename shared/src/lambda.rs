@@ -13,8 +13,10 @@ use serde_json::Value;
 
 use crate::audit::AuditReport;
 use crate::collect::CollectError;
+use crate::config_rule::{self, Invocation, RuleInvocation};
 use crate::events::{parse_trigger, AuditTrigger, ChangedResource, EventError};
 use crate::pipeline::QueueMessage;
+use crate::publish::config_rules::{AwsConfigRules, ConfigRules, ConfigRulesError};
 use crate::publish::sqs::{FindingsQueue, PublishError};
 use crate::{ScanConfig, ScanContext, Status};
 
@@ -27,6 +29,8 @@ pub struct Settings {
     pub completion_delay: Option<i32>,
     /// `ZTSCAN_CONFIG` (JSON), else the defaults.
     pub config: ScanConfig,
+    /// `CONFIG_EVALUATIONS_TEST_MODE=true`: `PutEvaluations` with `TestMode` (a local stack).
+    pub config_test_mode: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +47,8 @@ pub enum AuditError {
     NoAccount { arn: String, source: CollectError },
     #[error("could not send findings: {0}")]
     Publish(#[from] PublishError),
+    #[error("could not report to AWS Config: {0}")]
+    ConfigRules(#[from] ConfigRulesError),
 }
 
 impl From<AuditError> for Diagnostic {
@@ -51,7 +57,7 @@ impl From<AuditError> for Diagnostic {
             AuditError::MissingEnv(_) | AuditError::InvalidEnv(..) | AuditError::Config(_) => "ConfigurationError",
             AuditError::Event(_) => "InvalidEvent",
             AuditError::NoAccount { .. } => "InvalidContext",
-            AuditError::Publish(_) => "Retryable",
+            AuditError::Publish(_) | AuditError::ConfigRules(_) => "Retryable",
         };
         Diagnostic { error_type: kind.to_string(), error_message: e.to_string() }
     }
@@ -80,7 +86,12 @@ impl Settings {
             }
             _ => None,
         };
-        Ok(Self { queue_url, completion_delay, config })
+        let config_test_mode = match var("CONFIG_EVALUATIONS_TEST_MODE").as_deref().map(str::trim) {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(_) => return Err(AuditError::InvalidEnv("CONFIG_EVALUATIONS_TEST_MODE", "true or false")),
+        };
+        Ok(Self { queue_url, completion_delay, config, config_test_mode })
     }
 }
 
@@ -140,7 +151,8 @@ where
     if let Some(delay) = settings.completion_delay {
         queue = queue.with_completion_delay(delay);
     }
-    let handler = Handler { audit, queue, settings };
+    let config_rules = AwsConfigRules::new(aws_sdk_config::Client::new(&sdk), settings.config_test_mode);
+    let handler = Handler { audit, queue, config_rules, settings };
     lambda_runtime::run(lambda_runtime::service_fn(|event: LambdaEvent<Value>| handler.handle(event))).await
 }
 
@@ -152,11 +164,16 @@ pub struct Response {
     pub failed: usize,
     pub unknown: usize,
     pub archive_sweep: bool,
+    /// Evaluations reported to AWS Config (a Config rule invocation only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evaluations: Option<usize>,
 }
 
-pub struct Handler<A, Q> {
+pub struct Handler<A, Q, C> {
     pub audit: A,
     pub queue: Q,
+    /// AWS Config, for invocations as a custom Config rule.
+    pub config_rules: C,
     pub settings: Settings,
 }
 
@@ -166,7 +183,7 @@ pub fn account_of(function_arn: &str) -> Option<String> {
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_string())
 }
 
-impl<A: AuditPort, Q: FindingsQueue> Handler<A, Q> {
+impl<A: AuditPort, Q: FindingsQueue, C: ConfigRules> Handler<A, Q, C> {
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Response, AuditError> {
         let arn = &event.context.invoked_function_arn;
         // Lambda always names the account in the ARN; local emulators may not, so ask STS.
@@ -183,18 +200,80 @@ impl<A: AuditPort, Q: FindingsQueue> Handler<A, Q> {
     }
 
     pub async fn run(&self, payload: &Value, account: &str, region: &str) -> Result<Response, AuditError> {
+        if config_rule::is_invocation(payload) {
+            return self.run_config_rule(payload, account, region).await;
+        }
         let ctx = ScanContext::new(account, region, Utc::now(), self.settings.config.clone());
         let (mode, report) = match parse_trigger(payload, A::CHANGE_TYPES)? {
             AuditTrigger::Scheduled => ("full", self.audit.scan_all(&ctx).await),
-            AuditTrigger::ResourceChange(r) if r.deleted => ("deleted", self.audit.deleted(&r, &ctx)),
-            AuditTrigger::ResourceChange(r) => (A::CHANGE_MODE, self.audit.scan_changed(&r, &ctx).await),
+            AuditTrigger::ResourceChange(r) => self.judge_change(&r, &ctx).await,
         };
+        self.deliver(mode, report, None).await
+    }
+
+    /// A change: NOT_APPLICABLE for a deleted resource (no API calls), else a re-read.
+    async fn judge_change(&self, r: &ChangedResource, ctx: &ScanContext) -> (&'static str, AuditReport) {
+        if r.deleted {
+            ("deleted", self.audit.deleted(r, ctx))
+        } else {
+            (A::CHANGE_MODE, self.audit.scan_changed(r, ctx).await)
+        }
+    }
+
+    /// The function invoked as an AWS Config custom rule: judge as for the same EventBridge
+    /// trigger, send the findings to the queue, then report the evaluations to Config.
+    async fn run_config_rule(&self, payload: &Value, account: &str, region: &str) -> Result<Response, AuditError> {
+        let inv: RuleInvocation = config_rule::parse_invocation(payload, A::CHANGE_TYPES)?;
+        let ctx = ScanContext::new(account, region, Utc::now(), self.settings.config.clone());
+        let changed = match &inv.invocation {
+            Invocation::Periodic => None,
+            Invocation::Item(r) => Some(r.clone()),
+            Invocation::Oversized { summary, capture_time } => {
+                // The summary already names the resource and its status; the history gives the
+                // full item. If the history cannot be read, the summary is enough to judge.
+                match self.config_rules.item(&summary.resource_type, &summary.resource_id, *capture_time).await {
+                    Ok(Some(item)) => Some(ChangedResource { region: summary.region.clone(), ..item }),
+                    Ok(None) => Some(summary.clone()),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "oversized item: using the notification's summary");
+                        Some(summary.clone())
+                    }
+                }
+            }
+        };
+        let (mode, report) = match &changed {
+            None => ("config-rule-periodic", self.audit.scan_all(&ctx).await),
+            // Out of the rule's scope is not gone: Security Hub's findings are left as they are,
+            // and only Config hears NOT_APPLICABLE.
+            Some(_) if inv.event_left_scope => {
+                ("config-rule-left-scope", AuditReport { findings: vec![], summary: None })
+            }
+            Some(r) => {
+                let (mode, report) = self.judge_change(r, &ctx).await;
+                (if mode == "deleted" { "config-rule-deleted" } else { "config-rule-change" }, report)
+            }
+        };
+        let evaluations = config_rule::evaluations(&inv, changed.as_ref(), &report.findings, account, ctx.now);
+        let response = self.deliver(mode, report, Some(evaluations.len())).await?;
+        let sent = self.config_rules.put_evaluations(&inv.result_token, &evaluations).await?;
+        tracing::info!(audit = A::AUDIT, rule = %inv.rule_name, evaluations = sent, "reported to AWS Config");
+        Ok(response)
+    }
+
+    /// Send a report's findings (and its archive sweep, for a full scan) to the findings queue.
+    async fn deliver(
+        &self,
+        mode: &'static str,
+        report: AuditReport,
+        evaluations: Option<usize>,
+    ) -> Result<Response, AuditError> {
         let response = Response {
             mode,
             findings: report.findings.len(),
             failed: report.findings.iter().filter(|f| f.status == Status::Fail).count(),
             unknown: report.findings.iter().filter(|f| f.status == Status::Unknown).count(),
             archive_sweep: report.summary.is_some(),
+            evaluations,
         };
         let mut messages = vec![QueueMessage::Findings { audit: A::AUDIT.to_string(), findings: report.findings }];
         if let Some(summary) = report.summary {
@@ -233,6 +312,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::config_rule::Evaluation;
     use crate::model::{Finding, Outcome, ResourceRef, RuleMeta, Severity, Trigger};
     use crate::pipeline::ScanSummary;
 
@@ -304,12 +384,147 @@ mod tests {
         }
     }
 
-    fn handler(fail: bool) -> Handler<FakeAudit, FakeQueue> {
+    /// AWS Config in memory: records every `PutEvaluations` call; `history` is what
+    /// `GetResourceConfigHistory` answers; `fail` refuses every put.
+    #[derive(Default)]
+    struct FakeConfig {
+        puts: Mutex<Vec<(String, Vec<Evaluation>)>>,
+        history: Option<ChangedResource>,
+        fail: bool,
+    }
+    impl ConfigRules for FakeConfig {
+        async fn put_evaluations(&self, token: &str, evaluations: &[Evaluation]) -> Result<usize, ConfigRulesError> {
+            if self.fail {
+                return Err(ConfigRulesError::Put { sent: 0, total: evaluations.len(), reason: "Throttling".into() });
+            }
+            self.puts.lock().unwrap().push((token.to_string(), evaluations.to_vec()));
+            Ok(evaluations.len())
+        }
+        async fn item(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<chrono::DateTime<Utc>>,
+        ) -> Result<Option<ChangedResource>, ConfigRulesError> {
+            Ok(self.history.clone())
+        }
+    }
+
+    fn handler(fail: bool) -> Handler<FakeAudit, FakeQueue, FakeConfig> {
         Handler {
             audit: FakeAudit,
             queue: FakeQueue { fail, ..Default::default() },
-            settings: Settings { queue_url: "q".into(), completion_delay: None, config: ScanConfig::default() },
+            config_rules: FakeConfig::default(),
+            settings: Settings {
+                queue_url: "q".into(),
+                completion_delay: None,
+                config: ScanConfig::default(),
+                config_test_mode: false,
+            },
         }
+    }
+
+    fn rule_invocation(invoking: Value, left_scope: bool) -> Value {
+        json!({
+            "version": "1.0", "invokingEvent": invoking.to_string(), "ruleParameters": "{}",
+            "resultToken": "token-7", "eventLeftScope": left_scope, "configRuleName": "ztscan-fake",
+            "accountId": "123456789012"
+        })
+    }
+
+    fn bucket_item(status: &str) -> Value {
+        json!({"resourceType": "AWS::S3::Bucket", "resourceId": "b9", "resourceName": "b9", "awsRegion": "us-east-1",
+               "awsAccountId": "123456789012", "configurationItemStatus": status,
+               "configurationItemCaptureTime": "2026-11-01T10:00:00.000Z"})
+    }
+
+    #[tokio::test]
+    async fn a_periodic_config_rule_scans_everything_and_reports_each_resource_and_the_account() {
+        let h = handler(false);
+        let inv =
+            rule_invocation(json!({"messageType": "ScheduledNotification", "awsAccountId": "123456789012"}), false);
+        let r = h.run(&inv, "123456789012", "us-east-1").await.unwrap();
+        assert_eq!((r.mode, r.findings, r.archive_sweep, r.evaluations), ("config-rule-periodic", 2, true, Some(3)));
+        let puts = h.config_rules.puts.lock().unwrap();
+        assert_eq!(puts.len(), 1);
+        assert_eq!(puts[0].0, "token-7");
+        let got: Vec<(&str, &str, &str)> = puts[0]
+            .1
+            .iter()
+            .map(|e| (e.resource_type.as_str(), e.resource_id.as_str(), e.compliance.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("AWS::S3::Bucket", "a", "NON_COMPLIANT"),
+                ("AWS::S3::Bucket", "b", "INSUFFICIENT_DATA"),
+                ("AWS::::Account", "123456789012", "NON_COMPLIANT"),
+            ]
+        );
+        assert!(h.queue.sent.lock().unwrap().iter().any(|m| matches!(m, QueueMessage::ScanComplete(_))));
+    }
+
+    #[tokio::test]
+    async fn a_change_notification_rescans_the_resource_and_reports_one_evaluation() {
+        let h = handler(false);
+        let inv = rule_invocation(
+            json!({"messageType": "ConfigurationItemChangeNotification", "configurationItem": bucket_item("OK")}),
+            false,
+        );
+        let r = h.run(&inv, "123456789012", "us-east-1").await.unwrap();
+        assert_eq!((r.mode, r.findings, r.evaluations), ("config-rule-change", 1, Some(1)));
+        let puts = h.config_rules.puts.lock().unwrap();
+        assert_eq!((puts[0].1[0].resource_id.as_str(), puts[0].1[0].compliance.as_str()), ("b9", "COMPLIANT"));
+    }
+
+    #[tokio::test]
+    async fn an_oversized_notification_is_judged_on_the_item_from_the_history() {
+        let mut h = handler(false);
+        // The summary says OK, the history says the resource was deleted since.
+        h.config_rules.history = Some(ChangedResource {
+            resource_type: "AWS::S3::Bucket".into(),
+            resource_id: "b9".into(),
+            resource_name: Some("b9".into()),
+            region: String::new(),
+            account: Some("123456789012".into()),
+            arn: None,
+            deleted: true,
+        });
+        let inv = rule_invocation(
+            json!({"messageType": "OversizedConfigurationItemChangeNotification", "configurationItemSummary": bucket_item("OK")}),
+            false,
+        );
+        let r = h.run(&inv, "123456789012", "us-east-1").await.unwrap();
+        assert_eq!(r.mode, "config-rule-deleted");
+        let sent = h.queue.sent.lock().unwrap();
+        let QueueMessage::Findings { findings, .. } = &sent[0] else { panic!("expected findings") };
+        assert!(findings.iter().all(|f| f.status == Status::NotApplicable && f.resource.region == "us-east-1"));
+        assert_eq!(h.config_rules.puts.lock().unwrap()[0].1[0].compliance.as_str(), "NOT_APPLICABLE");
+    }
+
+    #[tokio::test]
+    async fn left_scope_leaves_security_hub_alone_and_tells_config_not_applicable() {
+        let h = handler(false);
+        let inv = rule_invocation(
+            json!({"messageType": "ConfigurationItemChangeNotification", "configurationItem": bucket_item("OK")}),
+            true,
+        );
+        let r = h.run(&inv, "123456789012", "us-east-1").await.unwrap();
+        assert_eq!((r.mode, r.findings), ("config-rule-left-scope", 0));
+        assert_eq!(h.config_rules.puts.lock().unwrap()[0].1[0].compliance.as_str(), "NOT_APPLICABLE");
+    }
+
+    #[tokio::test]
+    async fn a_config_failure_fails_the_invocation_so_lambda_retries_it() {
+        let mut h = handler(false);
+        h.config_rules.fail = true;
+        let inv = rule_invocation(json!({"messageType": "ScheduledNotification"}), false);
+        let err = h.run(&inv, "123456789012", "us-east-1").await.unwrap_err();
+        assert!(err.to_string().contains("AWS Config") && err.to_string().contains("Throttling"), "{err}");
+        assert_eq!(Diagnostic::from(err).error_type, "Retryable");
+        let bad = rule_invocation(json!({"messageType": "Nope"}), false);
+        let err = handler(false).run(&bad, "123456789012", "us-east-1").await.unwrap_err();
+        assert_eq!(Diagnostic::from(err).error_type, "InvalidEvent");
     }
 
     fn event(name: &str) -> Value {
@@ -321,7 +536,10 @@ mod tests {
     async fn scheduled_event_scans_everything_and_asks_for_an_archive_sweep() {
         let h = handler(false);
         let r = h.run(&event("scheduled.json"), "123456789012", "us-east-1").await.unwrap();
-        assert_eq!(r, Response { mode: "full", findings: 2, failed: 1, unknown: 1, archive_sweep: true });
+        assert_eq!(
+            r,
+            Response { mode: "full", findings: 2, failed: 1, unknown: 1, archive_sweep: true, evaluations: None }
+        );
         let sent = h.queue.sent.lock().unwrap();
         assert!(
             matches!(&sent[0], QueueMessage::Findings { audit, findings } if audit == "fake" && findings.len() == 2)

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod collect;
 pub mod config;
+pub mod config_rule;
 pub mod context;
 pub mod model;
 pub mod policy;

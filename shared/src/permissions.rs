@@ -1,5 +1,6 @@
 //! The IAM actions each deployed function needs, derived from the collectors and publishers it
-//! wires together. `template.yaml` must grant each function's role exactly these (a test in
+//! wires together. Every audit function may also report to AWS Config as a custom rule
+//! (`publish::config_rules`); the template grants those actions only under `EnableConfigRules`. `template.yaml` must grant each function's role exactly these (a test in
 //! `tests/` compares them).
 
 use crate::{collect, publish, secret_store};
@@ -11,12 +12,25 @@ pub const LOGGING_ACTIONS: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvent
 /// The IAM actions of a function, by its crate name, or `None` for an unknown function.
 pub fn for_function(name: &str) -> Option<Vec<&'static str>> {
     let mut actions: Vec<&'static str> = match name {
-        "s3-audit" => [collect::s3::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
-        "iam-audit" => [collect::iam::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
-        "lambda-audit" => [collect::lambda::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
-        "secrets-audit" => [collect::secretsmanager::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
-        "network-audit" => [collect::network::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
-        "messaging-audit" => [collect::messaging::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
+        "s3-audit" => {
+            [collect::s3::IAM_ACTIONS, publish::sqs::SEND_ACTIONS, publish::config_rules::IAM_ACTIONS].concat()
+        }
+        "iam-audit" => {
+            [collect::iam::IAM_ACTIONS, publish::sqs::SEND_ACTIONS, publish::config_rules::IAM_ACTIONS].concat()
+        }
+        "lambda-audit" => {
+            [collect::lambda::IAM_ACTIONS, publish::sqs::SEND_ACTIONS, publish::config_rules::IAM_ACTIONS].concat()
+        }
+        "secrets-audit" => {
+            [collect::secretsmanager::IAM_ACTIONS, publish::sqs::SEND_ACTIONS, publish::config_rules::IAM_ACTIONS]
+                .concat()
+        }
+        "network-audit" => {
+            [collect::network::IAM_ACTIONS, publish::sqs::SEND_ACTIONS, publish::config_rules::IAM_ACTIONS].concat()
+        }
+        "messaging-audit" => {
+            [collect::messaging::IAM_ACTIONS, publish::sqs::SEND_ACTIONS, publish::config_rules::IAM_ACTIONS].concat()
+        }
         // The alert webhook's secret (`secret_store::IAM_ACTIONS`): granted by the template only
         // when a secret is configured; its optional KMS key needs `kms:Decrypt`, already in
         // `publish::sns::IAM_ACTIONS`.

@@ -123,6 +123,10 @@ macro_rules! mock_client {
 }
 
 mock_client!(
+    /// An AWS Config client answered by `aws-smithy-mocks` rules.
+    mock_config, aws_sdk_config
+);
+mock_client!(
     /// An S3 client answered by `aws-smithy-mocks` rules.
     mock_s3, aws_sdk_s3
 );

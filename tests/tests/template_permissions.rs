@@ -568,3 +568,106 @@ fn assert_change_rule_matches(function: &str, files: &[&str]) {
         );
     }
 }
+
+/// The resource types a function's "Config Configuration Item Change" rule matches.
+fn change_types(template: &Template, function_id: &str, function: &Value) -> BTreeSet<String> {
+    let _ = template;
+    let events = property(function, "Events")
+        .and_then(Value::as_mapping)
+        .unwrap_or_else(|| panic!("{function_id} has no Events"));
+    events
+        .values()
+        .filter(|e| e.get("Type").and_then(Value::as_str) == Some("EventBridgeRule"))
+        .filter_map(|e| {
+            e.get("Properties")?.get("Pattern")?.get("detail")?.get("configurationItem")?.get("resourceType")
+        })
+        .flat_map(one_or_many)
+        .filter_map(str_of)
+        .map(str::to_string)
+        .collect()
+}
+
+/// `!GetAtt X.Arn` (or its long forms): `X`.
+fn get_att_target(value: &Value) -> Option<String> {
+    let inner = match value {
+        Value::Tagged(tagged) if tagged.tag == "GetAtt" => &tagged.value,
+        Value::Mapping(map) if map.len() == 1 && map.contains_key("Fn::GetAtt") => &map["Fn::GetAtt"],
+        _ => return None,
+    };
+    match inner {
+        Value::String(s) => s.split('.').next().map(str::to_string),
+        Value::Sequence(parts) => parts.first().and_then(str_of).map(str::to_string),
+        _ => None,
+    }
+}
+
+#[test]
+fn every_audit_function_is_an_optional_config_rule_over_its_change_types() {
+    let template = Template::load();
+    let rules: Vec<(&str, &Value)> = template.resources_of_type("AWS::Config::ConfigRule").collect();
+    for function in FUNCTIONS.iter().filter(|f| f.ends_with("-audit")) {
+        let (function_id, res) = template.function(function);
+        let matching: Vec<&(&str, &Value)> = rules
+            .iter()
+            .filter(|(_, rule)| {
+                property(rule, "Source").and_then(|s| s.get("SourceIdentifier")).and_then(get_att_target).as_deref()
+                    == Some(function_id)
+            })
+            .collect();
+        let [(rule_id, rule)] = matching.as_slice() else {
+            panic!("{function}: expected exactly one AWS::Config::ConfigRule whose SourceIdentifier is {function_id}")
+        };
+        assert_eq!(rule.get("Condition").and_then(str_of), Some("HasConfigRules"), "{rule_id} must be optional");
+        let source = property(rule, "Source").expect("checked above");
+        assert_eq!(source.get("Owner").and_then(str_of), Some("CUSTOM_LAMBDA"), "{rule_id}");
+        let messages: BTreeSet<String> = source
+            .get("SourceDetails")
+            .map(one_or_many)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|d| d.get("MessageType").and_then(str_of).map(str::to_string))
+            .collect();
+        let want: BTreeSet<String> = [
+            "ConfigurationItemChangeNotification",
+            "OversizedConfigurationItemChangeNotification",
+            "ScheduledNotification",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(messages, want, "{rule_id}: message types");
+        let scope: BTreeSet<String> = property(rule, "Scope")
+            .and_then(|s| s.get("ComplianceResourceTypes"))
+            .map(one_or_many)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(str_of)
+            .map(str::to_string)
+            .collect();
+        assert_eq!(scope, change_types(&template, function_id, res), "{rule_id}: scope = the function's change types");
+
+        // Config may invoke the function, from this account only, and the rule waits for that.
+        let permission_id =
+            rule.get("DependsOn").and_then(str_of).unwrap_or_else(|| panic!("{rule_id} has no DependsOn"));
+        let permission = template.resource(permission_id);
+        assert_eq!(permission.get("Type").and_then(str_of), Some("AWS::Lambda::Permission"), "{permission_id}");
+        assert_eq!(permission.get("Condition").and_then(str_of), Some("HasConfigRules"), "{permission_id}");
+        assert_eq!(property(permission, "Principal").and_then(str_of), Some("config.amazonaws.com"));
+        assert!(property(permission, "SourceAccount").is_some(), "{permission_id} must pin SourceAccount");
+        assert_eq!(
+            property(permission, "FunctionName").and_then(get_att_target).as_deref(),
+            Some(function_id),
+            "{permission_id}"
+        );
+
+        // The role may report to Config only when the rules exist.
+        let role_id = template.role_of(function_id, res);
+        for action in ztscan::publish::config_rules::IAM_ACTIONS {
+            let grants: Vec<Grant> = template.grants(&role_id).into_iter().filter(|g| g.action == *action).collect();
+            assert!(!grants.is_empty(), "{role_id} lacks {action}");
+            for g in grants {
+                assert_eq!(g.conditions, vec!["HasConfigRules".to_string()], "{role_id}: {action} must be conditional");
+            }
+        }
+    }
+}
