@@ -59,7 +59,8 @@ expect "prod deploys its config env" "sam deploy --config-file $root/samconfig.t
 expect "prod enables termination protection" \
   "update-termination-protection --enable-termination-protection --stack-name ztscan-prod --region us-east-1" \
   scripts/deploy.sh --dry-run prod
-expect "staging enables termination protection" "--enable-termination-protection --stack-name ztscan-staging" \
+expect "staging enables termination protection" \
+  "update-termination-protection --enable-termination-protection --stack-name ztscan-staging" \
   scripts/deploy.sh --dry-run staging
 expect "dev disables termination protection" "--no-enable-termination-protection --stack-name ztscan-dev" \
   scripts/deploy.sh --dry-run dev
