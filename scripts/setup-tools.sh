@@ -3,6 +3,7 @@
 # project virtualenvs:
 #   .venv       cargo-lambda (Lambda Runtime API emulator and builder), cfn-lint, the SAM CLI
 #   .venv-moto  moto's server (the local AWS), kept apart because its pins conflict with the SAM CLI's
+#   .venv-checkov  checkov (template security checks), kept apart for the same reason
 # Pins are in scripts/requirements-*.txt. Idempotent: a second run only compares the pins.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,4 +22,5 @@ install() { # venv-dir requirements-file
 
 install "$root/.venv" "$root/scripts/requirements-tools.txt"
 install "$root/.venv-moto" "$root/scripts/requirements-moto.txt"
-echo "tools ready in .venv and .venv-moto"
+install "$root/.venv-checkov" "$root/scripts/requirements-checkov.txt"
+echo "tools ready in .venv, .venv-moto and .venv-checkov"
