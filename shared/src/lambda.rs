@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::audit::AuditReport;
+use crate::collect::accounts::{MemberAccounts, MembersError};
 use crate::collect::CollectError;
 use crate::config_rule::{self, Invocation, RuleInvocation};
 use crate::events::{parse_trigger, AuditTrigger, ChangedResource, EventError};
@@ -31,6 +32,9 @@ pub struct Settings {
     pub config: ScanConfig,
     /// `CONFIG_EVALUATIONS_TEST_MODE=true`: `PutEvaluations` with `TestMode` (a local stack).
     pub config_test_mode: bool,
+    /// Hub-and-spoke: the member accounts audited besides the function's own
+    /// (`MEMBER_ACCOUNT_IDS`, `MEMBER_ROLE_NAME`, `MEMBER_EXTERNAL_ID`).
+    pub members: MemberAccounts,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +45,8 @@ pub enum AuditError {
     InvalidEnv(&'static str, &'static str),
     #[error("environment variable ZTSCAN_CONFIG: {0}")]
     Config(#[from] crate::config::ConfigError),
+    #[error("{0}")]
+    Members(#[from] MembersError),
     #[error("invalid event: {0}")]
     Event(#[from] EventError),
     #[error("cannot tell the account: the invoked function ARN {arn:?} names none, and {source}")]
@@ -54,7 +60,9 @@ pub enum AuditError {
 impl From<AuditError> for Diagnostic {
     fn from(e: AuditError) -> Self {
         let kind = match &e {
-            AuditError::MissingEnv(_) | AuditError::InvalidEnv(..) | AuditError::Config(_) => "ConfigurationError",
+            AuditError::MissingEnv(_) | AuditError::InvalidEnv(..) | AuditError::Config(_) | AuditError::Members(_) => {
+                "ConfigurationError"
+            }
             AuditError::Event(_) => "InvalidEvent",
             AuditError::NoAccount { .. } => "InvalidContext",
             AuditError::Publish(_) | AuditError::ConfigRules(_) => "Retryable",
@@ -91,7 +99,8 @@ impl Settings {
             Some("true") => true,
             Some(_) => return Err(AuditError::InvalidEnv("CONFIG_EVALUATIONS_TEST_MODE", "true or false")),
         };
-        Ok(Self { queue_url, completion_delay, config, config_test_mode })
+        let members = MemberAccounts::from_lookup(&var, None)?;
+        Ok(Self { queue_url, completion_delay, config, config_test_mode, members })
     }
 }
 
@@ -140,19 +149,26 @@ const EVENT_DUMP_OFF: &str = "lambda_runtime::layers::api_response=debug";
 pub async fn run<A, F>(make: F) -> Result<(), lambda_runtime::Error>
 where
     A: AuditPort,
-    F: FnOnce(&aws_config::SdkConfig, &ScanConfig) -> A,
+    F: Fn(&aws_config::SdkConfig, &ScanConfig) -> A,
 {
     tracing_subscriber::fmt().json().with_env_filter(log_filter()).without_time().init();
     let settings = Settings::from_env()?;
     let sdk = crate::collect::aws::load_sdk_config(None).await;
     let audit = make(&sdk, &settings.config);
+    // Hub mode: one port per member account, over that account's assumed-role credentials.
+    let partition = sdk.region().map(|r| crate::context::partition_for(r.as_ref())).unwrap_or("aws");
+    let mut members = Vec::new();
+    for account in &settings.members.accounts {
+        let member_sdk = settings.members.sdk_config_for(&sdk, partition, account).await;
+        members.push((account.clone(), make(&member_sdk, &settings.config)));
+    }
     let mut queue =
         crate::publish::sqs::SqsFindingsQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.queue_url.clone());
     if let Some(delay) = settings.completion_delay {
         queue = queue.with_completion_delay(delay);
     }
     let config_rules = AwsConfigRules::new(aws_sdk_config::Client::new(&sdk), settings.config_test_mode);
-    let handler = Handler { audit, queue, config_rules, settings };
+    let handler = Handler { audit, members, queue, config_rules, settings };
     lambda_runtime::run(lambda_runtime::service_fn(|event: LambdaEvent<Value>| handler.handle(event))).await
 }
 
@@ -167,10 +183,15 @@ pub struct Response {
     /// Evaluations reported to AWS Config (a Config rule invocation only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluations: Option<usize>,
+    /// Accounts audited by a full scan in hub mode (the own account and the members).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<usize>,
 }
 
 pub struct Handler<A, Q, C> {
     pub audit: A,
+    /// Hub mode: the member accounts and their ports (empty: own account only).
+    pub members: Vec<(String, A)>,
     pub queue: Q,
     /// AWS Config, for invocations as a custom Config rule.
     pub config_rules: C,
@@ -204,19 +225,42 @@ impl<A: AuditPort, Q: FindingsQueue, C: ConfigRules> Handler<A, Q, C> {
             return self.run_config_rule(payload, account, region).await;
         }
         let ctx = ScanContext::new(account, region, Utc::now(), self.settings.config.clone());
-        let (mode, report) = match parse_trigger(payload, A::CHANGE_TYPES)? {
-            AuditTrigger::Scheduled => ("full", self.audit.scan_all(&ctx).await),
-            AuditTrigger::ResourceChange(r) => self.judge_change(&r, &ctx).await,
-        };
-        self.deliver(mode, report, None).await
+        match parse_trigger(payload, A::CHANGE_TYPES)? {
+            AuditTrigger::Scheduled => {
+                let mut response = self.deliver("full", self.audit.scan_all(&ctx).await, None).await?;
+                // Hub mode: each member in turn, each with its own archive sweep.
+                for (member, audit) in &self.members {
+                    let member_ctx = ScanContext::new(member, region, ctx.now, self.settings.config.clone());
+                    let r = self.deliver("full", audit.scan_all(&member_ctx).await, None).await?;
+                    response.findings += r.findings;
+                    response.failed += r.failed;
+                    response.unknown += r.unknown;
+                    response.archive_sweep &= r.archive_sweep;
+                }
+                if !self.members.is_empty() {
+                    response.accounts = Some(1 + self.members.len());
+                }
+                Ok(response)
+            }
+            AuditTrigger::ResourceChange(r) => {
+                // A change in a member account (forwarded to the hub's bus) is re-read there.
+                let member = self.members.iter().find(|(m, _)| Some(m) == r.account.as_ref());
+                let (audit, ctx) = match member {
+                    Some((m, audit)) => (audit, ScanContext::new(m, region, ctx.now, self.settings.config.clone())),
+                    None => (&self.audit, ctx),
+                };
+                let (mode, report) = Self::judge_change(audit, &r, &ctx).await;
+                self.deliver(mode, report, None).await
+            }
+        }
     }
 
     /// A change: NOT_APPLICABLE for a deleted resource (no API calls), else a re-read.
-    async fn judge_change(&self, r: &ChangedResource, ctx: &ScanContext) -> (&'static str, AuditReport) {
+    async fn judge_change(audit: &A, r: &ChangedResource, ctx: &ScanContext) -> (&'static str, AuditReport) {
         if r.deleted {
-            ("deleted", self.audit.deleted(r, ctx))
+            ("deleted", audit.deleted(r, ctx))
         } else {
-            (A::CHANGE_MODE, self.audit.scan_changed(r, ctx).await)
+            (A::CHANGE_MODE, audit.scan_changed(r, ctx).await)
         }
     }
 
@@ -249,7 +293,7 @@ impl<A: AuditPort, Q: FindingsQueue, C: ConfigRules> Handler<A, Q, C> {
                 ("config-rule-left-scope", AuditReport { findings: vec![], summary: None })
             }
             Some(r) => {
-                let (mode, report) = self.judge_change(r, &ctx).await;
+                let (mode, report) = Self::judge_change(&self.audit, r, &ctx).await;
                 (if mode == "deleted" { "config-rule-deleted" } else { "config-rule-change" }, report)
             }
         };
@@ -274,6 +318,7 @@ impl<A: AuditPort, Q: FindingsQueue, C: ConfigRules> Handler<A, Q, C> {
             unknown: report.findings.iter().filter(|f| f.status == Status::Unknown).count(),
             archive_sweep: report.summary.is_some(),
             evaluations,
+            accounts: None,
         };
         let mut messages = vec![QueueMessage::Findings { audit: A::AUDIT.to_string(), findings: report.findings }];
         if let Some(summary) = report.summary {
@@ -413,6 +458,7 @@ mod tests {
     fn handler(fail: bool) -> Handler<FakeAudit, FakeQueue, FakeConfig> {
         Handler {
             audit: FakeAudit,
+            members: Vec::new(),
             queue: FakeQueue { fail, ..Default::default() },
             config_rules: FakeConfig::default(),
             settings: Settings {
@@ -420,6 +466,7 @@ mod tests {
                 completion_delay: None,
                 config: ScanConfig::default(),
                 config_test_mode: false,
+                members: MemberAccounts::default(),
             },
         }
     }
@@ -436,6 +483,32 @@ mod tests {
         json!({"resourceType": "AWS::S3::Bucket", "resourceId": "b9", "resourceName": "b9", "awsRegion": "us-east-1",
                "awsAccountId": "123456789012", "configurationItemStatus": status,
                "configurationItemCaptureTime": "2026-11-01T10:00:00.000Z"})
+    }
+
+    #[tokio::test]
+    async fn a_hub_scans_each_member_with_its_own_archive_sweep_and_rereads_member_changes_there() {
+        let mut h = handler(false);
+        h.members = vec![("222222222222".to_string(), FakeAudit)];
+        let r = h.run(&event("scheduled.json"), "123456789012", "us-east-1").await.unwrap();
+        assert_eq!((r.findings, r.failed, r.accounts, r.archive_sweep), (4, 2, Some(2), true));
+        {
+            let sent = h.queue.sent.lock().unwrap();
+            let sweeps: Vec<&str> = sent
+                .iter()
+                .filter_map(|m| match m {
+                    QueueMessage::ScanComplete(s) => Some(s.account.as_str()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(sweeps, vec!["123456789012", "222222222222"]);
+        }
+        let mut change = event("config-change-s3-bucket.json");
+        change["detail"]["configurationItem"]["awsAccountId"] = json!("222222222222");
+        let r = h.run(&change, "123456789012", "us-east-1").await.unwrap();
+        assert_eq!(r.mode, "bucket");
+        let sent = h.queue.sent.lock().unwrap();
+        let Some(QueueMessage::Findings { findings, .. }) = sent.last() else { panic!("expected findings") };
+        assert!(findings.iter().all(|f| f.resource.account == "222222222222"));
     }
 
     #[tokio::test]
@@ -538,7 +611,15 @@ mod tests {
         let r = h.run(&event("scheduled.json"), "123456789012", "us-east-1").await.unwrap();
         assert_eq!(
             r,
-            Response { mode: "full", findings: 2, failed: 1, unknown: 1, archive_sweep: true, evaluations: None }
+            Response {
+                mode: "full",
+                findings: 2,
+                failed: 1,
+                unknown: 1,
+                archive_sweep: true,
+                evaluations: None,
+                accounts: None
+            }
         );
         let sent = h.queue.sent.lock().unwrap();
         assert!(

@@ -1,7 +1,12 @@
 //! The IAM actions each deployed function needs, derived from the collectors and publishers it
-//! wires together. Every audit function may also report to AWS Config as a custom rule
-//! (`publish::config_rules`); the template grants those actions only under `EnableConfigRules`. `template.yaml` must grant each function's role exactly these (a test in
+//! wires together. `template.yaml` must grant each function's role exactly these (a test in
 //! `tests/` compares them).
+//!
+//! Two optional modes add actions the template grants only under a condition:
+//! - AWS Config custom rules (`publish::config_rules`, `EnableConfigRules`);
+//! - hub-and-spoke (`collect::accounts`, `MemberAccountIds`): `sts:AssumeRole` on the member
+//!   audit role. The member side, [`member_role`], is the read-only role a member stack creates
+//!   for the hub (`HubAccountId`).
 
 use crate::{collect, publish, secret_store};
 
@@ -9,42 +14,85 @@ use crate::{collect, publish, secret_store};
 /// function's own log group).
 pub const LOGGING_ACTIONS: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvents"];
 
+/// The audit functions (one crate each), in the order the template declares them.
+pub const AUDIT_FUNCTIONS: &[&str] =
+    &["s3-audit", "iam-audit", "lambda-audit", "network-audit", "secrets-audit", "messaging-audit"];
+
+/// The read actions of an audit function's collector.
+pub fn collector_actions(function: &str) -> Option<&'static [&'static str]> {
+    Some(match function {
+        "s3-audit" => collect::s3::IAM_ACTIONS,
+        "iam-audit" => collect::iam::IAM_ACTIONS,
+        "lambda-audit" => collect::lambda::IAM_ACTIONS,
+        "secrets-audit" => collect::secretsmanager::IAM_ACTIONS,
+        "network-audit" => collect::network::IAM_ACTIONS,
+        "messaging-audit" => collect::messaging::IAM_ACTIONS,
+        _ => return None,
+    })
+}
+
+fn sorted(mut actions: Vec<&'static str>) -> Vec<&'static str> {
+    actions.sort_unstable();
+    actions.dedup();
+    actions
+}
+
 /// The IAM actions of a function, by its crate name, or `None` for an unknown function.
 pub fn for_function(name: &str) -> Option<Vec<&'static str>> {
-    let mut actions: Vec<&'static str> = match name {
-        "s3-audit" => {
-            [collect::s3::IAM_ACTIONS, publish::sqs::SEND_ACTIONS, publish::config_rules::IAM_ACTIONS].concat()
-        }
-        "iam-audit" => {
-            [collect::iam::IAM_ACTIONS, publish::sqs::SEND_ACTIONS, publish::config_rules::IAM_ACTIONS].concat()
-        }
-        "lambda-audit" => {
-            [collect::lambda::IAM_ACTIONS, publish::sqs::SEND_ACTIONS, publish::config_rules::IAM_ACTIONS].concat()
-        }
-        "secrets-audit" => {
-            [collect::secretsmanager::IAM_ACTIONS, publish::sqs::SEND_ACTIONS, publish::config_rules::IAM_ACTIONS]
-                .concat()
-        }
-        "network-audit" => {
-            [collect::network::IAM_ACTIONS, publish::sqs::SEND_ACTIONS, publish::config_rules::IAM_ACTIONS].concat()
-        }
-        "messaging-audit" => {
-            [collect::messaging::IAM_ACTIONS, publish::sqs::SEND_ACTIONS, publish::config_rules::IAM_ACTIONS].concat()
-        }
+    let actions: Vec<&'static str> = match (name, collector_actions(name)) {
+        (_, Some(reads)) => [
+            reads,
+            publish::sqs::SEND_ACTIONS,
+            publish::config_rules::IAM_ACTIONS,
+            collect::accounts::IAM_ACTIONS,
+            LOGGING_ACTIONS,
+        ]
+        .concat(),
         // The alert webhook's secret (`secret_store::IAM_ACTIONS`): granted by the template only
         // when a secret is configured; its optional KMS key needs `kms:Decrypt`, already in
-        // `publish::sns::IAM_ACTIONS`.
-        "publish-findings" => [
+        // `publish::sns::IAM_ACTIONS`. Hub mode: it imports each member's findings as that
+        // member (`collect::accounts::IAM_ACTIONS`).
+        ("publish-findings", None) => [
             publish::sqs::CONSUME_ACTIONS,
             publish::securityhub::IAM_ACTIONS,
             publish::sns::IAM_ACTIONS,
             secret_store::IAM_ACTIONS,
+            collect::accounts::IAM_ACTIONS,
+            LOGGING_ACTIONS,
         ]
         .concat(),
         _ => return None,
     };
-    actions.extend_from_slice(LOGGING_ACTIONS);
-    actions.sort_unstable();
-    actions.dedup();
-    Some(actions)
+    Some(sorted(actions))
+}
+
+/// The member audit role (hub-and-spoke): every audit collector's reads, and the Security Hub
+/// import of the member's own findings, which only the member itself may do.
+pub fn member_role() -> Vec<&'static str> {
+    let mut actions: Vec<&'static str> =
+        AUDIT_FUNCTIONS.iter().filter_map(|f| collector_actions(f)).flatten().copied().collect();
+    actions.extend_from_slice(publish::securityhub::IAM_ACTIONS);
+    sorted(actions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_audit_function_has_collector_actions_and_the_member_role_has_them_all() {
+        let member = member_role();
+        for f in AUDIT_FUNCTIONS {
+            let reads = collector_actions(f).unwrap_or_else(|| panic!("{f} has no collector actions"));
+            assert!(reads.iter().all(|a| member.contains(a)), "{f}");
+            assert!(for_function(f).is_some_and(|all| all.contains(&"sts:AssumeRole")), "{f}");
+        }
+        assert!(member.contains(&"securityhub:BatchImportFindings"));
+        // Reads only (and the member's own import): nothing that sends, assumes or writes config.
+        for forbidden in ["sqs:SendMessage", "sts:AssumeRole", "config:PutEvaluations", "secretsmanager:GetSecretValue"]
+        {
+            assert!(!member.contains(&forbidden), "{forbidden} in {member:?}");
+        }
+        assert_eq!(for_function("nope"), None);
+    }
 }

@@ -671,3 +671,52 @@ fn every_audit_function_is_an_optional_config_rule_over_its_change_types() {
         }
     }
 }
+
+#[test]
+fn hub_mode_grants_are_optional_and_the_member_role_is_read_only_and_guarded_by_the_external_id() {
+    let template = Template::load();
+    // Hub side: every function may assume the member role only in hub mode.
+    for function in FUNCTIONS {
+        let (function_id, res) = template.function(function);
+        let role_id = template.role_of(function_id, res);
+        let grants: Vec<Grant> =
+            template.grants(&role_id).into_iter().filter(|g| g.action == "sts:AssumeRole").collect();
+        assert!(!grants.is_empty(), "{role_id} cannot assume member roles");
+        for g in &grants {
+            assert_eq!(g.conditions, vec!["IsHub".to_string()], "{role_id}: sts:AssumeRole must be hub-only");
+            assert!(
+                g.statement
+                    .get("Condition")
+                    .and_then(|c| c.get("StringEquals"))
+                    .and_then(|c| c.get("aws:ResourceAccount"))
+                    .is_some(),
+                "{role_id}: sts:AssumeRole must be pinned to the member accounts"
+            );
+        }
+        let env = property(res, "Environment")
+            .and_then(|e| e.get("Variables"))
+            .unwrap_or_else(|| panic!("{function_id}: no env"));
+        for var in ["MEMBER_ACCOUNT_IDS", "MEMBER_ROLE_NAME", "MEMBER_EXTERNAL_ID"] {
+            assert!(env.get(var).is_some(), "{function_id} lacks {var}");
+        }
+    }
+
+    // Member side: exactly the collectors' reads and the member's own Security Hub import.
+    let role = template.resource("MemberAuditRole");
+    assert_eq!(role.get("Condition").and_then(str_of), Some("IsMember"));
+    let granted = template.granted_actions("MemberAuditRole");
+    let expected: BTreeSet<String> = ztscan::permissions::member_role().into_iter().map(str::to_string).collect();
+    assert_eq!(granted, expected, "MemberAuditRole must grant exactly permissions::member_role()");
+    let trust = property(role, "AssumeRolePolicyDocument").and_then(|d| d.get("Statement")).expect("a trust policy");
+    for statement in one_or_many(trust) {
+        let condition = statement.get("Condition").expect("every trust statement has conditions");
+        assert!(
+            condition.get("StringEquals").and_then(|c| c.get("sts:ExternalId")).is_some(),
+            "the member role must require sts:ExternalId"
+        );
+        assert!(
+            condition.get("ArnLike").and_then(|c| c.get("aws:PrincipalArn")).is_some(),
+            "the member role must trust only the hub stack's roles"
+        );
+    }
+}

@@ -8,6 +8,9 @@ mod handler;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
+use ztscan::collect::accounts::MemberAccounts;
+use ztscan::context::partition_for;
+use ztscan::publish::accounts::AccountRouter;
 use ztscan::publish::webhook::{HttpWebhookSender, RetryPolicy, WebhookForwarder};
 use ztscan::publish::{securityhub::SecurityHubStore, sns::SnsAlerter};
 use ztscan::secret_store::{SecretCache, SecretsManagerSource};
@@ -17,7 +20,15 @@ async fn main() -> Result<(), Error> {
     tracing_subscriber::fmt().json().with_env_filter(ztscan::lambda::log_filter()).without_time().init();
     let config = config::Config::from_env()?;
     let sdk = ztscan::collect::aws::load_sdk_config(None).await;
-    let store = SecurityHubStore::new(aws_sdk_securityhub::Client::new(&sdk));
+    // Hub mode: each member account's findings are imported with that member's role.
+    let members = MemberAccounts::from_lookup(|name| std::env::var(name).ok(), None)?;
+    let partition = sdk.region().map(|r| partition_for(r.as_ref())).unwrap_or("aws");
+    let mut member_stores = Vec::new();
+    for account in &members.accounts {
+        let member_sdk = members.sdk_config_for(&sdk, partition, account).await;
+        member_stores.push((account.clone(), SecurityHubStore::new(aws_sdk_securityhub::Client::new(&member_sdk))));
+    }
+    let store = AccountRouter::new(SecurityHubStore::new(aws_sdk_securityhub::Client::new(&sdk)), member_stores);
     let alerter = config.alert_topic_arn.clone().map(|topic| SnsAlerter::new(aws_sdk_sns::Client::new(&sdk), topic));
     // Off unless a secret id is configured; the secret itself is read on the first alert.
     let webhook = match &config.alert_webhook_secret_id {

@@ -1,6 +1,7 @@
 //! Publishers: the only code that writes findings out (SQS, Security Hub, SNS, the alert
 //! webhook, AWS Config evaluations).
 
+pub mod accounts;
 pub mod config_rules;
 pub mod securityhub;
 pub mod sns;
