@@ -104,6 +104,12 @@ pub trait AuditPort {
     ) -> impl std::future::Future<Output = AuditReport> + Send;
     /// NOT_APPLICABLE findings for a resource the change event says was deleted (no API calls).
     fn deleted(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport;
+    /// True when a deletion must be re-read with [`AuditPort::scan_changed`] instead of
+    /// answered by [`AuditPort::deleted`]: the account audit judges a region, and a deleted
+    /// trail or detector changes that region's verdict. No audit of one resource needs it.
+    fn rescans_deleted(&self, _changed: &ChangedResource) -> bool {
+        false
+    }
 }
 
 /// The log filter of every ztscan function: `RUST_LOG` (default `info`), except that the
@@ -186,7 +192,9 @@ impl<A: AuditPort, Q: FindingsQueue> Handler<A, Q> {
         let ctx = ScanContext::new(account, region, Utc::now(), self.settings.config.clone());
         let (mode, report) = match parse_trigger(payload, A::CHANGE_TYPES)? {
             AuditTrigger::Scheduled => ("full", self.audit.scan_all(&ctx).await),
-            AuditTrigger::ResourceChange(r) if r.deleted => ("deleted", self.audit.deleted(&r, &ctx)),
+            AuditTrigger::ResourceChange(r) if r.deleted && !self.audit.rescans_deleted(&r) => {
+                ("deleted", self.audit.deleted(&r, &ctx))
+            }
             AuditTrigger::ResourceChange(r) => (A::CHANGE_MODE, self.audit.scan_changed(&r, &ctx).await),
         };
         let response = Response {
