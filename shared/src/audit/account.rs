@@ -106,8 +106,7 @@ pub fn evaluate(inventory: &AccountInventory, ctx: &ScanContext) -> Vec<Finding>
         findings.extend(match &r.keys {
             Ok(keys) => evaluate_all(KEY_RULES, keys, ctx),
             Err(e) => {
-                let outcome =
-                    Outcome::unknown(format!("could not list the KMS keys of {}: {e}", r.baseline.region));
+                let outcome = Outcome::unknown(format!("could not list the KMS keys of {}: {e}", r.baseline.region));
                 same_outcome_for_all(KEY_RULES, &region_ref(&r.baseline.region, ctx), &outcome, ctx)
             }
         });
@@ -226,7 +225,11 @@ mod tests {
             assert_eq!(west.status, Status::Fail, "{}: {}", rule.meta().id, west.reason);
             assert_ne!(east.id(), west.id(), "{}: one finding id per region", rule.meta().id);
             assert!(west.id().contains("/eu-west-1/"), "{}", west.id());
-            let asff = crate::render::asff::to_asff(west, "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default", None);
+            let asff = crate::render::asff::to_asff(
+                west,
+                "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default",
+                None,
+            );
             assert_eq!(asff.resources[0].region, "eu-west-1", "the ASFF region is the region judged");
         }
         let keys: Vec<&Finding> =

@@ -300,8 +300,12 @@ impl AccountCollector {
     }
 
     async fn analyzers(&self, c: &RegionClients) -> Collected<Vec<Analyzer>> {
-        let mut pages =
-            c.accessanalyzer.list_analyzers().set_max_results(self.page_size.map(|p| p.clamp(1, 1000))).into_paginator().send();
+        let mut pages = c
+            .accessanalyzer
+            .list_analyzers()
+            .set_max_results(self.page_size.map(|p| p.clamp(1, 1000)))
+            .into_paginator()
+            .send();
         let mut out = Vec::new();
         loop {
             let page = {
@@ -323,7 +327,10 @@ impl AccountCollector {
     async fn inspector(&self, c: &RegionClients, account: &str) -> Collected<Option<InspectorStatus>> {
         let out = {
             let _permit = self.permit().await;
-            required(BATCH_GET_ACCOUNT_STATUS, c.inspector2.batch_get_account_status().account_ids(account).send().await)?
+            required(
+                BATCH_GET_ACCOUNT_STATUS,
+                c.inspector2.batch_get_account_status().account_ids(account).send().await,
+            )?
         };
         if let Some(failed) = out.failed_accounts().iter().find(|f| f.account_id() == account) {
             let code = failed.error_code().as_str();
@@ -411,30 +418,25 @@ impl AccountCollector {
         };
         let mut key = KmsKey {
             id: meta.key_id().to_string(),
-            arn: meta
-                .arn()
-                .map(str::to_string)
-                .unwrap_or_else(|| key_arn(region, account, meta.key_id())),
+            arn: meta.arn().map(str::to_string).unwrap_or_else(|| key_arn(region, account, meta.key_id())),
             region: region.to_string(),
             manager: meta.key_manager().map(|m| m.as_str().to_string()).unwrap_or_else(|| "CUSTOMER".into()),
-            spec: meta
-                .key_spec()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_else(|| "SYMMETRIC_DEFAULT".into()),
+            spec: meta.key_spec().map(|s| s.as_str().to_string()).unwrap_or_else(|| "SYMMETRIC_DEFAULT".into()),
             origin: meta.origin().map(|o| o.as_str().to_string()).unwrap_or_else(|| "AWS_KMS".into()),
-            state: meta
-                .key_state()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_else(|| if meta.enabled() { "Enabled".into() } else { "Disabled".into() }),
+            state: meta.key_state().map(|s| s.as_str().to_string()).unwrap_or_else(|| {
+                if meta.enabled() {
+                    "Enabled".into()
+                } else {
+                    "Disabled".into()
+                }
+            }),
             rotation: Ok(None),
         };
         if key.rotation_not_applicable().is_none() {
             let _permit = self.permit().await;
-            key.rotation = required(
-                GET_KEY_ROTATION_STATUS,
-                kms.get_key_rotation_status().key_id(&key.id).send().await,
-            )
-            .map(|r| Some(r.key_rotation_enabled()));
+            key.rotation =
+                required(GET_KEY_ROTATION_STATUS, kms.get_key_rotation_status().key_id(&key.id).send().await)
+                    .map(|r| Some(r.key_rotation_enabled()));
         }
         Some(key)
     }

@@ -234,7 +234,11 @@ impl RegionBaseline {
 
 /// An AccessDenied collection error for `action`, for tests.
 pub fn denied(action: &str) -> CollectError {
-    CollectError::new(CollectErrorKind::AccessDenied, action, "AccessDeniedException: explicit deny in a service control policy")
+    CollectError::new(
+        CollectErrorKind::AccessDenied,
+        action,
+        "AccessDeniedException: explicit deny in a service control policy",
+    )
 }
 
 #[cfg(test)]

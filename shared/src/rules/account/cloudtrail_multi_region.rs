@@ -81,7 +81,8 @@ impl Rule for CloudtrailMultiRegion {
         }) {
             return Outcome::unknown(format!("could not evaluate trail {}: {e}", t.name));
         }
-        let named: Vec<String> = trails.iter().map(|t| format!("{} ({})", t.name, shortcomings(t).join(", "))).collect();
+        let named: Vec<String> =
+            trails.iter().map(|t| format!("{} ({})", t.name, shortcomings(t).join(", "))).collect();
         Outcome::fail(format!("no multi-region trail logs with validation in {}: {}", r.region, named.join("; ")))
     }
 }

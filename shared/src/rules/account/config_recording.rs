@@ -100,7 +100,11 @@ mod tests {
     fn table() {
         let cases: Vec<(Collected<Vec<Recorder>>, Status, &str)> = vec![
             (Ok(vec![recorder(true, None, true)]), Status::Pass, "(without global types) and is recording"),
-            (Ok(vec![recorder(false, Some("ALL_SUPPORTED_RESOURCE_TYPES"), true)]), Status::Pass, "default records all"),
+            (
+                Ok(vec![recorder(false, Some("ALL_SUPPORTED_RESOURCE_TYPES"), true)]),
+                Status::Pass,
+                "default records all",
+            ),
             (Ok(vec![]), Status::Fail, "no configuration recorder in eu-west-1"),
             (
                 Ok(vec![recorder(false, Some("INCLUSION_BY_RESOURCE_TYPES"), true)]),

@@ -53,7 +53,10 @@ impl Rule for InspectorLambdaEnabled {
         if lambda.eq_ignore_ascii_case("ENABLED") {
             Outcome::pass(format!("Inspector scans Lambda functions (code scanning {code})"))
         } else {
-            Outcome::fail(format!("Inspector Lambda scanning is {lambda} (account state {}) in {}", status.state, r.region))
+            Outcome::fail(format!(
+                "Inspector Lambda scanning is {lambda} (account state {}) in {}",
+                status.state, r.region
+            ))
         }
     }
 }
@@ -73,7 +76,11 @@ mod tests {
     fn table() {
         let cases: Vec<(Collected<Option<InspectorStatus>>, Status, &str)> = vec![
             (Ok(Some(status("ENABLED", Some("ENABLED")))), Status::Pass, "(code scanning not reported)"),
-            (Ok(Some(status("ENABLED", Some("DISABLED")))), Status::Fail, "scanning is DISABLED (account state ENABLED)"),
+            (
+                Ok(Some(status("ENABLED", Some("DISABLED")))),
+                Status::Fail,
+                "scanning is DISABLED (account state ENABLED)",
+            ),
             (Ok(Some(status("DISABLED", None))), Status::Fail, "not reported"),
             (Ok(None), Status::Fail, "no status for the account in eu-west-1"),
             (Err(denied("inspector2:BatchGetAccountStatus")), Status::Unknown, "inspector2:BatchGetAccountStatus"),

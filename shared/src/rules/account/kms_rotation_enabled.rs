@@ -72,8 +72,16 @@ mod tests {
             (base.clone(), Status::Pass, "k-1 rotates automatically"),
             (KmsKey { rotation: Ok(Some(false)), ..base.clone() }, Status::Fail, "rotation is off for key k-1"),
             (KmsKey { spec: "RSA_2048".into(), rotation: Ok(None), ..base.clone() }, Status::NotApplicable, "RSA_2048"),
-            (KmsKey { origin: "EXTERNAL".into(), rotation: Ok(None), ..base.clone() }, Status::NotApplicable, "EXTERNAL"),
-            (KmsKey { state: "Disabled".into(), rotation: Ok(None), ..base.clone() }, Status::NotApplicable, "Disabled"),
+            (
+                KmsKey { origin: "EXTERNAL".into(), rotation: Ok(None), ..base.clone() },
+                Status::NotApplicable,
+                "EXTERNAL",
+            ),
+            (
+                KmsKey { state: "Disabled".into(), rotation: Ok(None), ..base.clone() },
+                Status::NotApplicable,
+                "Disabled",
+            ),
             (KmsKey { manager: "AWS".into(), rotation: Ok(None), ..base.clone() }, Status::NotApplicable, "by AWS"),
             (
                 KmsKey { rotation: Err(denied("kms:GetKeyRotationStatus")), ..base.clone() },
