@@ -190,6 +190,7 @@ fn enabled_region() -> RegionRules {
                         .analyzers(analyzer("unused", Type::AccountUnusedAccess, AnalyzerStatus::Active))
                         .next_token("a2")
                         .build()
+                        .expect("output")
                 }),
             mock!(aws_sdk_accessanalyzer::Client::list_analyzers)
                 .match_requests(|r| r.next_token() == Some("a2"))
@@ -197,6 +198,7 @@ fn enabled_region() -> RegionRules {
                     ListAnalyzersOutput::builder()
                         .analyzers(analyzer("external", Type::Account, AnalyzerStatus::Active))
                         .build()
+                        .expect("output")
                 }),
         ],
         inspector2: vec![mock!(aws_sdk_inspector2::Client::batch_get_account_status)
@@ -217,6 +219,7 @@ fn enabled_region() -> RegionRules {
                             .expect("account state"),
                     )
                     .build()
+                    .expect("output")
             })],
         kms: vec![
             mock!(aws_sdk_kms::Client::list_keys).match_requests(|r| r.marker().is_none()).then_output(|| {
@@ -303,7 +306,7 @@ fn nothing_enabled_region() -> RegionRules {
         securityhub: vec![mock!(aws_sdk_securityhub::Client::describe_hub)
             .then_error(|| DescribeHubError::generic(meta("InvalidAccessException")))],
         accessanalyzer: vec![mock!(aws_sdk_accessanalyzer::Client::list_analyzers)
-            .then_output(|| ListAnalyzersOutput::builder().set_analyzers(Some(vec![])).build())],
+            .then_output(|| ListAnalyzersOutput::builder().set_analyzers(Some(vec![])).build().expect("output"))],
         inspector2: vec![mock!(aws_sdk_inspector2::Client::batch_get_account_status).then_output(|| {
             BatchGetAccountStatusOutput::builder()
                 .accounts(
@@ -315,6 +318,7 @@ fn nothing_enabled_region() -> RegionRules {
                         .expect("account state"),
                 )
                 .build()
+                .expect("output")
         })],
         kms: vec![mock!(aws_sdk_kms::Client::list_keys).then_output(|| ListKeysOutput::builder().build())],
     }
@@ -394,6 +398,7 @@ async fn access_analyzer_and_inspector_are_read_over_their_real_paths() {
                         .expect("failed account"),
                 )
                 .build()
+                .expect("output")
         })],
         ..nothing_enabled_region()
     };
