@@ -358,6 +358,39 @@ mod tests {
         assert!(!findings.is_empty() && findings.iter().all(|f| f.status == Status::NotApplicable));
     }
 
+    /// A port whose deletions are re-read (as the account audit's are).
+    struct RescanAudit;
+    impl AuditPort for RescanAudit {
+        const AUDIT: &'static str = "rescan";
+        const CHANGE_TYPES: &'static [&'static str] = &["AWS::S3::Bucket"];
+        const CHANGE_MODE: &'static str = "region";
+        async fn caller_account(&self) -> Result<String, CollectError> {
+            FakeAudit.caller_account().await
+        }
+        async fn scan_all(&self, ctx: &ScanContext) -> AuditReport {
+            FakeAudit.scan_all(ctx).await
+        }
+        async fn scan_changed(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
+            FakeAudit.scan_changed(changed, ctx).await
+        }
+        fn deleted(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
+            FakeAudit.deleted(changed, ctx)
+        }
+        fn rescans_deleted(&self, _changed: &ChangedResource) -> bool {
+            true
+        }
+    }
+
+    #[tokio::test]
+    async fn a_port_that_rescans_deletions_re_reads_instead_of_not_applicable() {
+        let h = Handler { audit: RescanAudit, queue: FakeQueue::default(), settings: handler(false).settings };
+        let r = h.run(&event("config-change-s3-bucket-deleted.json"), "123456789012", "us-east-1").await.unwrap();
+        assert_eq!(r.mode, "region");
+        let sent = h.queue.sent.lock().unwrap();
+        let QueueMessage::Findings { findings, .. } = &sent[0] else { panic!("expected findings") };
+        assert!(!findings.is_empty() && findings.iter().all(|f| f.status == Status::Pass), "re-read, not assumed gone");
+    }
+
     #[tokio::test]
     async fn malformed_or_foreign_events_are_clear_errors() {
         let err = handler(false).run(&json!({"hello": 1}), "123456789012", "us-east-1").await.unwrap_err();
