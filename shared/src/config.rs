@@ -69,6 +69,9 @@ pub struct ScanConfig {
     /// `com.amazonaws.us-east-1.s3`) a VPC hosting Lambda functions must have a VPC endpoint
     /// for (`ec2.vpc-has-private-endpoints`).
     pub vpc_endpoint_services: Vec<String>,
+    /// The regions the account audit checks (`account.*`); empty means every region enabled
+    /// in the account (`ec2:DescribeRegions`).
+    pub account_regions: Vec<String>,
     /// Page size for listings that support it; `None` lets the service choose.
     pub page_size: Option<i32>,
     /// Maximum concurrent API requests per collector.
@@ -93,6 +96,7 @@ impl Default for ScanConfig {
             trusted_layer_accounts: Vec::new(),
             admin_ports: DEFAULT_ADMIN_PORTS.to_vec(),
             vpc_endpoint_services: vec!["s3".into(), "secretsmanager".into()],
+            account_regions: Vec::new(),
             page_size: None,
             concurrency: 16,
         }
@@ -145,6 +149,12 @@ impl ScanConfig {
                 reason: format!("{bad:?} is not a service name"),
             });
         }
+        if let Some(bad) = self.account_regions.iter().find(|r| !is_region_name(r)) {
+            return Err(ConfigError::Invalid {
+                name: "account_regions",
+                reason: format!("{bad:?} is not a region name such as eu-west-1"),
+            });
+        }
         if let Some(p) = self.page_size {
             if !(1..=10_000).contains(&p) {
                 return Err(ConfigError::Invalid { name: "page_size", reason: format!("{p} is outside 1..=10000") });
@@ -152,6 +162,15 @@ impl ScanConfig {
         }
         Ok(())
     }
+}
+
+/// A region name: lower-case letters, digits and hyphens, with a hyphen (`us-east-1`).
+fn is_region_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.contains('-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn is_account_id(s: &str) -> bool {
@@ -183,6 +202,9 @@ mod tests {
         assert!(e.to_string().contains("admin_ports") || e.to_string().contains("u16"), "{e}");
         let e = ScanConfig::from_json(r#"{"secret_ignore": [" "]}"#).unwrap_err();
         assert!(e.to_string().contains("secret_ignore"), "{e}");
+        let e = ScanConfig::from_json(r#"{"account_regions": ["us-east-1", "EU WEST"]}"#).unwrap_err();
+        assert!(e.to_string().contains("account_regions") && e.to_string().contains("EU WEST"), "{e}");
+        assert!(ScanConfig::from_json(r#"{"account_regions": ["us-east-1", "eu-west-1"]}"#).is_ok());
         let e = ScanConfig::from_json("{").unwrap_err();
         assert!(e.to_string().contains("not valid JSON"));
     }

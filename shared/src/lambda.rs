@@ -124,6 +124,12 @@ pub trait AuditPort {
     ) -> impl std::future::Future<Output = AuditReport> + Send;
     /// NOT_APPLICABLE findings for a resource the change event says was deleted (no API calls).
     fn deleted(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport;
+    /// True when a deletion must be re-read with [`AuditPort::scan_changed`] instead of
+    /// answered by [`AuditPort::deleted`]: the account audit judges a region, and a deleted
+    /// trail or detector changes that region's verdict. No audit of one resource needs it.
+    fn rescans_deleted(&self, _changed: &ChangedResource) -> bool {
+        false
+    }
 }
 
 /// The log filter of every ztscan function: `RUST_LOG` (default `info`), except that the
@@ -257,7 +263,7 @@ impl<A: AuditPort, Q: FindingsQueue, C: ConfigRules> Handler<A, Q, C> {
 
     /// A change: NOT_APPLICABLE for a deleted resource (no API calls), else a re-read.
     async fn judge_change(audit: &A, r: &ChangedResource, ctx: &ScanContext) -> (&'static str, AuditReport) {
-        if r.deleted {
+        if r.deleted && !audit.rescans_deleted(r) {
             ("deleted", audit.deleted(r, ctx))
         } else {
             (A::CHANGE_MODE, audit.scan_changed(r, ctx).await)
@@ -647,6 +653,45 @@ mod tests {
         let sent = h.queue.sent.lock().unwrap();
         let QueueMessage::Findings { findings, .. } = &sent[0] else { panic!("expected findings") };
         assert!(!findings.is_empty() && findings.iter().all(|f| f.status == Status::NotApplicable));
+    }
+
+    /// A port whose deletions are re-read (as the account audit's are).
+    struct RescanAudit;
+    impl AuditPort for RescanAudit {
+        const AUDIT: &'static str = "rescan";
+        const CHANGE_TYPES: &'static [&'static str] = &["AWS::S3::Bucket"];
+        const CHANGE_MODE: &'static str = "region";
+        async fn caller_account(&self) -> Result<String, CollectError> {
+            FakeAudit.caller_account().await
+        }
+        async fn scan_all(&self, ctx: &ScanContext) -> AuditReport {
+            FakeAudit.scan_all(ctx).await
+        }
+        async fn scan_changed(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
+            FakeAudit.scan_changed(changed, ctx).await
+        }
+        fn deleted(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
+            FakeAudit.deleted(changed, ctx)
+        }
+        fn rescans_deleted(&self, _changed: &ChangedResource) -> bool {
+            true
+        }
+    }
+
+    #[tokio::test]
+    async fn a_port_that_rescans_deletions_re_reads_instead_of_not_applicable() {
+        let h = Handler {
+            audit: RescanAudit,
+            members: Vec::new(),
+            queue: FakeQueue::default(),
+            config_rules: FakeConfig::default(),
+            settings: handler(false).settings,
+        };
+        let r = h.run(&event("config-change-s3-bucket-deleted.json"), "123456789012", "us-east-1").await.unwrap();
+        assert_eq!(r.mode, "region");
+        let sent = h.queue.sent.lock().unwrap();
+        let QueueMessage::Findings { findings, .. } = &sent[0] else { panic!("expected findings") };
+        assert!(!findings.is_empty() && findings.iter().all(|f| f.status == Status::Pass), "re-read, not assumed gone");
     }
 
     #[tokio::test]

@@ -16,7 +16,7 @@ pub const LOGGING_ACTIONS: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvent
 
 /// The audit functions (one crate each), in the order the template declares them.
 pub const AUDIT_FUNCTIONS: &[&str] =
-    &["s3-audit", "iam-audit", "lambda-audit", "network-audit", "secrets-audit", "messaging-audit"];
+    &["s3-audit", "iam-audit", "lambda-audit", "network-audit", "secrets-audit", "messaging-audit", "account-audit"];
 
 /// The read actions of an audit function's collector.
 pub fn collector_actions(function: &str) -> Option<&'static [&'static str]> {
@@ -26,6 +26,7 @@ pub fn collector_actions(function: &str) -> Option<&'static [&'static str]> {
         "lambda-audit" => collect::lambda::IAM_ACTIONS,
         "secrets-audit" => collect::secretsmanager::IAM_ACTIONS,
         "network-audit" => collect::network::IAM_ACTIONS,
+        "account-audit" => collect::account::IAM_ACTIONS,
         "messaging-audit" => collect::messaging::IAM_ACTIONS,
         _ => return None,
     })

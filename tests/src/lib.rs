@@ -123,10 +123,6 @@ macro_rules! mock_client {
 }
 
 mock_client!(
-    /// An AWS Config client answered by `aws-smithy-mocks` rules.
-    mock_config, aws_sdk_config
-);
-mock_client!(
     /// An S3 client answered by `aws-smithy-mocks` rules.
     mock_s3, aws_sdk_s3
 );
@@ -161,4 +157,32 @@ mock_client!(
 mock_client!(
     /// An EventBridge client answered by `aws-smithy-mocks` rules.
     mock_eventbridge, aws_sdk_eventbridge
+);
+mock_client!(
+    /// A CloudTrail client answered by `aws-smithy-mocks` rules.
+    mock_cloudtrail, aws_sdk_cloudtrail
+);
+mock_client!(
+    /// A GuardDuty client answered by `aws-smithy-mocks` rules.
+    mock_guardduty, aws_sdk_guardduty
+);
+mock_client!(
+    /// An AWS Config client answered by `aws-smithy-mocks` rules.
+    mock_config, aws_sdk_config
+);
+mock_client!(
+    /// A Security Hub client answered by `aws-smithy-mocks` rules.
+    mock_securityhub, aws_sdk_securityhub
+);
+mock_client!(
+    /// An IAM Access Analyzer client answered by `aws-smithy-mocks` rules.
+    mock_accessanalyzer, aws_sdk_accessanalyzer
+);
+mock_client!(
+    /// An Inspector client answered by `aws-smithy-mocks` rules.
+    mock_inspector2, aws_sdk_inspector2
+);
+mock_client!(
+    /// A KMS client answered by `aws-smithy-mocks` rules.
+    mock_kms, aws_sdk_kms
 );

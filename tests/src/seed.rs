@@ -13,6 +13,7 @@ use ztscan::collect::aws::{s3_client, s3control_client};
 
 use crate::ACCOUNT;
 
+pub mod account;
 pub mod messaging;
 pub mod network;
 pub mod secrets;
@@ -229,6 +230,8 @@ impl Pipeline {
             ("SCAN_COMPLETE_DELAY_SECONDS", "0"),
             ("ALERT_TOPIC_ARN", self.topic_arn.as_str()),
             ("MIN_ALERT_SEVERITY", "HIGH"),
+            // The account audit reads two regions, not the ~30 moto lists (see `seed::account`).
+            ("ZTSCAN_CONFIG", account::ACCOUNT_REGIONS_CONFIG),
         ]
     }
 }

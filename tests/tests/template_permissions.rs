@@ -17,8 +17,16 @@ use serde_yaml::{Mapping, Value};
 const TRACING_ACTIONS: &[&str] = &["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
 
 /// The function crates the template deploys (its `Metadata.BuildProperties.Binary`).
-const FUNCTIONS: &[&str] =
-    &["s3-audit", "iam-audit", "lambda-audit", "secrets-audit", "messaging-audit", "network-audit", "publish-findings"];
+const FUNCTIONS: &[&str] = &[
+    "s3-audit",
+    "iam-audit",
+    "lambda-audit",
+    "secrets-audit",
+    "messaging-audit",
+    "network-audit",
+    "account-audit",
+    "publish-findings",
+];
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
@@ -283,6 +291,44 @@ fn secrets_audit_role_grants_exactly_the_declared_actions() {
 }
 
 #[test]
+fn account_audit_role_grants_exactly_the_declared_actions() {
+    assert_role_grants_exactly("account-audit");
+}
+
+/// The account audit reads only: no action of its role can change anything, and the key reads
+/// are scoped to this account's keys.
+#[test]
+fn account_audit_role_reads_only_and_scopes_key_reads() {
+    let template = Template::load();
+    let (id, res) = template.function("account-audit");
+    let role = template.role_of(id, res);
+    for grant in template.grants(&role) {
+        let action = grant.action;
+        // The optional modes' actions are checked by their own tests (Config rules, hub mode).
+        if !grant.conditions.is_empty() {
+            continue;
+        }
+        let verb = action.split(':').nth(1).unwrap_or_default();
+        assert!(
+            ["Describe", "Get", "List", "BatchGet", "Send", "Create", "Put"].iter().any(|p| verb.starts_with(p)),
+            "{role} grants {action}"
+        );
+        assert!(!action.contains('*'), "{role} grants a wildcard action {action}");
+    }
+    let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml");
+    let block = text.split("AccountAuditRole:").nth(1).and_then(|t| t.split("AccountAuditDLQ:").next()).unwrap_or("");
+    let key_statement = block.split("Sid: ReadKeyRotation").nth(1).unwrap_or("");
+    assert!(
+        key_statement.contains("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*"),
+        "kms:DescribeKey and kms:GetKeyRotationStatus are scoped to the account's keys"
+    );
+    for action in ztscan::collect::account::KMS_KEY_ACTIONS {
+        let before_scope = key_statement.split("Resource:").next().unwrap_or("");
+        assert!(before_scope.contains(action), "{action} is in the key-scoped statement");
+    }
+}
+
+#[test]
 fn network_audit_role_grants_exactly_the_declared_actions() {
     assert_role_grants_exactly("network-audit");
 }
@@ -514,6 +560,16 @@ fn config_change_rules_match_the_sample_events() {
             "config-change-ec2-security-group-deleted.json",
             "config-change-ec2-vpc.json",
             "config-change-ec2-vpc-deleted.json",
+        ],
+    );
+    assert_change_rule_matches(
+        "account-audit",
+        &[
+            "config-change-cloudtrail-trail.json",
+            "config-change-cloudtrail-trail-deleted.json",
+            "config-change-guardduty-detector.json",
+            "config-change-kms-key.json",
+            "config-change-kms-key-deleted.json",
         ],
     );
     assert_change_rule_matches(

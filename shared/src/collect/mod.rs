@@ -2,6 +2,7 @@
 //! output into the plain structs of `resources/` at once, and declares the IAM actions it
 //! uses as data (a test checks `template.yaml` grants each function exactly those).
 
+pub mod account;
 pub mod accounts;
 pub mod aws;
 pub mod error;

@@ -1,6 +1,7 @@
 //! Rules: pure, synchronous checks over collected resources, one file per rule, and the
 //! registry that lists them. Adding a rule means its file plus one line here.
 
+pub mod account;
 pub mod events;
 pub mod iam;
 pub mod lambda;
@@ -39,6 +40,8 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
     metas.extend(sns::TOPIC_RULES.iter().map(|r| r.meta()));
     metas.extend(sqs::QUEUE_RULES.iter().map(|r| r.meta()));
     metas.extend(events::BUS_RULES.iter().map(|r| r.meta()));
+    metas.extend(account::REGION_RULES.iter().map(|r| r.meta()));
+    metas.extend(account::KEY_RULES.iter().map(|r| r.meta()));
     metas
 }
 
@@ -176,6 +179,24 @@ mod tests {
         }
         let registered = all_metas().iter().filter(|m| m.id.starts_with("secretsmanager.")).count();
         assert_eq!(registered, want.len(), "a secretsmanager.* rule is registered that the catalogue does not list");
+    }
+
+    #[test]
+    fn every_account_control_in_the_catalogue_is_registered() {
+        let want = [
+            "account.cloudtrail-multi-region",
+            "account.guardduty-enabled",
+            "account.config-recording",
+            "account.securityhub-enabled",
+            "account.access-analyzer-enabled",
+            "account.inspector-lambda-enabled",
+            "account.kms-rotation-enabled",
+        ];
+        for id in want {
+            assert!(meta_by_id(id).is_some(), "{id} is not registered");
+        }
+        let registered = all_metas().iter().filter(|m| m.id.starts_with("account.")).count();
+        assert_eq!(registered, want.len(), "an account.* rule is registered that the catalogue does not list");
     }
 
     #[test]
