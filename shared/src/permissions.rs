@@ -16,6 +16,7 @@ pub fn for_function(name: &str) -> Option<Vec<&'static str>> {
         "lambda-audit" => [collect::lambda::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
         "secrets-audit" => [collect::secretsmanager::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
         "network-audit" => [collect::network::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
+        "stack-audit" => [collect::cloudformation::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
         "messaging-audit" => [collect::messaging::IAM_ACTIONS, publish::sqs::SEND_ACTIONS].concat(),
         // The alert webhook's secret (`secret_store::IAM_ACTIONS`): granted by the template only
         // when a secret is configured; its optional KMS key needs `kms:Decrypt`, already in

@@ -1,6 +1,7 @@
 //! Audits: one per deployed function. An audit ties a collector to its rules and decides what a
 //! full scan or a single-resource (change event) scan produces.
 
+pub mod cloudformation;
 pub mod iam;
 pub mod lambda;
 pub mod messaging;

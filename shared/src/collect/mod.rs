@@ -3,6 +3,7 @@
 //! uses as data (a test checks `template.yaml` grants each function exactly those).
 
 pub mod aws;
+pub mod cloudformation;
 pub mod error;
 pub mod iam;
 pub mod identity;

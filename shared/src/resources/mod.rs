@@ -1,5 +1,6 @@
 //! Resources as the collectors saw them: plain structs with `Default` and test fixtures.
 
+pub mod cloudformation;
 pub mod iam;
 pub mod lambda;
 pub mod messaging;
