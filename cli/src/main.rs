@@ -11,9 +11,10 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ztscan::audit::{
-    iam as iam_audit, lambda as lambda_audit, messaging as messaging_audit, network as network_audit, s3 as s3_audit,
-    secretsmanager as secrets_audit,
+    cloudformation as stack_audit, iam as iam_audit, lambda as lambda_audit, messaging as messaging_audit,
+    network as network_audit, s3 as s3_audit, secretsmanager as secrets_audit,
 };
+use ztscan::collect::cloudformation::StackCollector;
 use ztscan::collect::iam::IamCollector;
 use ztscan::collect::lambda::LambdaCollector;
 use ztscan::collect::messaging::MessagingCollector;
@@ -45,6 +46,8 @@ enum Service {
     /// SNS topics, SQS queues and EventBridge event buses.
     Messaging,
     Network,
+    /// CloudFormation stacks.
+    Cloudformation,
 }
 
 #[derive(Subcommand)]
@@ -70,7 +73,7 @@ enum Command {
             long,
             value_enum,
             value_delimiter = ',',
-            default_value = "s3,iam,lambda,secretsmanager,messaging,network"
+            default_value = "s3,iam,lambda,secretsmanager,messaging,network,cloudformation"
         )]
         services: Vec<Service>,
     },
@@ -183,14 +186,29 @@ async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Servi
         let collector = MessagingCollector::new(&sdk, &ctx.config);
         messaging_audit::scan_all(&collector, &ctx).await.findings
     };
-    let (s3_findings, iam_findings, lambda_findings, secrets_findings, messaging_findings, network_findings) =
-        tokio::join!(s3, iam, lambda, secrets, messaging, network);
+    let stacks = async {
+        if !services.contains(&Service::Cloudformation) {
+            return Vec::new();
+        }
+        let collector = StackCollector::new(&sdk, &ctx.config);
+        stack_audit::scan_all(&collector, &ctx).await.findings
+    };
+    let (
+        s3_findings,
+        iam_findings,
+        lambda_findings,
+        secrets_findings,
+        messaging_findings,
+        network_findings,
+        stack_findings,
+    ) = tokio::join!(s3, iam, lambda, secrets, messaging, network, stacks);
     let mut findings = s3_findings;
     findings.extend(iam_findings);
     findings.extend(lambda_findings);
     findings.extend(secrets_findings);
     findings.extend(messaging_findings);
     findings.extend(network_findings);
+    findings.extend(stack_findings);
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

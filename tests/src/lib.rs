@@ -158,3 +158,7 @@ mock_client!(
     /// An EventBridge client answered by `aws-smithy-mocks` rules.
     mock_eventbridge, aws_sdk_eventbridge
 );
+mock_client!(
+    /// A CloudFormation client answered by `aws-smithy-mocks` rules.
+    mock_cloudformation, aws_sdk_cloudformation
+);
