@@ -83,10 +83,12 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("ZTSCAN_LOG"))
-        .init();
+    // The SDK's raw responses (a stack's outputs among them) stay out of the log at any level.
+    let filter = ztscan::collect::aws::WIRE_LOG_CAPS
+        .iter()
+        .filter_map(|d| d.parse().ok())
+        .fold(tracing_subscriber::EnvFilter::from_env("ZTSCAN_LOG"), |f, d| f.add_directive(d));
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).init();
     let cli = Cli::parse();
     match cli.command {
         Command::Rules => {
