@@ -84,10 +84,11 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     // The SDK's raw responses (a stack's outputs among them) stay out of the log at any level.
-    let filter = ztscan::collect::aws::WIRE_LOG_CAPS
+    let filter = tracing_subscriber::EnvFilter::from_env("ZTSCAN_LOG");
+    let filter = ztscan::collect::aws::wire_log_caps(filter.max_level_hint())
         .iter()
         .filter_map(|d| d.parse().ok())
-        .fold(tracing_subscriber::EnvFilter::from_env("ZTSCAN_LOG"), |f, d| f.add_directive(d));
+        .fold(filter, |f, d| f.add_directive(d));
     tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).init();
     let cli = Cli::parse();
     match cli.command {

@@ -115,8 +115,9 @@ pub trait AuditPort {
 pub fn log_filter() -> tracing_subscriber::EnvFilter {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let caps = crate::collect::aws::wire_log_caps(filter.max_level_hint());
     std::iter::once(EVENT_DUMP_OFF)
-        .chain(crate::collect::aws::WIRE_LOG_CAPS.iter().copied())
+        .chain(caps.iter().copied())
         .filter_map(|d| d.parse().ok())
         .fold(filter, |f, directive| f.add_directive(directive))
 }
@@ -224,8 +225,24 @@ mod log_filter_tests {
         assert_eq!(directive.to_string(), "lambda_runtime::layers::api_response=debug");
         let shown = log_filter().to_string();
         assert!(shown.contains("lambda_runtime::layers::api_response=debug"), "{shown}");
+        if std::env::var_os("RUST_LOG").is_none() {
+            assert!(!shown.contains("aws_smithy_runtime"), "at info the SDK's logs stay off: {shown}");
+        }
+    }
+
+    #[test]
+    fn the_sdk_wire_logs_are_capped_only_when_trace_is_on() {
+        use tracing_subscriber::filter::LevelFilter;
+        let caps = crate::collect::aws::wire_log_caps;
+        assert!(caps(Some(LevelFilter::INFO)).is_empty());
+        assert!(caps(Some(LevelFilter::DEBUG)).is_empty());
+        assert_eq!(caps(Some(LevelFilter::TRACE)), crate::collect::aws::WIRE_LOG_CAPS);
+        assert_eq!(caps(None), crate::collect::aws::WIRE_LOG_CAPS);
+        let trace = tracing_subscriber::EnvFilter::new("info,aws_smithy_runtime=trace");
+        assert_eq!(caps(trace.max_level_hint()), crate::collect::aws::WIRE_LOG_CAPS);
         for cap in crate::collect::aws::WIRE_LOG_CAPS {
-            assert!(shown.contains(cap), "{cap} missing from {shown}");
+            let directive: tracing_subscriber::filter::Directive = cap.parse().expect("valid directive");
+            assert_eq!(&directive.to_string(), cap);
         }
     }
 }
