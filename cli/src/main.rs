@@ -11,10 +11,11 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ztscan::audit::{
-    account as account_audit, iam as iam_audit, lambda as lambda_audit, messaging as messaging_audit,
-    network as network_audit, s3 as s3_audit, secretsmanager as secrets_audit,
+    account as account_audit, cloudformation as stack_audit, iam as iam_audit, lambda as lambda_audit,
+    messaging as messaging_audit, network as network_audit, s3 as s3_audit, secretsmanager as secrets_audit,
 };
 use ztscan::collect::account::AccountCollector;
+use ztscan::collect::cloudformation::StackCollector;
 use ztscan::collect::iam::IamCollector;
 use ztscan::collect::lambda::LambdaCollector;
 use ztscan::collect::messaging::MessagingCollector;
@@ -49,6 +50,8 @@ enum Service {
     /// The account baseline (CloudTrail, GuardDuty, Config, Security Hub, Access Analyzer,
     /// Inspector, KMS rotation) in every enabled region, or the configured `account_regions`.
     Account,
+    /// CloudFormation stacks.
+    Cloudformation,
 }
 
 #[derive(Subcommand)]
@@ -74,7 +77,7 @@ enum Command {
             long,
             value_enum,
             value_delimiter = ',',
-            default_value = "s3,iam,lambda,secretsmanager,messaging,network,account"
+            default_value = "s3,iam,lambda,secretsmanager,messaging,network,cloudformation,account"
         )]
         services: Vec<Service>,
     },
@@ -84,10 +87,13 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("ZTSCAN_LOG"))
-        .init();
+    // The SDK's raw responses (a stack's outputs among them) stay out of the log at any level.
+    let filter = tracing_subscriber::EnvFilter::from_env("ZTSCAN_LOG");
+    let filter = ztscan::collect::aws::wire_log_caps(filter.max_level_hint())
+        .iter()
+        .filter_map(|d| d.parse().ok())
+        .fold(filter, |f, d| f.add_directive(d));
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).init();
     let cli = Cli::parse();
     match cli.command {
         Command::Rules => {
@@ -194,6 +200,13 @@ async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Servi
         let collector = AccountCollector::new(&sdk, &ctx.config);
         account_audit::scan_all(&collector, &ctx).await.findings
     };
+    let stacks = async {
+        if !services.contains(&Service::Cloudformation) {
+            return Vec::new();
+        }
+        let collector = StackCollector::new(&sdk, &ctx.config);
+        stack_audit::scan_all(&collector, &ctx).await.findings
+    };
     let (
         s3_findings,
         iam_findings,
@@ -202,7 +215,8 @@ async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Servi
         messaging_findings,
         network_findings,
         account_findings,
-    ) = tokio::join!(s3, iam, lambda, secrets, messaging, network, account);
+        stack_findings,
+    ) = tokio::join!(s3, iam, lambda, secrets, messaging, network, account, stacks);
     let mut findings = s3_findings;
     findings.extend(iam_findings);
     findings.extend(lambda_findings);
@@ -210,6 +224,7 @@ async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Servi
     findings.extend(messaging_findings);
     findings.extend(network_findings);
     findings.extend(account_findings);
+    findings.extend(stack_findings);
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

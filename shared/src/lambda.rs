@@ -135,15 +135,17 @@ pub trait AuditPort {
 /// The log filter of every ztscan function: `RUST_LOG` (default `info`), except that the
 /// Lambda runtime's event dump is always off. At TRACE, `lambda_runtime` logs each raw event,
 /// and a Config change event for a function carries its environment variables, secret values
-/// included (`tests/tests/no_secret_leak.rs` caught exactly that). The directive is added last,
-/// so it wins over anything `RUST_LOG` says about the same target.
+/// included (`tests/tests/no_secret_leak.rs` caught exactly that). Likewise the SDK's raw
+/// responses ([`crate::collect::aws::WIRE_LOG_CAPS`]): a stack's outputs are not redacted. The
+/// directives are added last, so they win over anything `RUST_LOG` says about the same targets.
 pub fn log_filter() -> tracing_subscriber::EnvFilter {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    match EVENT_DUMP_OFF.parse() {
-        Ok(directive) => filter.add_directive(directive),
-        Err(_) => filter,
-    }
+    let caps = crate::collect::aws::wire_log_caps(filter.max_level_hint());
+    std::iter::once(EVENT_DUMP_OFF)
+        .chain(caps.iter().copied())
+        .filter_map(|d| d.parse().ok())
+        .fold(filter, |f, directive| f.add_directive(directive))
 }
 
 /// The directive that silences the runtime's raw-event log (`layers::api_response`).
@@ -353,6 +355,25 @@ mod log_filter_tests {
         assert_eq!(directive.to_string(), "lambda_runtime::layers::api_response=debug");
         let shown = log_filter().to_string();
         assert!(shown.contains("lambda_runtime::layers::api_response=debug"), "{shown}");
+        if std::env::var_os("RUST_LOG").is_none() {
+            assert!(!shown.contains("aws_smithy_runtime"), "at info the SDK's logs stay off: {shown}");
+        }
+    }
+
+    #[test]
+    fn the_sdk_wire_logs_are_capped_only_when_trace_is_on() {
+        use tracing_subscriber::filter::LevelFilter;
+        let caps = crate::collect::aws::wire_log_caps;
+        assert!(caps(Some(LevelFilter::INFO)).is_empty());
+        assert!(caps(Some(LevelFilter::DEBUG)).is_empty());
+        assert_eq!(caps(Some(LevelFilter::TRACE)), crate::collect::aws::WIRE_LOG_CAPS);
+        assert_eq!(caps(None), crate::collect::aws::WIRE_LOG_CAPS);
+        let trace = tracing_subscriber::EnvFilter::new("info,aws_smithy_runtime=trace");
+        assert_eq!(caps(trace.max_level_hint()), crate::collect::aws::WIRE_LOG_CAPS);
+        for cap in crate::collect::aws::WIRE_LOG_CAPS {
+            let directive: tracing_subscriber::filter::Directive = cap.parse().expect("valid directive");
+            assert_eq!(&directive.to_string(), cap);
+        }
     }
 }
 

@@ -15,8 +15,16 @@ use crate::{collect, publish, secret_store};
 pub const LOGGING_ACTIONS: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvents"];
 
 /// The audit functions (one crate each), in the order the template declares them.
-pub const AUDIT_FUNCTIONS: &[&str] =
-    &["s3-audit", "iam-audit", "lambda-audit", "network-audit", "secrets-audit", "messaging-audit", "account-audit"];
+pub const AUDIT_FUNCTIONS: &[&str] = &[
+    "s3-audit",
+    "iam-audit",
+    "lambda-audit",
+    "network-audit",
+    "secrets-audit",
+    "messaging-audit",
+    "account-audit",
+    "stack-audit",
+];
 
 /// The read actions of an audit function's collector.
 pub fn collector_actions(function: &str) -> Option<&'static [&'static str]> {
@@ -27,6 +35,7 @@ pub fn collector_actions(function: &str) -> Option<&'static [&'static str]> {
         "secrets-audit" => collect::secretsmanager::IAM_ACTIONS,
         "network-audit" => collect::network::IAM_ACTIONS,
         "account-audit" => collect::account::IAM_ACTIONS,
+        "stack-audit" => collect::cloudformation::IAM_ACTIONS,
         "messaging-audit" => collect::messaging::IAM_ACTIONS,
         _ => return None,
     })

@@ -186,3 +186,7 @@ mock_client!(
     /// A KMS client answered by `aws-smithy-mocks` rules.
     mock_kms, aws_sdk_kms
 );
+mock_client!(
+    /// A CloudFormation client answered by `aws-smithy-mocks` rules.
+    mock_cloudformation, aws_sdk_cloudformation
+);

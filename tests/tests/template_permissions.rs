@@ -25,6 +25,7 @@ const FUNCTIONS: &[&str] = &[
     "messaging-audit",
     "network-audit",
     "account-audit",
+    "stack-audit",
     "publish-findings",
 ];
 
@@ -377,6 +378,38 @@ fn messaging_audit_role_reads_only() {
 }
 
 #[test]
+fn stack_audit_role_grants_exactly_the_declared_actions() {
+    assert_role_grants_exactly("stack-audit");
+}
+
+/// The stack audit reads stack descriptions and template summaries only: its role can never
+/// change, delete or read the full template of a stack, and template summaries are scoped to
+/// this account's stacks in this region.
+#[test]
+fn stack_audit_role_reads_only() {
+    let template = Template::load();
+    let (id, res) = template.function("stack-audit");
+    let role = template.role_of(id, res);
+    for grant in template.grants(&role) {
+        let a = grant.action.to_ascii_lowercase();
+        if let Some(op) = a.strip_prefix("cloudformation:") {
+            assert!(
+                ["liststacks", "describestacks", "gettemplatesummary"].contains(&op),
+                "{role} grants {}",
+                grant.action
+            );
+        }
+        if a == "cloudformation:gettemplatesummary" {
+            let resource = grant.statement.get("Resource").expect("a Resource");
+            assert!(
+                matches!(resource, Value::Tagged(t) if t.tag == "Sub" && t.value.as_str() == Some("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*/*")),
+                "GetTemplateSummary must be scoped to this account's stacks, found {resource:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn publish_findings_role_grants_exactly_the_declared_actions() {
     assert_role_grants_exactly("publish-findings");
 }
@@ -584,6 +617,14 @@ fn config_change_rules_match_the_sample_events() {
             "config-change-sqs-queue-deleted.json",
             "config-change-events-bus.json",
         ],
+    );
+}
+
+#[test]
+fn the_stack_audit_change_rule_matches_the_sample_events() {
+    assert_change_rule_matches(
+        "stack-audit",
+        &["config-change-cloudformation-stack.json", "config-change-cloudformation-stack-deleted.json"],
     );
 }
 

@@ -2,6 +2,7 @@
 //! full scan or a single-resource (change event) scan produces.
 
 pub mod account;
+pub mod cloudformation;
 pub mod iam;
 pub mod lambda;
 pub mod messaging;

@@ -6,6 +6,25 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3control::config::endpoint::{DefaultResolver, EndpointFuture, Params, ResolveEndpoint};
 
+/// Log directives that keep the SDK's wire-level logs off whatever the log level asks. At TRACE,
+/// `aws_smithy_runtime` logs every raw response body and every deserialised output, and only the
+/// fields a service model marks sensitive are redacted: CloudFormation outputs and parameter
+/// values, for one, are not (`tests/tests/stack_moto.rs` caught exactly that). Every binary adds
+/// them (through [`wire_log_caps`]) after its own filter, so they win over `RUST_LOG`/`ZTSCAN_LOG`
+/// for these targets.
+pub const WIRE_LOG_CAPS: &[&str] = &["aws_smithy_runtime=debug", "aws_smithy_runtime_api=debug"];
+
+/// The directives a log filter whose most verbose level is `max` needs: [`WIRE_LOG_CAPS`] when
+/// it may enable TRACE anywhere (or says nothing), none otherwise. A directive *enables* its
+/// target up to its level, so adding the caps to a quieter filter would turn the SDK's DEBUG
+/// logs on.
+pub fn wire_log_caps(max: Option<tracing::level_filters::LevelFilter>) -> &'static [&'static str] {
+    match max {
+        Some(level) if level != tracing::level_filters::LevelFilter::TRACE => &[],
+        _ => WIRE_LOG_CAPS,
+    }
+}
+
 /// Load the shared SDK configuration: standard credential/region chain, adaptive retries with
 /// 6 attempts (throttling is retried before a collector ever sees it), unless the standard
 /// `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE` variables choose otherwise (the local demo and tests

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod accounts;
 pub mod aws;
+pub mod cloudformation;
 pub mod error;
 pub mod iam;
 pub mod identity;

@@ -2,6 +2,7 @@
 //! registry that lists them. Adding a rule means its file plus one line here.
 
 pub mod account;
+pub mod cloudformation;
 pub mod events;
 pub mod iam;
 pub mod lambda;
@@ -42,6 +43,7 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
     metas.extend(events::BUS_RULES.iter().map(|r| r.meta()));
     metas.extend(account::REGION_RULES.iter().map(|r| r.meta()));
     metas.extend(account::KEY_RULES.iter().map(|r| r.meta()));
+    metas.extend(cloudformation::STACK_RULES.iter().map(|r| r.meta()));
     metas
 }
 
@@ -218,5 +220,19 @@ mod tests {
             .filter(|m| m.id.starts_with("sns.") || m.id.starts_with("sqs.") || m.id.starts_with("events."))
             .count();
         assert_eq!(registered, want.len(), "a messaging rule is registered that the catalogue does not list");
+    }
+
+    #[test]
+    fn every_cloudformation_control_in_the_catalogue_is_registered() {
+        let want = [
+            "cloudformation.termination-protection-enabled",
+            "cloudformation.notifies-sns",
+            "cloudformation.no-secrets-in-outputs",
+        ];
+        for id in want {
+            assert!(meta_by_id(id).is_some(), "{id} is not registered");
+        }
+        let registered = all_metas().iter().filter(|m| m.id.starts_with("cloudformation.")).count();
+        assert_eq!(registered, want.len(), "a cloudformation.* rule is registered that the catalogue does not list");
     }
 }

@@ -1,8 +1,8 @@
 //! The demo driver (`scripts/demo.sh`): seeds the local AWS with a small account of S3, IAM,
-//! Lambda, Secrets Manager, SNS, SQS, EventBridge, network and account-baseline
+//! Lambda, Secrets Manager, SNS, SQS, EventBridge, network, CloudFormation and account-baseline
 //! misconfigurations and compliant resources, then runs the Lambda pipeline through the real
 //! Runtime API (s3-audit, iam-audit, lambda-audit, secrets-audit, messaging-audit,
-//! network-audit and account-audit → findings queue →
+//! network-audit, stack-audit and account-audit → findings queue →
 //! publish-findings → Security Hub and the SNS alert) and shows what arrived.
 //!
 //! `ztscan-demo seed` and `ztscan-demo pipeline`; both read the moto endpoint from
@@ -34,6 +34,8 @@ async fn main() -> ExitCode {
             let _planted = seed_lambda(&sdk).await;
             ztscan_tests::seed::network::seed_network(&sdk).await;
             ztscan_tests::seed::account::seed_account(&sdk).await;
+            // The planted secret values are never printed: only the output and parameter names are.
+            let _stacks = ztscan_tests::seed::cloudformation::seed_stacks(&sdk).await;
             println!("seeded 10 buckets: compliant ones (zt-good, zt-logs, zt-replica-west, zt-critical, zt-private) and misconfigured ones");
             println!("(zt-plain: nothing configured; zt-public-policy: public policy; zt-cross-account: another account may write;");
             println!(" zt-critical: critical without MFA delete; zt-private-open: private without a VPC-endpoint restriction)");
@@ -61,6 +63,11 @@ async fn main() -> ExitCode {
             );
             println!(" Config recorder and Inspector Lambda scanning in us-east-1 only, KMS keys zt-key-rotating (rotation on),");
             println!(" zt-key-plain and zt-key-west (rotation off) and an asymmetric signing key");
+            println!("seeded stacks: zt-stack-good (termination protection, an SNS topic; a NoEcho parameter), zt-stack-open");
+            println!(
+                " (no protection, no topic, a secret in output ApiKey and in the default of DbPassword, values made at"
+            );
+            println!(" run time and never shown)");
             ExitCode::SUCCESS
         }
         Some("pipeline") => pipeline(&sdk, &endpoint).await,
@@ -75,9 +82,16 @@ async fn pipeline(sdk: &aws_config::SdkConfig, endpoint: &str) -> ExitCode {
     let p = create_pipeline(sdk).await;
     let env = p.function_env(endpoint);
     let mut audits = Vec::new();
-    for name in
-        ["s3-audit", "iam-audit", "lambda-audit", "secrets-audit", "messaging-audit", "network-audit", "account-audit"]
-    {
+    for name in [
+        "s3-audit",
+        "iam-audit",
+        "lambda-audit",
+        "secrets-audit",
+        "messaging-audit",
+        "network-audit",
+        "stack-audit",
+        "account-audit",
+    ] {
         let mut emulator = Emulator::start();
         emulator.run_function(name, &env);
         audits.push((name, emulator));
