@@ -745,3 +745,44 @@ pub async fn seed_lambda(sdk: &aws_config::SdkConfig) -> LambdaSeed {
     }
     LambdaSeed { planted_secrets: vec![stripe, password], subnets }
 }
+
+/// What an audit left on the findings queue.
+#[derive(Debug, Default)]
+pub struct QueuedReport {
+    /// Every message body as sent (for leak checks).
+    pub bodies: Vec<String>,
+    pub findings: Vec<ztscan::Finding>,
+    pub sweeps: Vec<ztscan::pipeline::ScanSummary>,
+}
+
+/// Drain the findings queue (receive and delete until it is empty). Every message must parse,
+/// and every findings message must come from `audit`.
+pub async fn drain_findings_queue(sdk: &aws_config::SdkConfig, url: &str, audit: &str) -> QueuedReport {
+    use ztscan::pipeline::QueueMessage;
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let mut report = QueuedReport::default();
+    loop {
+        let out = sqs.receive_message().queue_url(url).max_number_of_messages(10).send().await.expect("receive");
+        if out.messages().is_empty() {
+            break;
+        }
+        for msg in out.messages() {
+            let text = msg.body().unwrap_or_default();
+            match serde_json::from_str(text).expect("a findings queue message") {
+                QueueMessage::Findings { audit: from, findings } => {
+                    assert_eq!(from, audit, "findings from another audit");
+                    report.findings.extend(findings);
+                }
+                QueueMessage::ScanComplete(summary) => report.sweeps.push(summary),
+            }
+            report.bodies.push(text.to_string());
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(msg.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete");
+        }
+    }
+    report
+}

@@ -11,12 +11,11 @@ use std::collections::BTreeMap;
 use ztscan::audit::account as account_audit;
 use ztscan::collect::account::{AccountCollector, RegionClients};
 use ztscan::events::ChangedResource;
-use ztscan::pipeline::QueueMessage;
 use ztscan::resources::account::RegionInventory;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};
 use ztscan_tests::lambda::Emulator;
 use ztscan_tests::seed::account::{seed_account, ACCOUNT_REGIONS, LOCAL_TRAIL, ORG_TRAIL};
-use ztscan_tests::seed::create_pipeline;
+use ztscan_tests::seed::{create_pipeline, drain_findings_queue};
 use ztscan_tests::{moto, root, ACCOUNT};
 
 fn config() -> ScanConfig {
@@ -255,40 +254,13 @@ async fn the_account_audit_binary_queues_per_region_findings() {
     // unreadable not-subscribed answer).
     assert_eq!(resp["unknown"], 3, "{resp}");
 
-    let sqs = aws_sdk_sqs::Client::new(&m.sdk);
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut sweeps = 0;
-    loop {
-        let out = sqs
-            .receive_message()
-            .queue_url(&p.findings_queue_url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("receive");
-        if out.messages().is_empty() {
-            break;
-        }
-        for msg in out.messages() {
-            match serde_json::from_str(msg.body().unwrap_or_default()).expect("a findings message") {
-                QueueMessage::Findings { audit, findings: chunk } => {
-                    assert_eq!(audit, "account");
-                    findings.extend(chunk);
-                }
-                QueueMessage::ScanComplete(summary) => {
-                    assert_eq!(summary.audit, "account");
-                    assert_eq!(summary.rule_ids.len(), 7);
-                    sweeps += 1;
-                }
-            }
-            sqs.delete_message()
-                .queue_url(&p.findings_queue_url)
-                .receipt_handle(msg.receipt_handle().unwrap_or_default())
-                .send()
-                .await
-                .expect("delete");
-        }
+    let queued = drain_findings_queue(&m.sdk, &p.findings_queue_url, "account").await;
+    let findings = queued.findings;
+    for summary in &queued.sweeps {
+        assert_eq!(summary.audit, "account");
+        assert_eq!(summary.rule_ids.len(), 7);
     }
+    let sweeps = queued.sweeps.len();
     assert_eq!(sweeps, 1);
     assert_eq!(findings.len(), resp["findings"].as_u64().unwrap_or_default() as usize);
     let r = regional(&findings);

@@ -15,12 +15,11 @@
 use ztscan::audit::messaging as messaging_audit;
 use ztscan::collect::messaging::MessagingCollector;
 use ztscan::events::ChangedResource;
-use ztscan::pipeline::QueueMessage;
 use ztscan::resources::messaging::QueueEncryption;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};
 use ztscan_tests::lambda::Emulator;
-use ztscan_tests::seed::create_pipeline;
 use ztscan_tests::seed::messaging::*;
+use ztscan_tests::seed::{create_pipeline, drain_findings_queue};
 use ztscan_tests::{moto, root, ACCOUNT};
 
 fn ctx() -> ScanContext {
@@ -224,37 +223,8 @@ async fn the_messaging_audit_binary_queues_findings_for_a_scheduled_scan() {
     assert_eq!(resp["archive_sweep"], true);
     assert_eq!(resp["unknown"], 0, "{resp}");
 
-    let sqs = aws_sdk_sqs::Client::new(&m.sdk);
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut sweeps = Vec::new();
-    loop {
-        let out = sqs
-            .receive_message()
-            .queue_url(&p.findings_queue_url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("receive");
-        if out.messages().is_empty() {
-            break;
-        }
-        for msg in out.messages() {
-            let body: QueueMessage = serde_json::from_str(msg.body().unwrap_or_default()).expect("a findings message");
-            match body {
-                QueueMessage::Findings { audit, findings: chunk } => {
-                    assert_eq!(audit, "messaging");
-                    findings.extend(chunk);
-                }
-                QueueMessage::ScanComplete(summary) => sweeps.push(summary),
-            }
-            sqs.delete_message()
-                .queue_url(&p.findings_queue_url)
-                .receipt_handle(msg.receipt_handle().unwrap_or_default())
-                .send()
-                .await
-                .expect("delete");
-        }
-    }
+    let queued = drain_findings_queue(&m.sdk, &p.findings_queue_url, "messaging").await;
+    let (findings, sweeps) = (queued.findings, queued.sweeps);
     assert_eq!(resp["findings"], findings.len(), "{resp}");
     assert_eq!(sweeps.len(), 1);
     assert_eq!(sweeps[0].audit, "messaging");

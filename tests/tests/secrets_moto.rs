@@ -15,14 +15,13 @@ use std::collections::BTreeMap;
 use ztscan::audit::secretsmanager as secrets_audit;
 use ztscan::collect::secretsmanager::SecretsCollector;
 use ztscan::events::ChangedResource;
-use ztscan::pipeline::QueueMessage;
 use ztscan::resources::secretsmanager::{Secret, STAGE_PENDING};
 use ztscan::{Finding, ScanConfig, ScanContext, Status};
 use ztscan_tests::lambda::Emulator;
-use ztscan_tests::seed::create_pipeline;
 use ztscan_tests::seed::secrets::{
     public_policy, restricted_policy, seed_secrets, CMK_ARN, GOOD, PLAIN, PUBLIC, ROTATION_FAILED, SECRETS,
 };
+use ztscan_tests::seed::{create_pipeline, drain_findings_queue};
 use ztscan_tests::{moto, root, ACCOUNT};
 
 fn ctx() -> ScanContext {
@@ -177,37 +176,8 @@ async fn the_secrets_audit_binary_queues_findings_for_a_scheduled_scan() {
     assert_eq!(resp["findings"], SECRETS.len() * 5, "{resp}");
     assert_eq!(resp["unknown"], 0, "{resp}");
 
-    let sqs = aws_sdk_sqs::Client::new(&m.sdk);
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut sweeps = Vec::new();
-    loop {
-        let out = sqs
-            .receive_message()
-            .queue_url(&p.findings_queue_url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("receive");
-        if out.messages().is_empty() {
-            break;
-        }
-        for msg in out.messages() {
-            let body: QueueMessage = serde_json::from_str(msg.body().unwrap_or_default()).expect("a findings message");
-            match body {
-                QueueMessage::Findings { audit, findings: chunk } => {
-                    assert_eq!(audit, "secretsmanager");
-                    findings.extend(chunk);
-                }
-                QueueMessage::ScanComplete(summary) => sweeps.push(summary),
-            }
-            sqs.delete_message()
-                .queue_url(&p.findings_queue_url)
-                .receipt_handle(msg.receipt_handle().unwrap_or_default())
-                .send()
-                .await
-                .expect("delete");
-        }
-    }
+    let queued = drain_findings_queue(&m.sdk, &p.findings_queue_url, "secretsmanager").await;
+    let (findings, sweeps) = (queued.findings, queued.sweeps);
     assert_eq!(findings.len(), SECRETS.len() * 5);
     assert_eq!(sweeps.len(), 1);
     assert_eq!(sweeps[0].audit, "secretsmanager");

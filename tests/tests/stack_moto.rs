@@ -13,12 +13,11 @@ use std::collections::BTreeMap;
 use ztscan::audit::cloudformation as stack_audit;
 use ztscan::collect::cloudformation::StackCollector;
 use ztscan::events::ChangedResource;
-use ztscan::pipeline::QueueMessage;
 use ztscan::resources::cloudformation::Stack;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};
 use ztscan_tests::lambda::Emulator;
 use ztscan_tests::seed::cloudformation::{seed_stacks, GOOD, OPEN, STACKS};
-use ztscan_tests::seed::create_pipeline;
+use ztscan_tests::seed::{create_pipeline, drain_findings_queue};
 use ztscan_tests::{moto, root, ACCOUNT};
 
 fn ctx() -> ScanContext {
@@ -205,39 +204,11 @@ async fn the_stack_audit_binary_queues_findings_and_leaks_no_secret() {
     assert_eq!(resp["unknown"], 0, "{resp}");
     assert_clean("the stack-audit response", &resp.to_string(), &seed.planted_secrets);
 
-    let sqs = aws_sdk_sqs::Client::new(&m.sdk);
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut sweeps = Vec::new();
-    loop {
-        let out = sqs
-            .receive_message()
-            .queue_url(&p.findings_queue_url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("receive");
-        if out.messages().is_empty() {
-            break;
-        }
-        for msg in out.messages() {
-            let text = msg.body().unwrap_or_default();
-            assert_clean("a findings queue message", text, &seed.planted_secrets);
-            let body: QueueMessage = serde_json::from_str(text).expect("a findings message");
-            match body {
-                QueueMessage::Findings { audit, findings: chunk } => {
-                    assert_eq!(audit, "cloudformation");
-                    findings.extend(chunk);
-                }
-                QueueMessage::ScanComplete(summary) => sweeps.push(summary),
-            }
-            sqs.delete_message()
-                .queue_url(&p.findings_queue_url)
-                .receipt_handle(msg.receipt_handle().unwrap_or_default())
-                .send()
-                .await
-                .expect("delete");
-        }
+    let queued = drain_findings_queue(&m.sdk, &p.findings_queue_url, "cloudformation").await;
+    for body in &queued.bodies {
+        assert_clean("a findings queue message", body, &seed.planted_secrets);
     }
+    let (findings, sweeps) = (queued.findings, queued.sweeps);
     assert_eq!(findings.len(), STACKS.len() * 3);
     assert_eq!(sweeps.len(), 1);
     assert_eq!(sweeps[0].audit, "cloudformation");
