@@ -19,6 +19,18 @@ pub struct ChangedResource {
     pub deleted: bool,
 }
 
+impl ChangedResource {
+    /// The best identifier to re-read the resource by: `resourceId` when it is an ARN (Config
+    /// names stacks and secrets by ARN), else the item's ARN, else its name, else its id.
+    pub fn arn_or_name(&self) -> &str {
+        if self.resource_id.starts_with("arn:") {
+            &self.resource_id
+        } else {
+            self.arn.as_deref().or(self.resource_name.as_deref()).unwrap_or(&self.resource_id)
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditTrigger {
     Scheduled,

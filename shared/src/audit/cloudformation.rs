@@ -49,37 +49,25 @@ pub async fn scan_all(collector: &StackCollector, ctx: &ScanContext) -> AuditRep
     report_full(&collector.collect_all().await, ctx)
 }
 
-/// The stack's id for `DescribeStacks`: Config's `resourceId` for a stack is its stack id (an
-/// ARN); the item's ARN or name serve when it is not.
-fn stack_id(changed: &ChangedResource) -> &str {
-    if changed.resource_id.starts_with("arn:") {
-        &changed.resource_id
-    } else {
-        changed.arn.as_deref().or(changed.resource_name.as_deref()).unwrap_or(&changed.resource_id)
-    }
-}
-
-/// Re-evaluate the one stack a Config change event names. A stack that no longer exists (or
-/// was never created) gets NOT_APPLICABLE; one that could not be read gets UNKNOWN.
+/// Re-evaluate the one stack a Config change event names (Config's `resourceId` for a stack
+/// is its stack id, an ARN). A stack that no longer exists (or was never created) gets
+/// NOT_APPLICABLE; one that could not be read gets UNKNOWN.
 pub async fn scan_changed(collector: &StackCollector, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
     if changed.deleted {
         return AuditReport { findings: deleted(changed, ctx), summary: None };
     }
-    let findings = match collector.collect_one(stack_id(changed)).await {
-        Ok(Some(stack)) => evaluate_all(STACK_RULES, std::slice::from_ref(&stack), ctx),
-        Ok(None) => deleted(changed, ctx),
-        Err(e) => {
-            let outcome = Outcome::unknown(format!("could not read the stack: {e}"));
-            same_outcome_for_all(STACK_RULES, &changed_ref(changed, ctx), &outcome, ctx)
-        }
-    };
-    AuditReport { findings, summary: None }
+    let read = collector.collect_one(changed.arn_or_name()).await;
+    super::rescanned(STACK_RULES, read, "stack", &changed_ref(changed, ctx), &gone(), ctx)
+}
+
+fn gone() -> Outcome {
+    Outcome::not_applicable("the stack no longer exists (deleted, or never created from its change set)")
 }
 
 /// The resource reference of a stack known only from the event. The stack id (ARN) is what a
 /// full scan uses too, so the finding ids match.
 fn changed_ref(changed: &ChangedResource, ctx: &ScanContext) -> ResourceRef {
-    let id = stack_id(changed);
+    let id = changed.arn_or_name();
     let arn = id.starts_with("arn:").then(|| id.to_string());
     let region = arn.as_deref().and_then(region_of_arn).unwrap_or(&changed.region).to_string();
     let name = changed
@@ -99,12 +87,7 @@ fn changed_ref(changed: &ChangedResource, ctx: &ScanContext) -> ResourceRef {
 
 /// NOT_APPLICABLE for every rule of a stack that is gone, so its findings are archived.
 pub fn deleted(changed: &ChangedResource, ctx: &ScanContext) -> Vec<Finding> {
-    same_outcome_for_all(
-        STACK_RULES,
-        &changed_ref(changed, ctx),
-        &Outcome::not_applicable("the stack no longer exists (deleted, or never created from its change set)"),
-        ctx,
-    )
+    same_outcome_for_all(STACK_RULES, &changed_ref(changed, ctx), &gone(), ctx)
 }
 
 #[cfg(test)]
@@ -170,9 +153,9 @@ mod tests {
 
     #[test]
     fn the_stack_id_is_the_arn_config_gives() {
-        assert_eq!(stack_id(&changed(false)), ID);
+        assert_eq!(changed(false).arn_or_name(), ID);
         let by_name = ChangedResource { resource_id: "app".into(), ..changed(false) };
-        assert_eq!(stack_id(&by_name), "app");
+        assert_eq!(by_name.arn_or_name(), "app");
     }
 
     #[test]
@@ -189,7 +172,7 @@ mod tests {
             };
             assert_eq!(c.deleted, is_deleted);
             assert_eq!(
-                stack_id(&c),
+                c.arn_or_name(),
                 "arn:aws:cloudformation:us-east-1:123456789012:stack/zt-stack-open/5e6f7a80-c6d1-11f0-9a4b-0a1b2c3d4e5f"
             );
         }

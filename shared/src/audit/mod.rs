@@ -10,9 +10,12 @@ pub mod network;
 pub mod s3;
 pub mod secretsmanager;
 
+use crate::collect::CollectError;
 use crate::context::ScanContext;
-use crate::model::Finding;
+use crate::engine::{evaluate_all, same_outcome_for_all, Resource};
+use crate::model::{Finding, Outcome, ResourceRef};
 use crate::pipeline::ScanSummary;
+use crate::rules::Rule;
 
 /// What an audit run produced.
 #[derive(Debug, Clone)]
@@ -42,4 +45,26 @@ impl AuditReport {
         });
         Self { findings, summary }
     }
+}
+
+/// The report of a change event's re-read of one resource (`what`, e.g. "stack"): the rules'
+/// verdicts when it was read; `gone` (NOT_APPLICABLE under the same finding ids, so its
+/// findings are archived) when it no longer exists; UNKNOWN with the error when it could not be
+/// read. `resource` names it when only the event knows it.
+pub fn rescanned<R: Resource>(
+    rules: &[&dyn Rule<Resource = R>],
+    read: Result<Option<R>, CollectError>,
+    what: &str,
+    resource: &ResourceRef,
+    gone: &Outcome,
+    ctx: &ScanContext,
+) -> AuditReport {
+    let findings = match read {
+        Ok(Some(r)) => evaluate_all(rules, std::slice::from_ref(&r), ctx),
+        Ok(None) => same_outcome_for_all(rules, resource, gone, ctx),
+        Err(e) => {
+            same_outcome_for_all(rules, resource, &Outcome::unknown(format!("could not read the {what}: {e}")), ctx)
+        }
+    };
+    AuditReport { findings, summary: None }
 }

@@ -49,31 +49,19 @@ pub fn report_full(inventory: &SecretsInventory, ctx: &ScanContext) -> AuditRepo
     AuditReport::full_scan(AUDIT, findings, inventory.secrets.is_ok().then(rule_ids), ctx)
 }
 
-/// The secret's id for `DescribeSecret`: Config's `resourceId` for a secret is its ARN; the
-/// item's ARN or name serve when it is not.
-fn secret_id(changed: &ChangedResource) -> &str {
-    if changed.resource_id.starts_with("arn:") {
-        &changed.resource_id
-    } else {
-        changed.arn.as_deref().or(changed.resource_name.as_deref()).unwrap_or(&changed.resource_id)
-    }
-}
-
-/// Re-evaluate the one secret a Config change event names. A secret that no longer exists (or
-/// is scheduled for deletion) gets NOT_APPLICABLE; one that could not be read gets UNKNOWN.
+/// Re-evaluate the one secret a Config change event names (Config's `resourceId` for a
+/// secret is its ARN). A secret that no longer exists (or is scheduled for deletion) gets
+/// NOT_APPLICABLE; one that could not be read gets UNKNOWN.
 pub async fn scan_changed(collector: &SecretsCollector, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
     if changed.deleted {
         return AuditReport { findings: deleted(changed, ctx), summary: None };
     }
-    let findings = match collector.collect_one(secret_id(changed)).await {
-        Ok(Some(secret)) => evaluate_all(SECRET_RULES, std::slice::from_ref(&secret), ctx),
-        Ok(None) => deleted(changed, ctx),
-        Err(e) => {
-            let outcome = Outcome::unknown(format!("could not read the secret: {e}"));
-            same_outcome_for_all(SECRET_RULES, &changed_ref(changed, ctx), &outcome, ctx)
-        }
-    };
-    AuditReport { findings, summary: None }
+    let read = collector.collect_one(changed.arn_or_name()).await;
+    super::rescanned(SECRET_RULES, read, "secret", &changed_ref(changed, ctx), &gone(), ctx)
+}
+
+fn gone() -> Outcome {
+    Outcome::not_applicable("the secret no longer exists or is scheduled for deletion")
 }
 
 /// The resource reference of a secret known only from the event. The ARN is what a full scan
@@ -95,12 +83,7 @@ fn changed_ref(changed: &ChangedResource, ctx: &ScanContext) -> ResourceRef {
 
 /// NOT_APPLICABLE for every rule of a secret that is gone, so its findings are archived.
 pub fn deleted(changed: &ChangedResource, ctx: &ScanContext) -> Vec<Finding> {
-    same_outcome_for_all(
-        SECRET_RULES,
-        &changed_ref(changed, ctx),
-        &Outcome::not_applicable("the secret no longer exists or is scheduled for deletion"),
-        ctx,
-    )
+    same_outcome_for_all(SECRET_RULES, &changed_ref(changed, ctx), &gone(), ctx)
 }
 
 #[cfg(test)]
@@ -167,9 +150,9 @@ mod tests {
 
     #[test]
     fn the_secret_id_is_the_arn_config_gives() {
-        assert_eq!(secret_id(&changed(false)), "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf");
+        assert_eq!(changed(false).arn_or_name(), "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf");
         let by_name = ChangedResource { resource_id: "db".into(), ..changed(false) };
-        assert_eq!(secret_id(&by_name), "db");
+        assert_eq!(by_name.arn_or_name(), "db");
     }
 
     #[test]
@@ -185,7 +168,7 @@ mod tests {
                 panic!("not a change event")
             };
             assert_eq!(c.deleted, is_deleted);
-            assert_eq!(secret_id(&c), "arn:aws:secretsmanager:us-east-1:123456789012:secret:zt-public-secret-AbCdEf");
+            assert_eq!(c.arn_or_name(), "arn:aws:secretsmanager:us-east-1:123456789012:secret:zt-public-secret-AbCdEf");
         }
     }
 }
