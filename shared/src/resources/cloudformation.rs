@@ -128,15 +128,10 @@ impl Stack {
     }
 }
 
-/// The region in a CloudFormation stack ARN (`arn:aws:cloudformation:<region>:...`).
+/// The region in a CloudFormation stack ARN (`arn:aws:cloudformation:<region>:...`); `None`
+/// for any other ARN.
 pub fn region_of_arn(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(_), Some("cloudformation"), Some(region)) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
-    };
-    (!region.is_empty()).then_some(region)
+    (arn.split(':').nth(2) == Some("cloudformation")).then(|| super::region_of_arn(arn)).flatten()
 }
 
 /// The stack name in a stack ARN (`...:stack/<name>/<uuid>`).

@@ -143,14 +143,7 @@ impl EventBus {
     }
 }
 
-/// The region in an ARN (`arn:<partition>:<service>:<region>:...`), when it names one.
-pub fn region_of_arn(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(5, ':');
-    let (Some("arn"), Some(_), Some(_), Some(region)) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return None;
-    };
-    (!region.is_empty()).then_some(region)
-}
+pub use super::region_of_arn;
 
 /// A queue's name and the region in its URL (`https://sqs.<region>.amazonaws.com/<account>/<name>`);
 /// the region is `None` for URLs that do not name one (moto, legacy `queue.amazonaws.com`).

@@ -148,14 +148,7 @@ pub struct SecretsInventory {
     pub secrets: Collected<Vec<Secret>>,
 }
 
-/// The region in a Secrets Manager ARN (`arn:aws:secretsmanager:<region>:<account>:secret:<name>`).
-pub fn region_of_arn(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(_), Some(_), Some(region)) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return None;
-    };
-    (!region.is_empty()).then_some(region)
-}
+pub use super::region_of_arn;
 
 impl crate::engine::Resource for Secret {
     fn resource_ref(&self, ctx: &crate::context::ScanContext) -> crate::model::ResourceRef {
