@@ -138,6 +138,18 @@ pub struct ResourceRef {
 }
 
 impl ResourceRef {
+    /// A resource of `account` in `region`; the partition follows from the region.
+    pub fn new(resource_type: &str, id: impl Into<String>, arn: Option<String>, account: &str, region: &str) -> Self {
+        Self {
+            resource_type: resource_type.to_string(),
+            id: id.into(),
+            arn,
+            account: account.to_string(),
+            region: region.to_string(),
+            partition: crate::context::partition_for(region).to_string(),
+        }
+    }
+
     /// The identifier used everywhere a single string is needed: the ARN, or the id.
     pub fn uid(&self) -> &str {
         self.arn.as_deref().unwrap_or(&self.id)

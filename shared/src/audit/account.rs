@@ -44,36 +44,17 @@ pub const CHANGE_TYPES: &[&str] = &[
 
 /// Every rule id this audit runs (the archive scope of a full scan).
 pub fn rule_ids() -> Vec<String> {
-    REGION_RULES
-        .iter()
-        .map(|r| r.meta().id.to_string())
-        .chain(KEY_RULES.iter().map(|r| r.meta().id.to_string()))
-        .collect()
+    [super::ids(REGION_RULES), super::ids(KEY_RULES)].concat()
 }
 
 /// The account as judged in `region`: the finding's region is the region judged.
 pub fn region_ref(region: &str, ctx: &ScanContext) -> ResourceRef {
-    let partition = crate::context::partition_for(region);
-    ResourceRef {
-        resource_type: "AwsAccount".into(),
-        id: ctx.account.clone(),
-        arn: Some(format!("arn:{partition}:::{}", ctx.account)),
-        account: ctx.account.clone(),
-        region: region.to_string(),
-        partition: partition.to_string(),
-    }
+    let arn = format!("arn:{}:::{}", crate::context::partition_for(region), ctx.account);
+    ResourceRef::new("AwsAccount", &ctx.account, Some(arn), &ctx.account, region)
 }
 
 fn key_ref(id: &str, arn: &str, region: &str, ctx: &ScanContext) -> ResourceRef {
-    let partition = crate::context::partition_for(region);
-    ResourceRef {
-        resource_type: "AwsKmsKey".into(),
-        id: id.to_string(),
-        arn: Some(arn.to_string()),
-        account: ctx.account.clone(),
-        region: region.to_string(),
-        partition: partition.to_string(),
-    }
+    ResourceRef::new("AwsKmsKey", id, Some(arn.to_string()), &ctx.account, region)
 }
 
 impl Resource for RegionBaseline {

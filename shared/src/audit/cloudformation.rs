@@ -7,7 +7,7 @@
 
 use crate::collect::cloudformation::StackCollector;
 use crate::context::ScanContext;
-use crate::engine::{account_ref, evaluate_all, same_outcome_for_all};
+use crate::engine::same_outcome_for_all;
 use crate::events::ChangedResource;
 use crate::model::{Finding, Outcome, ResourceRef};
 use crate::resources::cloudformation::{name_of_arn, region_of_arn, StackInventory};
@@ -22,19 +22,13 @@ pub const CHANGE_TYPES: &[&str] = &["AWS::CloudFormation::Stack"];
 
 /// Every rule id this audit runs (the archive scope of a full scan).
 pub fn rule_ids() -> Vec<String> {
-    STACK_RULES.iter().map(|r| r.meta().id.to_string()).collect()
+    super::ids(STACK_RULES)
 }
 
 /// Evaluate a collected inventory (pure). A failed listing makes every rule UNKNOWN on the
 /// account.
 pub fn evaluate(inventory: &StackInventory, ctx: &ScanContext) -> Vec<Finding> {
-    match &inventory.stacks {
-        Ok(stacks) => evaluate_all(STACK_RULES, stacks, ctx),
-        Err(e) => {
-            let outcome = Outcome::unknown(format!("could not list stacks: {e}"));
-            same_outcome_for_all(STACK_RULES, &account_ref(&ctx.account, ctx), &outcome, ctx)
-        }
-    }
+    super::evaluate_listing(STACK_RULES, &inventory.stacks, "stacks", ctx)
 }
 
 /// The report of a full scan over a collected inventory: the summary (which lets the publisher
@@ -75,14 +69,7 @@ fn changed_ref(changed: &ChangedResource, ctx: &ScanContext) -> ResourceRef {
         .clone()
         .or_else(|| arn.as_deref().and_then(name_of_arn).map(str::to_string))
         .unwrap_or_else(|| changed.resource_id.clone());
-    ResourceRef {
-        resource_type: "AwsCloudFormationStack".into(),
-        id: name,
-        arn,
-        account: changed.account.clone().unwrap_or_else(|| ctx.account.clone()),
-        partition: crate::context::partition_for(&region).to_string(),
-        region,
-    }
+    ResourceRef::new("AwsCloudFormationStack", name, arn, changed.account.as_deref().unwrap_or(&ctx.account), &region)
 }
 
 /// NOT_APPLICABLE for every rule of a stack that is gone, so its findings are archived.

@@ -29,13 +29,8 @@ pub const CHANGE_TYPES: &[&str] = &["AWS::IAM::Role", "AWS::IAM::User", "AWS::IA
 
 /// Every rule id this audit runs (the archive scope of a full scan).
 pub fn rule_ids() -> Vec<String> {
-    let mut ids: Vec<&str> = Vec::new();
-    ids.extend(ACCOUNT_RULES.iter().map(|r| r.meta().id));
-    ids.extend(POLICY_RULES.iter().map(|r| r.meta().id));
-    ids.extend(IDENTITY_RULES.iter().map(|r| r.meta().id));
-    ids.extend(ROLE_RULES.iter().map(|r| r.meta().id));
-    ids.extend(USER_RULES.iter().map(|r| r.meta().id));
-    ids.into_iter().map(str::to_string).collect()
+    use super::ids;
+    [ids(ACCOUNT_RULES), ids(POLICY_RULES), ids(IDENTITY_RULES), ids(ROLE_RULES), ids(USER_RULES)].concat()
 }
 
 /// IAM is global: findings carry the scan's home region.

@@ -8,7 +8,7 @@
 
 use crate::collect::lambda::LambdaCollector;
 use crate::context::ScanContext;
-use crate::engine::{account_ref, evaluate_all, same_outcome_for_all, Resource};
+use crate::engine::{evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
 use crate::model::{Finding, Outcome, ResourceRef};
 use crate::resources::lambda::{LambdaFunction, LambdaInventory};
@@ -23,18 +23,11 @@ pub const CHANGE_TYPES: &[&str] = &["AWS::Lambda::Function"];
 
 /// Every rule id this audit runs (the archive scope of a full scan).
 pub fn rule_ids() -> Vec<String> {
-    FUNCTION_RULES.iter().map(|r| r.meta().id.to_string()).collect()
+    super::ids(FUNCTION_RULES)
 }
 
 fn function_ref(name: &str, arn: String, region: &str, ctx: &ScanContext) -> ResourceRef {
-    ResourceRef {
-        resource_type: "AwsLambdaFunction".into(),
-        id: name.to_string(),
-        arn: Some(arn),
-        account: ctx.account.clone(),
-        region: region.to_string(),
-        partition: crate::context::partition_for(region).to_string(),
-    }
+    ResourceRef::new("AwsLambdaFunction", name, Some(arn), &ctx.account, region)
 }
 
 impl Resource for LambdaFunction {
@@ -45,13 +38,7 @@ impl Resource for LambdaFunction {
 
 /// Evaluate a collected inventory (pure).
 pub fn evaluate(inventory: &LambdaInventory, ctx: &ScanContext) -> Vec<Finding> {
-    match &inventory.functions {
-        Ok(functions) => evaluate_all(FUNCTION_RULES, functions, ctx),
-        Err(e) => {
-            let outcome = Outcome::unknown(format!("could not list functions: {e}"));
-            same_outcome_for_all(FUNCTION_RULES, &account_ref(&ctx.account, ctx), &outcome, ctx)
-        }
-    }
+    super::evaluate_listing(FUNCTION_RULES, &inventory.functions, "functions", ctx)
 }
 
 /// The report of a full scan over a collected inventory: findings, and a summary when the

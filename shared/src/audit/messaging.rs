@@ -8,18 +8,16 @@
 //! failed SNS listing makes the SNS rules UNKNOWN on the account without archiving any topic's
 //! findings, while the SQS and EventBridge findings are still swept.
 
+use super::{evaluate_listing, ids, rescanned, AuditReport};
 use crate::collect::messaging::MessagingCollector;
 use crate::context::ScanContext;
-use crate::engine::{account_ref, evaluate_all, same_outcome_for_all};
+use crate::engine::same_outcome_for_all;
 use crate::events::ChangedResource;
 use crate::model::{Finding, Outcome, ResourceRef};
 use crate::resources::messaging::{account_of_queue_url, parse_queue_url, region_of_arn, MessagingInventory};
 use crate::rules::events::BUS_RULES;
 use crate::rules::sns::TOPIC_RULES;
 use crate::rules::sqs::QUEUE_RULES;
-use crate::rules::Rule;
-
-use super::AuditReport;
 
 pub const AUDIT: &str = "messaging";
 
@@ -30,10 +28,6 @@ pub const BUS_TYPE: &str = "AWS::Events::EventBus";
 /// The Config resource types a change event may name.
 pub const CHANGE_TYPES: &[&str] = &[TOPIC_TYPE, QUEUE_TYPE, BUS_TYPE];
 
-fn ids<R>(rules: &[&dyn Rule<Resource = R>]) -> Vec<String> {
-    rules.iter().map(|r| r.meta().id.to_string()).collect()
-}
-
 /// Every rule id this audit runs.
 pub fn rule_ids() -> Vec<String> {
     [ids(TOPIC_RULES), ids(QUEUE_RULES), ids(BUS_RULES)].concat()
@@ -42,21 +36,9 @@ pub fn rule_ids() -> Vec<String> {
 /// Evaluate a collected inventory (pure). A failed listing makes that service's rules UNKNOWN
 /// on the account.
 pub fn evaluate(inventory: &MessagingInventory, ctx: &ScanContext) -> Vec<Finding> {
-    let account = account_ref(&ctx.account, ctx);
-    let unknown =
-        |what: &str, e: &crate::collect::CollectError| Outcome::unknown(format!("could not list {what}: {e}"));
-    let mut out = match &inventory.topics {
-        Ok(topics) => evaluate_all(TOPIC_RULES, topics, ctx),
-        Err(e) => same_outcome_for_all(TOPIC_RULES, &account, &unknown("SNS topics", e), ctx),
-    };
-    out.extend(match &inventory.queues {
-        Ok(queues) => evaluate_all(QUEUE_RULES, queues, ctx),
-        Err(e) => same_outcome_for_all(QUEUE_RULES, &account, &unknown("SQS queues", e), ctx),
-    });
-    out.extend(match &inventory.buses {
-        Ok(buses) => evaluate_all(BUS_RULES, buses, ctx),
-        Err(e) => same_outcome_for_all(BUS_RULES, &account, &unknown("EventBridge event buses", e), ctx),
-    });
+    let mut out = evaluate_listing(TOPIC_RULES, &inventory.topics, "SNS topics", ctx);
+    out.extend(evaluate_listing(QUEUE_RULES, &inventory.queues, "SQS queues", ctx));
+    out.extend(evaluate_listing(BUS_RULES, &inventory.buses, "EventBridge event buses", ctx));
     out
 }
 
@@ -103,34 +85,30 @@ pub async fn scan_changed(collector: &MessagingCollector, changed: &ChangedResou
         return AuditReport { findings: deleted(changed, ctx), summary: None };
     }
     let rref = changed_ref(changed, ctx);
-    let unknown =
-        |what: &str, e: crate::collect::CollectError| Outcome::unknown(format!("could not read the {what}: {e}"));
-    let findings = match changed.resource_type.as_str() {
-        TOPIC_TYPE => match collector.collect_topic(&topic_arn(changed, ctx)).await {
-            Ok(Some(t)) => evaluate_all(TOPIC_RULES, std::slice::from_ref(&t), ctx),
-            Ok(None) => deleted(changed, ctx),
-            Err(e) => same_outcome_for_all(TOPIC_RULES, &rref, &unknown("topic", e), ctx),
-        },
+    match changed.resource_type.as_str() {
+        TOPIC_TYPE => {
+            let read = collector.collect_topic(&topic_arn(changed, ctx)).await;
+            rescanned(TOPIC_RULES, read, "topic", &rref, &gone("topic"), ctx)
+        }
         QUEUE_TYPE => {
             let Some(url) = queue_url(changed) else {
                 let o =
                     Outcome::unknown(format!("the change event names no queue URL or ARN: {}", changed.resource_id));
                 return AuditReport { findings: same_outcome_for_all(QUEUE_RULES, &rref, &o, ctx), summary: None };
             };
-            match collector.collect_queue(&url, &ctx.account).await {
-                Ok(Some(q)) => evaluate_all(QUEUE_RULES, std::slice::from_ref(&q), ctx),
-                Ok(None) => deleted(changed, ctx),
-                Err(e) => same_outcome_for_all(QUEUE_RULES, &rref, &unknown("queue", e), ctx),
-            }
+            let read = collector.collect_queue(&url, &ctx.account).await;
+            rescanned(QUEUE_RULES, read, "queue", &rref, &gone("queue"), ctx)
         }
-        BUS_TYPE => match collector.collect_bus(&bus_name(changed)).await {
-            Ok(Some(b)) => evaluate_all(BUS_RULES, std::slice::from_ref(&b), ctx),
-            Ok(None) => deleted(changed, ctx),
-            Err(e) => same_outcome_for_all(BUS_RULES, &rref, &unknown("event bus", e), ctx),
-        },
-        _ => Vec::new(),
-    };
-    AuditReport { findings, summary: None }
+        BUS_TYPE => {
+            let read = collector.collect_bus(&bus_name(changed)).await;
+            rescanned(BUS_RULES, read, "event bus", &rref, &gone("event bus"), ctx)
+        }
+        _ => AuditReport { findings: Vec::new(), summary: None },
+    }
+}
+
+fn gone(what: &str) -> Outcome {
+    Outcome::not_applicable(format!("the {what} no longer exists"))
 }
 
 /// The topic ARN of a change event (Config's `resourceId` for a topic is its ARN).
@@ -182,20 +160,12 @@ fn changed_ref(changed: &ChangedResource, ctx: &ScanContext) -> ResourceRef {
         }
     };
     let region = region_of_arn(&arn).unwrap_or(&changed.region).to_string();
-    ResourceRef {
-        resource_type: resource_type.into(),
-        id,
-        arn: Some(arn),
-        account,
-        partition: crate::context::partition_for(&region).to_string(),
-        region,
-    }
+    ResourceRef::new(resource_type, id, Some(arn), &account, &region)
 }
 
 /// NOT_APPLICABLE for every rule of a resource that is gone, so its findings are archived.
 pub fn deleted(changed: &ChangedResource, ctx: &ScanContext) -> Vec<Finding> {
     let rref = changed_ref(changed, ctx);
-    let gone = |what: &str| Outcome::not_applicable(format!("the {what} no longer exists"));
     match changed.resource_type.as_str() {
         TOPIC_TYPE => same_outcome_for_all(TOPIC_RULES, &rref, &gone("topic"), ctx),
         QUEUE_TYPE => same_outcome_for_all(QUEUE_RULES, &rref, &gone("queue"), ctx),

@@ -10,7 +10,7 @@ pub mod network;
 pub mod s3;
 pub mod secretsmanager;
 
-use crate::collect::CollectError;
+use crate::collect::{CollectError, Collected};
 use crate::context::ScanContext;
 use crate::engine::{evaluate_all, same_outcome_for_all, Resource};
 use crate::model::{Finding, Outcome, ResourceRef};
@@ -44,6 +44,29 @@ impl AuditReport {
             finding_count: findings.len(),
         });
         Self { findings, summary }
+    }
+}
+
+/// The ids of `rules`, in order (an audit's archive scope is made of these).
+pub fn ids<R>(rules: &[&dyn Rule<Resource = R>]) -> Vec<String> {
+    rules.iter().map(|r| r.meta().id.to_string()).collect()
+}
+
+/// Every rule's verdict on each listed resource. When the listing of `what` (e.g. "stacks")
+/// failed, one UNKNOWN per rule on the account, naming the error: nothing is judged PASS or FAIL
+/// on a listing that could not be read.
+pub fn evaluate_listing<R: Resource>(
+    rules: &[&dyn Rule<Resource = R>],
+    listing: &Collected<Vec<R>>,
+    what: &str,
+    ctx: &ScanContext,
+) -> Vec<Finding> {
+    match listing {
+        Ok(resources) => evaluate_all(rules, resources, ctx),
+        Err(e) => {
+            let outcome = Outcome::unknown(format!("could not list {what}: {e}"));
+            same_outcome_for_all(rules, &crate::engine::account_ref(&ctx.account, ctx), &outcome, ctx)
+        }
     }
 }
 

@@ -11,7 +11,7 @@
 
 use crate::collect::network::NetworkCollector;
 use crate::context::ScanContext;
-use crate::engine::{account_ref, evaluate_all, same_outcome_for_all, Resource};
+use crate::engine::{evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
 use crate::model::{Finding, Outcome, ResourceRef};
 use crate::resources::network::{NetworkInventory, SecurityGroup, Vpc};
@@ -29,23 +29,12 @@ pub const CHANGE_TYPES: &[&str] = &[SECURITY_GROUP_TYPE, VPC_TYPE];
 
 /// Every rule id this audit runs (the archive scope of a full scan).
 pub fn rule_ids() -> Vec<String> {
-    SECURITY_GROUP_RULES
-        .iter()
-        .map(|r| r.meta().id.to_string())
-        .chain(VPC_RULES.iter().map(|r| r.meta().id.to_string()))
-        .collect()
+    [super::ids(SECURITY_GROUP_RULES), super::ids(VPC_RULES)].concat()
 }
 
 fn ec2_ref(resource_type: &str, kind: &str, id: &str, region: &str, ctx: &ScanContext) -> ResourceRef {
-    let partition = crate::context::partition_for(region);
-    ResourceRef {
-        resource_type: resource_type.into(),
-        id: id.to_string(),
-        arn: Some(format!("arn:{partition}:ec2:{region}:{}:{kind}/{id}", ctx.account)),
-        account: ctx.account.clone(),
-        region: region.to_string(),
-        partition: partition.to_string(),
-    }
+    let arn = crate::resources::network::ec2_arn(kind, id, region, &ctx.account);
+    ResourceRef::new(resource_type, id, Some(arn), &ctx.account, region)
 }
 
 fn group_ref(id: &str, region: &str, ctx: &ScanContext) -> ResourceRef {
@@ -70,21 +59,9 @@ impl Resource for Vpc {
 
 /// Evaluate a collected inventory (pure).
 pub fn evaluate(inventory: &NetworkInventory, ctx: &ScanContext) -> Vec<Finding> {
-    let account = account_ref(&ctx.account, ctx);
-    let mut findings = match &inventory.security_groups {
-        Ok(groups) => evaluate_all(SECURITY_GROUP_RULES, groups, ctx),
-        Err(e) => {
-            let outcome = Outcome::unknown(format!("could not list security groups: {e}"));
-            same_outcome_for_all(SECURITY_GROUP_RULES, &account, &outcome, ctx)
-        }
-    };
-    findings.extend(match &inventory.vpcs {
-        Ok(vpcs) => evaluate_all(VPC_RULES, vpcs, ctx),
-        Err(e) => {
-            let outcome = Outcome::unknown(format!("could not list VPCs: {e}"));
-            same_outcome_for_all(VPC_RULES, &account, &outcome, ctx)
-        }
-    });
+    let mut findings =
+        super::evaluate_listing(SECURITY_GROUP_RULES, &inventory.security_groups, "security groups", ctx);
+    findings.extend(super::evaluate_listing(VPC_RULES, &inventory.vpcs, "VPCs", ctx));
     findings
 }
 

@@ -2,7 +2,7 @@
 
 use crate::collect::s3::{resolve_replication_regions, S3Collector};
 use crate::context::ScanContext;
-use crate::engine::{account_ref, evaluate_all, same_outcome_for_all};
+use crate::engine::{evaluate_all, same_outcome_for_all};
 use crate::model::{Finding, Outcome, ResourceRef};
 use crate::resources::s3::S3Inventory;
 use crate::rules::s3::{ACCOUNT_RULES, BUCKET_RULES};
@@ -13,24 +13,13 @@ pub const AUDIT: &str = "s3";
 
 /// Every rule id this audit runs (the archive scope of a full scan).
 pub fn rule_ids() -> Vec<String> {
-    ACCOUNT_RULES
-        .iter()
-        .map(|r| r.meta().id)
-        .chain(BUCKET_RULES.iter().map(|r| r.meta().id))
-        .map(str::to_string)
-        .collect()
+    [super::ids(ACCOUNT_RULES), super::ids(BUCKET_RULES)].concat()
 }
 
 /// Evaluate a collected inventory (pure).
 pub fn evaluate(inventory: &S3Inventory, ctx: &ScanContext) -> Vec<Finding> {
     let mut findings = evaluate_all(ACCOUNT_RULES, std::slice::from_ref(&inventory.account), ctx);
-    match &inventory.buckets {
-        Ok(buckets) => findings.extend(evaluate_all(BUCKET_RULES, buckets, ctx)),
-        Err(e) => {
-            let outcome = Outcome::unknown(format!("could not list buckets: {e}"));
-            findings.extend(same_outcome_for_all(BUCKET_RULES, &account_ref(&ctx.account, ctx), &outcome, ctx));
-        }
-    }
+    findings.extend(super::evaluate_listing(BUCKET_RULES, &inventory.buckets, "buckets", ctx));
     findings
 }
 
@@ -46,14 +35,7 @@ pub fn deleted_bucket(name: &str, region: &str, ctx: &ScanContext) -> Vec<Findin
 
 /// The resource reference of a bucket known only by name and region.
 fn bucket_ref(name: &str, region: &str, ctx: &ScanContext) -> ResourceRef {
-    ResourceRef {
-        resource_type: "AwsS3Bucket".into(),
-        id: name.to_string(),
-        arn: Some(crate::collect::s3::bucket_arn(name, region)),
-        account: ctx.account.clone(),
-        region: region.to_string(),
-        partition: crate::context::partition_for(region).to_string(),
-    }
+    ResourceRef::new("AwsS3Bucket", name, Some(crate::collect::s3::bucket_arn(name, region)), &ctx.account, region)
 }
 
 /// A full scan of the account.

@@ -6,7 +6,7 @@
 
 use crate::collect::secretsmanager::SecretsCollector;
 use crate::context::ScanContext;
-use crate::engine::{account_ref, evaluate_all, same_outcome_for_all};
+use crate::engine::same_outcome_for_all;
 use crate::events::ChangedResource;
 use crate::model::{Finding, Outcome, ResourceRef};
 use crate::resources::secretsmanager::{region_of_arn, SecretsInventory};
@@ -21,19 +21,13 @@ pub const CHANGE_TYPES: &[&str] = &["AWS::SecretsManager::Secret"];
 
 /// Every rule id this audit runs (the archive scope of a full scan).
 pub fn rule_ids() -> Vec<String> {
-    SECRET_RULES.iter().map(|r| r.meta().id.to_string()).collect()
+    super::ids(SECRET_RULES)
 }
 
 /// Evaluate a collected inventory (pure). A failed listing makes every rule UNKNOWN on the
 /// account.
 pub fn evaluate(inventory: &SecretsInventory, ctx: &ScanContext) -> Vec<Finding> {
-    match &inventory.secrets {
-        Ok(secrets) => evaluate_all(SECRET_RULES, secrets, ctx),
-        Err(e) => {
-            let outcome = Outcome::unknown(format!("could not list secrets: {e}"));
-            same_outcome_for_all(SECRET_RULES, &account_ref(&ctx.account, ctx), &outcome, ctx)
-        }
-    }
+    super::evaluate_listing(SECRET_RULES, &inventory.secrets, "secrets", ctx)
 }
 
 /// A full scan of the region: the summary (which lets the publisher archive findings of
@@ -71,14 +65,7 @@ fn changed_ref(changed: &ChangedResource, ctx: &ScanContext) -> ResourceRef {
         if changed.resource_id.starts_with("arn:") { Some(changed.resource_id.clone()) } else { changed.arn.clone() };
     let region = arn.as_deref().and_then(region_of_arn).unwrap_or(&changed.region).to_string();
     let name = changed.resource_name.clone().unwrap_or_else(|| changed.resource_id.clone());
-    ResourceRef {
-        resource_type: "AwsSecretsManagerSecret".into(),
-        id: name,
-        arn,
-        account: changed.account.clone().unwrap_or_else(|| ctx.account.clone()),
-        partition: crate::context::partition_for(&region).to_string(),
-        region,
-    }
+    ResourceRef::new("AwsSecretsManagerSecret", name, arn, changed.account.as_deref().unwrap_or(&ctx.account), &region)
 }
 
 /// NOT_APPLICABLE for every rule of a secret that is gone, so its findings are archived.

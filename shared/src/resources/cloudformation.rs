@@ -142,14 +142,13 @@ pub fn name_of_arn(arn: &str) -> Option<&str> {
 
 impl crate::engine::Resource for Stack {
     fn resource_ref(&self, ctx: &crate::context::ScanContext) -> crate::model::ResourceRef {
-        crate::model::ResourceRef {
-            resource_type: "AwsCloudFormationStack".into(),
-            id: self.name.clone(),
-            arn: Some(self.id.clone()),
-            account: ctx.account.clone(),
-            region: self.region.clone(),
-            partition: crate::context::partition_for(&self.region).to_string(),
-        }
+        crate::model::ResourceRef::new(
+            "AwsCloudFormationStack",
+            self.name.clone(),
+            Some(self.id.clone()),
+            &ctx.account,
+            &self.region,
+        )
     }
 }
 

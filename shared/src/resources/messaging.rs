@@ -172,14 +172,8 @@ fn resource_ref(
     region: &str,
     ctx: &crate::context::ScanContext,
 ) -> crate::model::ResourceRef {
-    crate::model::ResourceRef {
-        resource_type: resource_type.into(),
-        id: id.to_string(),
-        arn: (!arn.is_empty()).then(|| arn.to_string()),
-        account: ctx.account.clone(),
-        region: region.to_string(),
-        partition: crate::context::partition_for(region).to_string(),
-    }
+    let arn = (!arn.is_empty()).then(|| arn.to_string());
+    crate::model::ResourceRef::new(resource_type, id, arn, &ctx.account, region)
 }
 
 impl crate::engine::Resource for SnsTopic {

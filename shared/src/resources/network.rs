@@ -172,16 +172,15 @@ pub struct NetworkInventory {
     pub vpcs: Collected<Vec<Vpc>>,
 }
 
+/// The ARN of an EC2 resource of `kind` (`security-group`, `vpc`) owned by `account`.
+pub fn ec2_arn(kind: &str, id: &str, region: &str, account: &str) -> String {
+    format!("arn:{}:ec2:{region}:{account}:{kind}/{id}", crate::context::partition_for(region))
+}
+
 impl SecurityGroup {
     /// The ARN of the group.
     pub fn arn(&self) -> String {
-        format!(
-            "arn:{}:ec2:{}:{}:security-group/{}",
-            crate::context::partition_for(&self.region),
-            self.region,
-            self.owner,
-            self.id
-        )
+        ec2_arn("security-group", &self.id, &self.region, &self.owner)
     }
 
     /// A non-default group with no rules, used by no function.
@@ -202,13 +201,7 @@ impl SecurityGroup {
 impl Vpc {
     /// The ARN of the VPC.
     pub fn arn(&self) -> String {
-        format!(
-            "arn:{}:ec2:{}:{}:vpc/{}",
-            crate::context::partition_for(&self.region),
-            self.region,
-            self.owner,
-            self.id
-        )
+        ec2_arn("vpc", &self.id, &self.region, &self.owner)
     }
 
     /// A VPC with an active flow log, endpoints for S3 and Secrets Manager, and no function.

@@ -226,14 +226,13 @@ pub struct S3Inventory {
 
 impl crate::engine::Resource for S3Bucket {
     fn resource_ref(&self, ctx: &crate::context::ScanContext) -> crate::model::ResourceRef {
-        crate::model::ResourceRef {
-            resource_type: "AwsS3Bucket".into(),
-            id: self.name.clone(),
-            arn: Some(self.arn.clone()),
-            account: ctx.account.clone(),
-            region: self.region.clone(),
-            partition: crate::context::partition_for(&self.region).to_string(),
-        }
+        crate::model::ResourceRef::new(
+            "AwsS3Bucket",
+            self.name.clone(),
+            Some(self.arn.clone()),
+            &ctx.account,
+            &self.region,
+        )
     }
 }
 

@@ -152,14 +152,13 @@ pub use super::region_of_arn;
 
 impl crate::engine::Resource for Secret {
     fn resource_ref(&self, ctx: &crate::context::ScanContext) -> crate::model::ResourceRef {
-        crate::model::ResourceRef {
-            resource_type: "AwsSecretsManagerSecret".into(),
-            id: self.name.clone(),
-            arn: Some(self.arn.clone()),
-            account: ctx.account.clone(),
-            region: self.region.clone(),
-            partition: crate::context::partition_for(&self.region).to_string(),
-        }
+        crate::model::ResourceRef::new(
+            "AwsSecretsManagerSecret",
+            self.name.clone(),
+            Some(self.arn.clone()),
+            &ctx.account,
+            &self.region,
+        )
     }
 }
 
