@@ -32,6 +32,7 @@ use futures_util::future::join_all;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
+use super::pages::all_pages;
 use crate::config::ScanConfig;
 use crate::resources::account::{
     AccountInventory, Analyzer, Detector, InspectorStatus, KmsKey, Recorder, RegionBaseline, RegionInventory, Trail,
@@ -221,16 +222,12 @@ impl AccountCollector {
     }
 
     async fn detectors(&self, c: &RegionClients) -> Collected<Vec<Detector>> {
-        let mut pages = c.guardduty.list_detectors().into_paginator().send();
-        let mut ids = Vec::new();
-        loop {
-            let page = {
-                let _permit = self.permit().await;
-                pages.next().await
-            };
-            let Some(page) = page else { break };
-            ids.extend(required(LIST_DETECTORS, page)?.detector_ids().iter().cloned());
-        }
+        let pages = c.guardduty.list_detectors().into_paginator().send();
+        let ids: Vec<String> = all_pages(LIST_DETECTORS, Some(&self.permits), pages)
+            .await?
+            .iter()
+            .flat_map(|p| p.detector_ids().iter().cloned())
+            .collect();
         let reads = ids.into_iter().map(|id| async move {
             let out = {
                 let _permit = self.permit().await;
@@ -300,28 +297,22 @@ impl AccountCollector {
     }
 
     async fn analyzers(&self, c: &RegionClients) -> Collected<Vec<Analyzer>> {
-        let mut pages = c
+        let pages = c
             .accessanalyzer
             .list_analyzers()
             .set_max_results(self.page_size.map(|p| p.clamp(1, 1000)))
             .into_paginator()
             .send();
-        let mut out = Vec::new();
-        loop {
-            let page = {
-                let _permit = self.permit().await;
-                pages.next().await
-            };
-            let Some(page) = page else { break };
-            for a in required(LIST_ANALYZERS, page)?.analyzers() {
-                out.push(Analyzer {
-                    name: a.name().to_string(),
-                    kind: a.r#type().as_str().to_string(),
-                    status: a.status().as_str().to_string(),
-                });
-            }
-        }
-        Ok(out)
+        let pages = all_pages(LIST_ANALYZERS, Some(&self.permits), pages).await?;
+        Ok(pages
+            .iter()
+            .flat_map(|p| p.analyzers())
+            .map(|a| Analyzer {
+                name: a.name().to_string(),
+                kind: a.r#type().as_str().to_string(),
+                status: a.status().as_str().to_string(),
+            })
+            .collect())
     }
 
     async fn inspector(&self, c: &RegionClients, account: &str) -> Collected<Option<InspectorStatus>> {
@@ -355,20 +346,13 @@ impl AccountCollector {
     /// a key whose description could not be read.
     pub async fn keys(&self, region: &str, account: &str) -> Collected<Vec<KmsKey>> {
         let c = (self.clients)(region);
-        let mut pages = c.kms.list_keys().set_limit(self.page_size.map(|p| p.clamp(1, 1000))).into_paginator().send();
-        let mut listed: Vec<(String, Option<String>)> = Vec::new();
-        loop {
-            let page = {
-                let _permit = self.permit().await;
-                pages.next().await
-            };
-            let Some(page) = page else { break };
-            for k in required(LIST_KEYS, page)?.keys() {
-                if let Some(id) = k.key_id() {
-                    listed.push((id.to_string(), k.key_arn().map(str::to_string)));
-                }
-            }
-        }
+        let pages = c.kms.list_keys().set_limit(self.page_size.map(|p| p.clamp(1, 1000))).into_paginator().send();
+        let listed: Vec<(String, Option<String>)> = all_pages(LIST_KEYS, Some(&self.permits), pages)
+            .await?
+            .iter()
+            .flat_map(|p| p.keys())
+            .filter_map(|k| Some((k.key_id()?.to_string(), k.key_arn().map(str::to_string))))
+            .collect();
         let reads = listed.iter().map(|(id, arn)| self.read_key(&c.kms, region, account, id, arn.as_deref()));
         Ok(join_all(reads).await.into_iter().flatten().filter(|k| k.manager != "AWS").collect())
     }

@@ -27,6 +27,7 @@ use aws_sdk_cloudformation::operation::get_template_summary::GetTemplateSummaryO
 use futures_util::stream::{self, StreamExt};
 
 use super::error::{required, sdk_error, Collected};
+use super::pages::all_pages;
 use crate::config::ScanConfig;
 use crate::resources::cloudformation::{
     name_of_arn, region_of_arn, Stack, StackInventory, TemplateParameters, DELETE_COMPLETE, REVIEW_IN_PROGRESS,
@@ -117,13 +118,8 @@ impl StackCollector {
 
     /// The listing, paginated; SDK stacks are kept only until [`Self::complete`] converts them.
     async fn list(&self) -> Collected<Vec<aws_sdk_cloudformation::types::Stack>> {
-        let mut pages = self.client.describe_stacks().into_paginator().send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = required(DESCRIBE_STACKS, page)?;
-            out.extend(page.stacks().iter().filter(|s| is_live(s)).cloned());
-        }
-        Ok(out)
+        let pages = all_pages(DESCRIBE_STACKS, None, self.client.describe_stacks().into_paginator().send()).await?;
+        Ok(pages.into_iter().flat_map(|p| p.stacks.unwrap_or_default()).filter(is_live).collect())
     }
 
     /// Read the template summary and convert the stack, dropping every value.

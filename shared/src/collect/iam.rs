@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 
 use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
+use super::pages::all_pages;
 use crate::config::ScanConfig;
 use crate::policy::{Effect, PolicyDocument};
 use crate::resources::iam::{
@@ -623,7 +624,7 @@ impl IamCollector {
 
     /// The whole authorization-details listing, every page.
     async fn list(&self) -> Collected<Listing> {
-        let mut pages = self
+        let pages = self
             .iam
             .get_account_authorization_details()
             .filter(EntityType::User)
@@ -635,8 +636,7 @@ impl IamCollector {
             .into_paginator()
             .send();
         let mut listing = Listing::default();
-        while let Some(page) = pages.next().await {
-            let page = required(GAAD, page)?;
+        for page in all_pages(GAAD, None, pages).await? {
             listing.users.extend(page.user_detail_list().iter().map(user_from_sdk));
             listing.roles.extend(page.role_detail_list().iter().map(role_from_sdk));
             listing.groups.extend(page.group_detail_list().iter().map(group_from_sdk));
@@ -761,14 +761,11 @@ impl IamCollector {
 
     /// Function ARNs by execution role ARN, over every function in the region.
     async fn lambda_functions(&self) -> Collected<HashMap<String, Vec<String>>> {
-        let mut pages = self.lambda.list_functions().set_max_items(self.page_size).into_paginator().send();
+        let pages = self.lambda.list_functions().set_max_items(self.page_size).into_paginator().send();
         let mut by_role: HashMap<String, Vec<String>> = HashMap::new();
-        while let Some(page) = pages.next().await {
-            let page = required(LIST_FUNCTIONS, page)?;
-            for f in page.functions() {
-                if let (Some(role), Some(arn)) = (f.role(), f.function_arn()) {
-                    by_role.entry(role.to_string()).or_default().push(arn.to_string());
-                }
+        for f in all_pages(LIST_FUNCTIONS, None, pages).await?.iter().flat_map(|p| p.functions()) {
+            if let (Some(role), Some(arn)) = (f.role(), f.function_arn()) {
+                by_role.entry(role.to_string()).or_default().push(arn.to_string());
             }
         }
         for arns in by_role.values_mut() {

@@ -24,6 +24,7 @@ use futures_util::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 
 use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
+use super::pages::all_pages;
 use crate::config::ScanConfig;
 use crate::policy::PolicyDocument;
 use crate::resources::lambda::{
@@ -127,20 +128,9 @@ impl LambdaCollector {
     }
 
     async fn list(&self) -> Collected<Vec<Listed>> {
-        let mut pages = self.lambda.list_functions().set_max_items(self.page_size).into_paginator().send();
-        let mut out = Vec::new();
-        loop {
-            let page = {
-                let _permit = self.permit().await;
-                pages.next().await
-            };
-            let Some(page) = page else { break };
-            let page = required(LIST_FUNCTIONS, page)?;
-            for f in page.functions() {
-                out.push(self.convert(f)?);
-            }
-        }
-        Ok(out)
+        let pages = self.lambda.list_functions().set_max_items(self.page_size).into_paginator().send();
+        let pages = all_pages(LIST_FUNCTIONS, Some(&self.permits), pages).await?;
+        pages.iter().flat_map(|p| p.functions()).map(|f| self.convert(f)).collect()
     }
 
     /// Convert one configuration into plain data, running the secret detector over the
@@ -330,22 +320,17 @@ impl LambdaCollector {
     }
 
     async fn urls(&self, arn: &str) -> Collected<Vec<FunctionUrl>> {
-        let mut pages = self.lambda.list_function_url_configs().function_name(arn).into_paginator().send();
-        let mut out = Vec::new();
-        loop {
-            let page = {
-                let _permit = self.permit().await;
-                pages.next().await
-            };
-            let Some(page) = page else { break };
-            let page = required(LIST_URLS, page)?;
-            out.extend(page.function_url_configs().iter().map(|u| FunctionUrl {
+        let pages = self.lambda.list_function_url_configs().function_name(arn).into_paginator().send();
+        let pages = all_pages(LIST_URLS, Some(&self.permits), pages).await?;
+        Ok(pages
+            .iter()
+            .flat_map(|p| p.function_url_configs())
+            .map(|u| FunctionUrl {
                 url: u.function_url().to_string(),
                 function_arn: u.function_arn().to_string(),
                 auth_type: u.auth_type().as_str().to_string(),
-            }));
-        }
-        Ok(out)
+            })
+            .collect())
     }
 
     async fn tags(&self, arn: &str) -> Collected<BTreeMap<String, String>> {
@@ -355,28 +340,21 @@ impl LambdaCollector {
     }
 
     async fn event_invoke_configs(&self, arn: &str) -> Collected<Vec<EventInvokeConfig>> {
-        let mut pages = self.lambda.list_function_event_invoke_configs().function_name(arn).into_paginator().send();
-        let mut out = Vec::new();
-        loop {
-            let page = {
-                let _permit = self.permit().await;
-                pages.next().await
-            };
-            let Some(page) = page else { break };
-            let page = required(LIST_EVENT_INVOKE, page)?;
-            out.extend(page.function_event_invoke_configs().iter().map(|c| {
-                EventInvokeConfig {
-                    function_arn: c.function_arn().unwrap_or(arn).to_string(),
-                    on_failure: c
-                        .destination_config()
-                        .and_then(|d| d.on_failure())
-                        .and_then(|o| o.destination())
-                        .filter(|d| !d.is_empty())
-                        .map(str::to_string),
-                }
-            }));
-        }
-        Ok(out)
+        let pages = self.lambda.list_function_event_invoke_configs().function_name(arn).into_paginator().send();
+        let pages = all_pages(LIST_EVENT_INVOKE, Some(&self.permits), pages).await?;
+        Ok(pages
+            .iter()
+            .flat_map(|p| p.function_event_invoke_configs())
+            .map(|c| EventInvokeConfig {
+                function_arn: c.function_arn().unwrap_or(arn).to_string(),
+                on_failure: c
+                    .destination_config()
+                    .and_then(|d| d.on_failure())
+                    .and_then(|o| o.destination())
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string),
+            })
+            .collect())
     }
 
     /// The Availability Zone of each subnet, by id. Subnets are matched with a `subnet-id`
@@ -388,18 +366,10 @@ impl LambdaCollector {
         for chunk in ids.chunks(SUBNETS_PER_CALL) {
             let filter =
                 aws_sdk_ec2::types::Filter::builder().name("subnet-id").set_values(Some(chunk.to_vec())).build();
-            let mut pages = self.ec2.describe_subnets().filters(filter).into_paginator().send();
-            loop {
-                let page = {
-                    let _permit = self.permit().await;
-                    pages.next().await
-                };
-                let Some(page) = page else { break };
-                let page = required(DESCRIBE_SUBNETS, page)?;
-                for s in page.subnets() {
-                    if let (Some(id), Some(az)) = (s.subnet_id(), s.availability_zone()) {
-                        out.insert(id.to_string(), az.to_string());
-                    }
+            let pages = self.ec2.describe_subnets().filters(filter).into_paginator().send();
+            for s in all_pages(DESCRIBE_SUBNETS, Some(&self.permits), pages).await?.iter().flat_map(|p| p.subnets()) {
+                if let (Some(id), Some(az)) = (s.subnet_id(), s.availability_zone()) {
+                    out.insert(id.to_string(), az.to_string());
                 }
             }
         }

@@ -20,6 +20,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use futures_util::stream::{self, StreamExt};
 
 use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
+use super::pages::all_pages;
 use crate::config::ScanConfig;
 use crate::policy::PolicyDocument;
 use crate::resources::messaging::{
@@ -229,12 +230,9 @@ impl MessagingCollector {
     // ---- SNS ----
 
     async fn topics(&self) -> Collected<Vec<SnsTopic>> {
-        let mut arns = Vec::new();
-        let mut pages = self.sns.list_topics().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = required(LIST_TOPICS, page)?;
-            arns.extend(page.topics().iter().filter_map(|t| t.topic_arn()).map(str::to_string));
-        }
+        let pages = all_pages(LIST_TOPICS, None, self.sns.list_topics().into_paginator().send()).await?;
+        let arns: Vec<String> =
+            pages.iter().flat_map(|p| p.topics()).filter_map(|t| t.topic_arn()).map(str::to_string).collect();
         let subscriptions = self.all_subscriptions().await;
         let region = self.region();
         let mut topics: Vec<SnsTopic> = stream::iter(arns)
@@ -262,17 +260,14 @@ impl MessagingCollector {
     /// Every subscription of the region, grouped by topic ARN (one paginated listing).
     async fn all_subscriptions(&self) -> Collected<BTreeMap<String, Vec<SnsSubscription>>> {
         let mut by_topic: BTreeMap<String, Vec<SnsSubscription>> = BTreeMap::new();
-        let mut pages = self.sns.list_subscriptions().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = required(LIST_SUBS, page)?;
-            for s in page.subscriptions() {
-                let Some(topic) = s.topic_arn() else { continue };
-                by_topic.entry(topic.to_string()).or_default().push(subscription(
-                    s.subscription_arn(),
-                    s.protocol(),
-                    s.endpoint(),
-                ));
-            }
+        let pages = all_pages(LIST_SUBS, None, self.sns.list_subscriptions().into_paginator().send()).await?;
+        for s in pages.iter().flat_map(|p| p.subscriptions()) {
+            let Some(topic) = s.topic_arn() else { continue };
+            by_topic.entry(topic.to_string()).or_default().push(subscription(
+                s.subscription_arn(),
+                s.protocol(),
+                s.endpoint(),
+            ));
         }
         Ok(by_topic)
     }
@@ -290,27 +285,22 @@ impl MessagingCollector {
     }
 
     async fn subscriptions_of(&self, arn: &str) -> Collected<Vec<SnsSubscription>> {
-        let mut out = Vec::new();
-        let mut pages = self.sns.list_subscriptions_by_topic().topic_arn(arn).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = required(LIST_SUBS_BY_TOPIC, page)?;
-            out.extend(
-                page.subscriptions().iter().map(|s| subscription(s.subscription_arn(), s.protocol(), s.endpoint())),
-            );
-        }
-        Ok(out)
+        let pages = self.sns.list_subscriptions_by_topic().topic_arn(arn).into_paginator().send();
+        let pages = all_pages(LIST_SUBS_BY_TOPIC, None, pages).await?;
+        Ok(pages
+            .iter()
+            .flat_map(|p| p.subscriptions())
+            .map(|s| subscription(s.subscription_arn(), s.protocol(), s.endpoint()))
+            .collect())
     }
 
     // ---- SQS ----
 
     async fn queues(&self, account: &str) -> Collected<Vec<SqsQueue>> {
-        let mut urls = Vec::new();
         let page_size = self.page_size.map(|p| p.clamp(1, MAX_QUEUE_PAGE));
-        let mut pages = self.sqs.list_queues().set_max_results(page_size).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = required(LIST_QUEUES, page)?;
-            urls.extend(page.queue_urls().iter().cloned());
-        }
+        let pages = self.sqs.list_queues().set_max_results(page_size).into_paginator().send();
+        let urls: Vec<String> =
+            all_pages(LIST_QUEUES, None, pages).await?.iter().flat_map(|p| p.queue_urls()).cloned().collect();
         let region = self.region();
         let mut queues: Vec<SqsQueue> = stream::iter(urls)
             .map(|url| {
