@@ -36,6 +36,16 @@ impl ScanContext {
         Self::new("123456789012", "us-east-1", now, ScanConfig::default())
     }
 
+    /// Who counts as inside for resource-policy rules: the scanned account, its organisation and
+    /// the configured trusted accounts.
+    pub fn trust(&self) -> crate::policy::Trust<'_> {
+        crate::policy::Trust {
+            account: &self.account,
+            organization_id: self.config.organization_id.as_deref(),
+            trusted_accounts: &self.config.trusted_accounts,
+        }
+    }
+
     /// True when `account` is the scanned account or a configured trusted account.
     pub fn is_trusted_account(&self, account: &str) -> bool {
         account == self.account || self.config.trusted_accounts.iter().any(|a| a == account)

@@ -7,7 +7,7 @@ use crate::context::ScanContext;
 use crate::model::Outcome;
 use crate::policy::{
     external_grants, is_public_statement, is_restricting_condition, Condition, Effect, ExternalKind, PolicyDocument,
-    Statement, Trust,
+    Statement,
 };
 
 /// How a statement is named in a reason: its `Sid`, or its position in the document.
@@ -58,21 +58,39 @@ pub(crate) fn denies_insecure_transport(statement: &Statement, action: &str, res
 /// Organisation condition keys `external_grants` can verify only against `organization_id`.
 const ORG_KEYS: &[&str] = &["aws:PrincipalOrgID", "aws:SourceOrgID", "aws:PrincipalOrgPaths"];
 
-/// The verdict of a "not public" rule on a resource policy: FAIL for every `Allow` that reaches
-/// everyone (`*`, `{"AWS":"*"}`, `NotPrincipal`) or a foreign, untrusted account without a
-/// condition confining it to the account or organisation; PASS otherwise. Service principals
-/// are not this question (they are the confused-deputy rules'). A statement confined by an
-/// organisation condition while `organization_id` is not configured passes with a note, since
-/// it cannot be verified. `noun` names the resource kind in the reason ("topic", "queue").
+/// Which grants a "not public" question counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Audience {
+    /// Grants to everyone only; cross-account grants to named accounts are another rule's.
+    Everyone,
+    /// Grants to everyone and to foreign, untrusted accounts (not service principals, which
+    /// are the confused-deputy rules').
+    OutsideTrust,
+}
+
+/// The verdict of a "not public" rule on a resource policy with [`Audience::OutsideTrust`]:
+/// FAIL for every `Allow` that reaches everyone (`*`, `{"AWS":"*"}`, `NotPrincipal`) or a
+/// foreign, untrusted account without a condition confining it to the account or organisation;
+/// PASS otherwise. `noun` names the resource kind in the reason ("topic", "queue").
 pub(crate) fn not_public(doc: &PolicyDocument, ctx: &ScanContext, noun: &str) -> Outcome {
-    let trust = Trust {
-        account: &ctx.account,
-        organization_id: ctx.config.organization_id.as_deref(),
-        trusted_accounts: &ctx.config.trusted_accounts,
+    exposure(doc, ctx, Audience::OutsideTrust).unwrap_or_else(|| {
+        Outcome::pass(format!("no {noun} policy statement allows everyone or another account outside the organisation"))
+    })
+}
+
+/// The exposure of a resource policy to `audience`: `Some(FAIL)` naming every statement that
+/// reaches it without a condition confining it to the account or organisation; `Some(PASS)`
+/// with a note when the only such statements are confined by an organisation condition while
+/// `organization_id` is not configured (it cannot be verified); `None` when nothing reaches it
+/// (the caller words that PASS).
+pub(crate) fn exposure(doc: &PolicyDocument, ctx: &ScanContext, audience: Audience) -> Option<Outcome> {
+    let counted = |kind: ExternalKind| match audience {
+        Audience::Everyone => kind == ExternalKind::Everyone,
+        Audience::OutsideTrust => kind != ExternalKind::Service,
     };
     let mut exposed = Vec::new();
     let mut unverified = Vec::new();
-    for g in external_grants(doc, &trust).into_iter().filter(|g| g.kind != ExternalKind::Service) {
+    for g in external_grants(doc, &ctx.trust()).into_iter().filter(|g| counted(g.kind)) {
         let actions = describe_actions(g.statement);
         let unverifiable_org = ctx.config.organization_id.is_none()
             && g.statement
@@ -93,15 +111,15 @@ pub(crate) fn not_public(doc: &PolicyDocument, ctx: &ScanContext, noun: &str) ->
         }
     }
     if !exposed.is_empty() {
-        return Outcome::fail(exposed.join("; "));
+        return Some(Outcome::fail(exposed.join("; ")));
     }
     if !unverified.is_empty() {
-        return Outcome::pass(format!(
+        return Some(Outcome::pass(format!(
             "statement {} allows everyone in an organisation; set organization_id to verify it is yours",
             unverified.join(", ")
-        ));
+        )));
     }
-    Outcome::pass(format!("no {noun} policy statement allows everyone or another account outside the organisation"))
+    None
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! `lambda.supported-runtime` reads.
 
 use crate::context::ScanContext;
-use crate::policy::Trust;
 use crate::resources::lambda::LambdaFunction;
 
 use super::Rule;
@@ -56,16 +55,6 @@ pub static FUNCTION_RULES: &[&dyn Rule<Resource = LambdaFunction>] = &[
     &TracingEnabled,
     &NoCrossAccountLayers,
 ];
-
-/// Who counts as inside for resource-policy rules: the scanned account, its organisation and
-/// the configured trusted accounts.
-fn trust(ctx: &ScanContext) -> Trust<'_> {
-    Trust {
-        account: &ctx.account,
-        organization_id: ctx.config.organization_id.as_deref(),
-        trusted_accounts: &ctx.config.trusted_accounts,
-    }
-}
 
 pub(crate) use super::policy_checks::{describe_actions, statement_label};
 

@@ -36,8 +36,6 @@ use crate::policy::{external_grants, Effect, Statement};
 use crate::resources::lambda::LambdaFunction;
 use crate::rules::Rule;
 
-use super::trust;
-
 pub struct ServiceInvokeHasSourceCondition;
 
 static META: RuleMeta = RuleMeta {
@@ -66,7 +64,7 @@ impl Rule for ServiceInvokeHasSourceCondition {
         if service_statements == 0 {
             return Outcome::not_applicable("the policy grants no service principal");
         }
-        let unconfined: Vec<String> = external_grants(doc, &trust(ctx))
+        let unconfined: Vec<String> = external_grants(doc, &ctx.trust())
             .into_iter()
             .filter(|g| is_service_grant(g.statement))
             .map(|g| format!("statement {}: {}", g.label, g.who))

@@ -26,7 +26,7 @@
 use crate::context::ScanContext;
 use crate::known;
 use crate::model::{Outcome, RuleMeta, Severity, Trigger};
-use crate::policy::{external_grants, ExternalKind, Trust};
+use crate::policy::{external_grants, ExternalKind};
 use crate::resources::s3::S3Bucket;
 use crate::rules::Rule;
 
@@ -74,12 +74,7 @@ impl Rule for BucketNoBroadCrossAccount {
         // The shared evaluator decides who is outside (own and trusted accounts, the organisation)
         // and which conditions confine a statement to the inside; everyone-grants are
         // `s3.bucket-not-public`'s business.
-        let trust = Trust {
-            account: &ctx.account,
-            organization_id: ctx.config.organization_id.as_deref(),
-            trusted_accounts: &ctx.config.trusted_accounts,
-        };
-        let described: Vec<String> = external_grants(doc, &trust)
+        let described: Vec<String> = external_grants(doc, &ctx.trust())
             .into_iter()
             .filter(|g| g.kind == ExternalKind::Account)
             .filter_map(|g| {

@@ -35,8 +35,8 @@
 use crate::context::ScanContext;
 use crate::known;
 use crate::model::{Outcome, RuleMeta, Severity, Trigger};
-use crate::policy::{external_grants, is_public_statement, is_restricting_condition, ExternalKind, Statement, Trust};
 use crate::resources::secretsmanager::Secret;
+use crate::rules::policy_checks::{exposure, Audience};
 use crate::rules::Rule;
 
 pub struct PolicyNotPublic;
@@ -52,16 +52,6 @@ static META: RuleMeta = RuleMeta {
     seeds: &["004"],
 };
 
-/// Organisation condition keys `external_grants` can verify only against `organization_id`.
-const ORG_KEYS: &[&str] = &["aws:PrincipalOrgID", "aws:SourceOrgID", "aws:PrincipalOrgPaths"];
-
-/// True when the statement is confined by an organisation condition that cannot be checked
-/// because no `organization_id` is configured.
-fn unverifiable_org(statement: &Statement, ctx: &ScanContext) -> bool {
-    ctx.config.organization_id.is_none()
-        && statement.conditions.iter().any(|c| is_restricting_condition(c) && ORG_KEYS.iter().any(|k| c.key_is(k)))
-}
-
 impl Rule for PolicyNotPublic {
     type Resource = Secret;
 
@@ -73,36 +63,8 @@ impl Rule for PolicyNotPublic {
         let Some(doc) = known!(secret.policy) else {
             return Outcome::pass("the secret has no resource policy");
         };
-        let trust = Trust {
-            account: &ctx.account,
-            organization_id: ctx.config.organization_id.as_deref(),
-            trusted_accounts: &ctx.config.trusted_accounts,
-        };
-        let mut exposed = Vec::new();
-        let mut unverified = Vec::new();
-        for g in external_grants(doc, &trust).into_iter().filter(|g| g.kind == ExternalKind::Everyone) {
-            let actions = crate::rules::policy_checks::describe_actions(g.statement);
-            if is_public_statement(g.statement) {
-                exposed.push(format!(
-                    "statement {} allows {} to {} without a restricting condition",
-                    g.label, actions, g.who
-                ));
-            } else if unverifiable_org(g.statement, ctx) {
-                unverified.push(g.label);
-            } else {
-                exposed.push(format!("statement {} allows {} to {}", g.label, actions, g.who));
-            }
-        }
-        if !exposed.is_empty() {
-            return Outcome::fail(exposed.join("; "));
-        }
-        if !unverified.is_empty() {
-            return Outcome::pass(format!(
-                "statement {} allows everyone in an organisation; set organization_id to verify it is yours",
-                unverified.join(", ")
-            ));
-        }
-        Outcome::pass("no policy statement allows everyone outside the account or organisation")
+        exposure(doc, ctx, Audience::Everyone)
+            .unwrap_or_else(|| Outcome::pass("no policy statement allows everyone outside the account or organisation"))
     }
 }
 
