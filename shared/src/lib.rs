@@ -16,6 +16,8 @@ pub mod resources;
 pub mod rules;
 pub mod secret_store;
 pub mod secrets;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use config::ScanConfig;
 pub use context::ScanContext;

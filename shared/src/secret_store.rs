@@ -254,9 +254,8 @@ impl<S: SecretSource, C: Clock> SecretCache<S, C> {
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
     use aws_sdk_secretsmanager::operation::get_secret_value::{GetSecretValueError, GetSecretValueOutput};
-    use aws_smithy_mocks::{create_mock_http_client, mock, MockResponseInterceptor, RuleMode};
+    use aws_smithy_mocks::{mock, RuleMode};
     use aws_smithy_types::error::ErrorMetadata;
 
     use super::*;
@@ -412,14 +411,11 @@ mod tests {
     }
 
     fn mocked(rule: &aws_smithy_mocks::Rule) -> SecretsManagerSource {
-        let conf = aws_sdk_secretsmanager::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
-            .http_client(create_mock_http_client())
-            .interceptor(MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny).with_rule(rule))
-            .build();
-        SecretsManagerSource::new(aws_sdk_secretsmanager::Client::from_conf(conf))
+        SecretsManagerSource::new(crate::test_support::mocked_client!(
+            aws_sdk_secretsmanager,
+            RuleMode::MatchAny,
+            [rule]
+        ))
     }
 
     #[tokio::test]

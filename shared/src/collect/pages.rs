@@ -45,24 +45,14 @@ where
 mod tests {
     use super::*;
     use crate::collect::CollectErrorKind;
-    use aws_sdk_kms::config::{Credentials, Region};
     use aws_sdk_kms::operation::list_keys::{ListKeysError, ListKeysOutput};
     use aws_sdk_kms::types::KeyListEntry;
-    use aws_smithy_mocks::{create_mock_http_client, mock, MockResponseInterceptor, Rule, RuleMode};
+    use aws_smithy_mocks::{mock, Rule, RuleMode};
     use aws_smithy_types::error::ErrorMetadata;
 
     /// A KMS client answered by `rules`, in order.
     fn client(rules: &[&Rule]) -> aws_sdk_kms::Client {
-        let interceptor =
-            rules.iter().fold(MockResponseInterceptor::new().rule_mode(RuleMode::Sequential), |i, r| i.with_rule(r));
-        let conf = aws_sdk_kms::Config::builder()
-            .behavior_version_latest()
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "pages-test"))
-            .http_client(create_mock_http_client())
-            .interceptor(interceptor)
-            .build();
-        aws_sdk_kms::Client::from_conf(conf)
+        crate::test_support::mocked_client!(aws_sdk_kms, RuleMode::Sequential, rules)
     }
 
     fn page(id: &str, next: Option<&str>) -> ListKeysOutput {

@@ -404,10 +404,9 @@ pub(crate) fn from_sdk(f: &sh::AwsSecurityFinding) -> Option<AsffFinding> {
 mod tests {
     use std::sync::{Arc, Mutex};
 
-    use aws_sdk_securityhub::config::{BehaviorVersion, Credentials, Region};
     use aws_sdk_securityhub::operation::batch_import_findings::BatchImportFindingsOutput;
     use aws_sdk_securityhub::operation::get_findings::GetFindingsOutput;
-    use aws_smithy_mocks::{create_mock_http_client, mock, MockResponseInterceptor, Rule, RuleMode};
+    use aws_smithy_mocks::{mock, Rule, RuleMode};
 
     use super::*;
     use crate::model::{Finding, ResourceRef, Status};
@@ -446,16 +445,7 @@ mod tests {
     }
 
     fn client(rules: &[&Rule]) -> aws_sdk_securityhub::Client {
-        let interceptor =
-            rules.iter().fold(MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny), |i, r| i.with_rule(r));
-        let conf = aws_sdk_securityhub::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
-            .http_client(create_mock_http_client())
-            .interceptor(interceptor)
-            .build();
-        aws_sdk_securityhub::Client::from_conf(conf)
+        crate::test_support::mocked_client!(aws_sdk_securityhub, RuleMode::MatchAny, rules)
     }
 
     fn store(rules: &[&Rule]) -> SecurityHubStore {

@@ -63,9 +63,8 @@ impl Alerter for SnsAlerter {
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_sns::config::{BehaviorVersion, Credentials, Region};
     use aws_sdk_sns::operation::publish::PublishOutput;
-    use aws_smithy_mocks::{create_mock_http_client, mock, MockResponseInterceptor, RuleMode};
+    use aws_smithy_mocks::{mock, RuleMode};
 
     use super::*;
     use crate::model::Severity;
@@ -83,15 +82,8 @@ mod tests {
                         .is_some_and(|v| v.data_type() == "String" && v.string_value() == Some("HIGH"))
             })
             .then_output(|| PublishOutput::builder().message_id("m-1").build());
-        let conf = aws_sdk_sns::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
-            .http_client(create_mock_http_client())
-            .interceptor(MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny).with_rule(&publish))
-            .build();
-        let alerter =
-            SnsAlerter::new(aws_sdk_sns::Client::from_conf(conf), "arn:aws:sns:us-east-1:123456789012:alerts");
+        let client = crate::test_support::mocked_client!(aws_sdk_sns, RuleMode::MatchAny, [&publish]);
+        let alerter = SnsAlerter::new(client, "arn:aws:sns:us-east-1:123456789012:alerts");
         let alert = Alert {
             subject: "ztscan: 1 new failing finding in 123456789012 (highest HIGH)".into(),
             body_json: "{}".into(),

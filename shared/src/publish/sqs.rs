@@ -250,10 +250,9 @@ impl FindingsQueue for SqsFindingsQueue {
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
     use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchOutput;
     use aws_sdk_sqs::types::{BatchResultErrorEntry, SendMessageBatchResultEntry};
-    use aws_smithy_mocks::{create_mock_http_client, mock, MockResponseInterceptor, Rule, RuleMode};
+    use aws_smithy_mocks::{mock, Rule, RuleMode};
     use chrono::{DateTime, Utc};
 
     use super::*;
@@ -367,16 +366,7 @@ mod tests {
     }
 
     fn client(rules: &[&Rule]) -> aws_sdk_sqs::Client {
-        let interceptor =
-            rules.iter().fold(MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny), |i, r| i.with_rule(r));
-        let conf = aws_sdk_sqs::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
-            .http_client(create_mock_http_client())
-            .interceptor(interceptor)
-            .build();
-        aws_sdk_sqs::Client::from_conf(conf)
+        crate::test_support::mocked_client!(aws_sdk_sqs, RuleMode::MatchAny, rules)
     }
 
     fn failed(id: &str, sender_fault: bool) -> BatchResultErrorEntry {
