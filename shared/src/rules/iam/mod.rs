@@ -62,3 +62,49 @@ pub static USER_RULES: &[&dyn Rule<Resource = IamUser>] = &[&UsersHaveMfa, &Acce
 
 /// Rules evaluated once per account.
 pub static ACCOUNT_RULES: &[&dyn Rule<Resource = IamAccount>] = &[&RootMfaAndNoKeys, &PasswordPolicyStrong];
+
+/// What every per-policy rule's tests check the same way.
+#[cfg(test)]
+pub(crate) mod policy_rule_tests {
+    use super::*;
+    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::context::ScanContext;
+    use crate::model::Status;
+    use crate::resources::iam::{aws_managed_fixture, doc_fixture, inline_fixture, managed_fixture, OwnerKind};
+
+    /// A case: its name, the statements (JSON objects, comma-separated), the expected status and
+    /// a fragment the reason must contain.
+    pub(crate) type Case<'a> = (&'a str, &'a str, Status, &'a str);
+
+    /// Each case over a customer-managed policy holding its statements.
+    pub(crate) fn run_table(rule: &dyn Rule<Resource = IamPolicy>, cases: &[Case]) {
+        for (name, statements, want, needle) in cases {
+            let o = rule.evaluate(&managed_fixture("p", &doc_fixture(statements)), &ScanContext::fixture());
+            assert_eq!(o.status, *want, "{name}: {}", o.reason);
+            assert!(o.reason.contains(needle), "{name}: {}", o.reason);
+        }
+    }
+
+    /// With `failing`, statements the rule fails: the same statements fail in an inline policy
+    /// of a role, a user and a group; they are NOT_APPLICABLE in an AWS-managed policy (judged
+    /// where it is attached); and a document that could not be read is UNKNOWN naming the
+    /// failed action, never PASS.
+    pub(crate) fn check_scope(rule: &dyn Rule<Resource = IamPolicy>, failing: &str) {
+        let ctx = ScanContext::fixture();
+        let doc = doc_fixture(failing);
+        assert_eq!(rule.evaluate(&managed_fixture("p", &doc), &ctx).status, Status::Fail, "{failing}");
+        for owner in [OwnerKind::Role, OwnerKind::User, OwnerKind::Group] {
+            let o = rule.evaluate(&inline_fixture(owner, "o", "inline", &doc), &ctx);
+            assert_eq!(o.status, Status::Fail, "inline: {}", o.reason);
+        }
+        let o = rule.evaluate(&aws_managed_fixture("AdministratorAccess", &doc), &ctx);
+        assert_eq!(o.status, Status::NotApplicable, "AWS-managed: {}", o.reason);
+        for kind in [CollectErrorKind::AccessDenied, CollectErrorKind::Throttled, CollectErrorKind::Malformed] {
+            let mut p = managed_fixture("p", &doc);
+            p.document = Err(CollectError::new(kind, "iam:GetAccountAuthorizationDetails", "from the test"));
+            let o = rule.evaluate(&p, &ctx);
+            assert_eq!(o.status, Status::Unknown, "{kind:?}: {}", o.reason);
+            assert!(o.reason.contains("iam:GetAccountAuthorizationDetails"), "{}", o.reason);
+        }
+    }
+}

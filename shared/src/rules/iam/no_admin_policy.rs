@@ -153,17 +153,12 @@ impl Rule for NoAdminPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
     use crate::model::Status;
-    use crate::resources::iam::{aws_managed_fixture, doc_fixture as doc, inline_fixture, managed_fixture, OwnerKind};
-
-    fn eval(p: &IamPolicy) -> Outcome {
-        NoAdminPolicy.evaluate(p, &ScanContext::fixture())
-    }
+    use crate::rules::iam::policy_rule_tests::{check_scope, run_table, Case};
 
     #[test]
     fn table() {
-        let cases: &[(&str, &str, Status, &str)] = &[
+        let cases: &[Case] = &[
             ("star on star", r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#, Status::Fail, "\"*\""),
             (
                 "star-colon-star",
@@ -218,34 +213,7 @@ mod tests {
             ("deny star", r#"{"Effect":"Deny","Action":"*","Resource":"*"}"#, Status::Pass, "no statement"),
             ("partial wildcard", r#"{"Effect":"Allow","Action":"i*","Resource":"*"}"#, Status::Pass, "no statement"),
         ];
-        for (name, statements, want, needle) in cases {
-            let o = eval(&managed_fixture("p", &doc(statements)));
-            assert_eq!(o.status, *want, "{name}: {}", o.reason);
-            assert!(o.reason.contains(needle), "{name}: {}", o.reason);
-        }
-    }
-
-    #[test]
-    fn inline_policies_are_checked() {
-        let p =
-            inline_fixture(OwnerKind::Role, "r", "inline", &doc(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#));
-        assert_eq!(eval(&p).status, Status::Fail);
-    }
-
-    #[test]
-    fn not_applicable_for_aws_managed_policies() {
-        let p = aws_managed_fixture("AdministratorAccess", &doc(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#));
-        assert_eq!(eval(&p).status, Status::NotApplicable);
-    }
-
-    #[test]
-    fn unknown_when_the_document_could_not_be_read() {
-        let mut p = managed_fixture("p", &doc(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#));
-        p.document =
-            Err(CollectError::new(CollectErrorKind::Malformed, "iam:GetAccountAuthorizationDetails", "bad JSON"));
-        let o = eval(&p);
-        assert_eq!(o.status, Status::Unknown);
-        assert!(o.reason.contains("bad JSON"));
+        run_table(&NoAdminPolicy, cases);
     }
 
     #[test]
@@ -262,5 +230,10 @@ mod tests {
         ] {
             assert_eq!(matches_every_action(p), want, "{p}");
         }
+    }
+
+    #[test]
+    fn inline_policies_are_judged_aws_managed_ones_are_not_and_unread_ones_are_unknown() {
+        check_scope(&NoAdminPolicy, r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#);
     }
 }

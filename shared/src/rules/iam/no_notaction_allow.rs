@@ -78,17 +78,12 @@ impl Rule for NoNotActionAllow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
     use crate::model::Status;
-    use crate::resources::iam::{aws_managed_fixture, doc_fixture as doc, inline_fixture, managed_fixture, OwnerKind};
-
-    fn eval(p: &IamPolicy) -> Outcome {
-        NoNotActionAllow.evaluate(p, &ScanContext::fixture())
-    }
+    use crate::rules::iam::policy_rule_tests::{check_scope, run_table, Case};
 
     #[test]
     fn table() {
-        let cases: &[(&str, &str, Status, &str)] = &[
+        let cases: &[Case] = &[
             (
                 "allow notaction",
                 r#"{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#,
@@ -120,37 +115,11 @@ mod tests {
                 "no Allow",
             ),
         ];
-        for (name, statements, want, needle) in cases {
-            let o = eval(&managed_fixture("p", &doc(statements)));
-            assert_eq!(o.status, *want, "{name}: {}", o.reason);
-            assert!(o.reason.contains(needle), "{name}: {}", o.reason);
-        }
+        run_table(&NoNotActionAllow, cases);
     }
 
     #[test]
-    fn inline_policies_are_checked() {
-        let p = inline_fixture(
-            OwnerKind::Group,
-            "g",
-            "inline",
-            &doc(r#"{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#),
-        );
-        assert_eq!(eval(&p).status, Status::Fail);
-    }
-
-    #[test]
-    fn not_applicable_for_aws_managed_policies() {
-        let p = aws_managed_fixture(
-            "PowerUserAccess",
-            &doc(r#"{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}"#),
-        );
-        assert_eq!(eval(&p).status, Status::NotApplicable);
-    }
-
-    #[test]
-    fn unknown_when_the_document_could_not_be_read() {
-        let mut p = managed_fixture("p", &doc(r#"{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#));
-        p.document = Err(CollectError::new(CollectErrorKind::Throttled, "iam:GetAccountAuthorizationDetails", "slow"));
-        assert_eq!(eval(&p).status, Status::Unknown);
+    fn inline_policies_are_judged_aws_managed_ones_are_not_and_unread_ones_are_unknown() {
+        check_scope(&NoNotActionAllow, r#"{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#);
     }
 }

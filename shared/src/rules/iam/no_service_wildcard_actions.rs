@@ -87,17 +87,12 @@ impl Rule for NoServiceWildcardActions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
     use crate::model::Status;
-    use crate::resources::iam::{aws_managed_fixture, doc_fixture as doc, inline_fixture, managed_fixture, OwnerKind};
-
-    fn eval(p: &IamPolicy) -> Outcome {
-        NoServiceWildcardActions.evaluate(p, &ScanContext::fixture())
-    }
+    use crate::rules::iam::policy_rule_tests::{check_scope, run_table, Case};
 
     #[test]
     fn table() {
-        let cases: &[(&str, &str, Status, &str)] = &[
+        let cases: &[Case] = &[
             ("s3 star", r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/*"}"#, Status::Fail, "s3:*"),
             ("upper case", r#"{"Effect":"Allow","Action":["S3:*"],"Resource":"*"}"#, Status::Fail, "S3:*"),
             (
@@ -130,36 +125,11 @@ mod tests {
                 "no Allow",
             ),
         ];
-        for (name, statements, want, needle) in cases {
-            let o = eval(&managed_fixture("p", &doc(statements)));
-            assert_eq!(o.status, *want, "{name}: {}", o.reason);
-            assert!(o.reason.contains(needle), "{name}: {}", o.reason);
-        }
+        run_table(&NoServiceWildcardActions, cases);
     }
 
     #[test]
-    fn inline_policies_are_checked() {
-        let p = inline_fixture(
-            OwnerKind::User,
-            "u",
-            "inline",
-            &doc(r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#),
-        );
-        assert_eq!(eval(&p).status, Status::Fail);
-    }
-
-    #[test]
-    fn not_applicable_for_aws_managed_policies() {
-        let p = aws_managed_fixture("AmazonS3FullAccess", &doc(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#));
-        assert_eq!(eval(&p).status, Status::NotApplicable);
-    }
-
-    #[test]
-    fn unknown_when_the_document_could_not_be_read() {
-        let mut p = managed_fixture("p", &doc(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#));
-        p.document = Err(CollectError::new(CollectErrorKind::AccessDenied, "iam:GetPolicyVersion", "denied"));
-        let o = eval(&p);
-        assert_eq!(o.status, Status::Unknown);
-        assert!(o.reason.contains("iam:GetPolicyVersion"));
+    fn inline_policies_are_judged_aws_managed_ones_are_not_and_unread_ones_are_unknown() {
+        check_scope(&NoServiceWildcardActions, r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
     }
 }

@@ -125,9 +125,9 @@ impl Rule for NoWildcardResourceForWrite {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
     use crate::model::Status;
-    use crate::resources::iam::{aws_managed_fixture, doc_fixture as doc, inline_fixture, managed_fixture, OwnerKind};
+    use crate::resources::iam::{doc_fixture as doc, managed_fixture};
+    use crate::rules::iam::policy_rule_tests::{check_scope, run_table, Case};
 
     fn eval(p: &IamPolicy) -> Outcome {
         NoWildcardResourceForWrite.evaluate(p, &ScanContext::fixture())
@@ -145,7 +145,7 @@ mod tests {
 
     #[test]
     fn table() {
-        let cases: &[(&str, &str, Status, &str)] = &[
+        let cases: &[Case] = &[
             (
                 "put object on star",
                 r#"{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}"#,
@@ -227,11 +227,7 @@ mod tests {
                 "dynamodb:PutItem, sqs:SendMessage",
             ),
         ];
-        for (name, statements, want, needle) in cases {
-            let o = eval(&managed_fixture("p", &doc(statements)));
-            assert_eq!(o.status, *want, "{name}: {}", o.reason);
-            assert!(o.reason.contains(needle), "{name}: {}", o.reason);
-        }
+        run_table(&NoWildcardResourceForWrite, cases);
     }
 
     #[test]
@@ -257,28 +253,7 @@ mod tests {
     }
 
     #[test]
-    fn inline_policies_are_checked() {
-        let p = inline_fixture(
-            OwnerKind::Role,
-            "r",
-            "inline",
-            &doc(r#"{"Effect":"Allow","Action":"dynamodb:PutItem","Resource":"*"}"#),
-        );
-        assert_eq!(eval(&p).status, Status::Fail);
-    }
-
-    #[test]
-    fn not_applicable_for_aws_managed_policies() {
-        let p = aws_managed_fixture("AmazonS3FullAccess", &doc(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#));
-        assert_eq!(eval(&p).status, Status::NotApplicable);
-    }
-
-    #[test]
-    fn unknown_when_the_document_could_not_be_read() {
-        let mut p = managed_fixture("p", &doc(r#"{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}"#));
-        p.document = Err(CollectError::new(CollectErrorKind::Api, "iam:GetAccountAuthorizationDetails", "boom"));
-        let o = eval(&p);
-        assert_eq!(o.status, Status::Unknown);
-        assert!(o.reason.contains("boom"));
+    fn inline_policies_are_judged_aws_managed_ones_are_not_and_unread_ones_are_unknown() {
+        check_scope(&NoWildcardResourceForWrite, r#"{"Effect":"Allow","Action":"dynamodb:PutItem","Resource":"*"}"#);
     }
 }
