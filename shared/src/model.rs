@@ -195,6 +195,29 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding for tests and examples: `s3.bucket-versioning-enabled` FAIL (Medium) on bucket
+    /// `bucket` of account 123456789012 in us-east-1, observed at the Unix epoch. Override fields
+    /// with struct update syntax.
+    pub fn fixture(bucket: &str) -> Self {
+        Self {
+            rule_id: "s3.bucket-versioning-enabled".into(),
+            title: "S3 bucket versioning is enabled".into(),
+            severity: Severity::Medium,
+            status: Status::Fail,
+            reason: "versioning is Suspended".into(),
+            resource: ResourceRef::new(
+                "AwsS3Bucket",
+                bucket,
+                Some(format!("arn:aws:s3:::{bucket}")),
+                "123456789012",
+                "us-east-1",
+            ),
+            remediation: "Enable versioning.".into(),
+            mappings: vec!["S3.14".into()],
+            observed_at: DateTime::<Utc>::UNIX_EPOCH,
+        }
+    }
+
     pub fn new(meta: &RuleMeta, resource: ResourceRef, outcome: Outcome, observed_at: DateTime<Utc>) -> Self {
         Self {
             rule_id: meta.id.to_string(),
@@ -228,24 +251,9 @@ mod tests {
     use super::*;
 
     fn finding(uid: &str) -> Finding {
-        Finding {
-            rule_id: "s3.bucket-versioning-enabled".into(),
-            title: "t".into(),
-            severity: Severity::Medium,
-            status: Status::Fail,
-            reason: "r".into(),
-            resource: ResourceRef {
-                resource_type: "AwsS3Bucket".into(),
-                id: "b".into(),
-                arn: Some(uid.into()),
-                account: "123456789012".into(),
-                region: "us-east-1".into(),
-                partition: "aws".into(),
-            },
-            remediation: "x".into(),
-            mappings: vec![],
-            observed_at: DateTime::<Utc>::UNIX_EPOCH,
-        }
+        let mut f = Finding::fixture("b");
+        f.resource.arn = Some(uid.into());
+        f
     }
 
     #[test]

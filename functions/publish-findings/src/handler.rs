@@ -282,7 +282,7 @@ fn parse(records: Vec<SqsMessage>) -> Batch {
 mod tests {
     use std::sync::Mutex;
 
-    use ztscan::model::{ResourceRef, Severity, Status};
+    use ztscan::model::{Severity, Status};
     use ztscan::publish::securityhub::ImportReport;
     use ztscan::render::asff::RecordState;
     use ztscan::render::sns::Alert;
@@ -436,17 +436,10 @@ mod tests {
             severity,
             status,
             reason: format!("{bucket}: {status}"),
-            resource: ResourceRef {
-                resource_type: "AwsS3Bucket".into(),
-                id: bucket.into(),
-                arn: Some(format!("arn:aws:s3:::{bucket}")),
-                account: ACCOUNT.into(),
-                region: "us-east-1".into(),
-                partition: "aws".into(),
-            },
             remediation: "fix it".into(),
             mappings: vec![],
             observed_at: at(observed_at),
+            ..Finding::fixture(bucket)
         }
     }
 

@@ -409,7 +409,7 @@ mod tests {
     use aws_smithy_mocks::{mock, Rule, RuleMode};
 
     use super::*;
-    use crate::model::{Finding, ResourceRef, Status};
+    use crate::model::Finding;
     use crate::render::asff::{archived, to_asff};
 
     const PRODUCT: &str = "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default";
@@ -420,24 +420,14 @@ mod tests {
     }
 
     fn finding(rule: &str, bucket: &str, account: &str, observed_at: &str) -> Finding {
-        Finding {
+        let mut f = Finding {
             rule_id: rule.into(),
-            title: "title".into(),
             severity: Severity::High,
-            status: Status::Fail,
-            reason: "reason".into(),
-            resource: ResourceRef {
-                resource_type: "AwsS3Bucket".into(),
-                id: bucket.into(),
-                arn: Some(format!("arn:aws:s3:::{bucket}")),
-                account: account.into(),
-                region: "us-east-1".into(),
-                partition: "aws".into(),
-            },
-            remediation: "fix".into(),
-            mappings: vec!["S3.14".into()],
             observed_at: at(observed_at),
-        }
+            ..Finding::fixture(bucket)
+        };
+        f.resource.account = account.into();
+        f
     }
 
     fn asff(rule: &str, bucket: &str, account: &str, observed_at: &str) -> AsffFinding {

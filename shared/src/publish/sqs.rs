@@ -256,28 +256,10 @@ mod tests {
     use chrono::{DateTime, Utc};
 
     use super::*;
-    use crate::model::{ResourceRef, Severity, Status};
     use crate::pipeline::ScanSummary;
 
     fn finding(i: usize, reason_len: usize) -> Finding {
-        Finding {
-            rule_id: "s3.bucket-versioning-enabled".into(),
-            title: "S3 bucket versioning is enabled".into(),
-            severity: Severity::Medium,
-            status: Status::Fail,
-            reason: "r".repeat(reason_len),
-            resource: ResourceRef {
-                resource_type: "AwsS3Bucket".into(),
-                id: format!("bucket-{i}"),
-                arn: Some(format!("arn:aws:s3:::bucket-{i}")),
-                account: "123456789012".into(),
-                region: "us-east-1".into(),
-                partition: "aws".into(),
-            },
-            remediation: "Enable versioning.".into(),
-            mappings: vec!["S3.14".into()],
-            observed_at: DateTime::<Utc>::UNIX_EPOCH,
-        }
+        Finding { reason: "r".repeat(reason_len), ..Finding::fixture(&format!("bucket-{i}")) }
     }
 
     fn findings(n: usize, reason_len: usize) -> QueueMessage {

@@ -590,26 +590,12 @@ mod tests {
 
     #[test]
     fn the_body_of_a_real_alert_names_its_findings() {
-        use chrono::{DateTime, Utc};
-
-        use crate::model::{Finding, ResourceRef, Status};
+        use crate::model::Finding;
         let f = Finding {
             rule_id: "s3.bucket-not-public".into(),
-            title: "t".into(),
             severity: Severity::Critical,
-            status: Status::Fail,
             reason: "public".into(),
-            resource: ResourceRef {
-                resource_type: "AwsS3Bucket".into(),
-                id: "demo".into(),
-                arn: Some("arn:aws:s3:::demo".into()),
-                account: "123456789012".into(),
-                region: "us-east-1".into(),
-                partition: "aws".into(),
-            },
-            remediation: "r".into(),
-            mappings: vec![],
-            observed_at: DateTime::<Utc>::UNIX_EPOCH,
+            ..Finding::fixture("demo")
         };
         let alert = crate::render::sns::alert(&[f]).unwrap();
         let b: Value = serde_json::from_str(&body(&alert)).unwrap();

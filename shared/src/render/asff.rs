@@ -259,22 +259,10 @@ mod tests {
 
     fn finding(status: Status) -> Finding {
         Finding {
-            rule_id: "s3.bucket-versioning-enabled".into(),
-            title: "S3 bucket versioning is enabled".into(),
-            severity: Severity::Medium,
             status,
-            reason: "versioning is Suspended".into(),
-            resource: ResourceRef {
-                resource_type: "AwsS3Bucket".into(),
-                id: "demo-bucket".into(),
-                arn: Some("arn:aws:s3:::demo-bucket".into()),
-                account: "123456789012".into(),
-                region: "us-east-1".into(),
-                partition: "aws".into(),
-            },
             remediation: "Enable versioning (s3 PutBucketVersioning Status=Enabled).".into(),
-            mappings: vec!["S3.14".into()],
             observed_at: at("2026-11-01T12:30:00.250Z"),
+            ..Finding::fixture("demo-bucket")
         }
     }
 

@@ -37,27 +37,14 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::model::{ResourceRef, Severity, Status};
 
     fn finding(arn: Option<&str>) -> Finding {
-        Finding {
-            rule_id: "s3.bucket-versioning-enabled".into(),
-            title: "S3 bucket versioning is enabled".into(),
-            severity: Severity::Medium,
-            status: Status::Fail,
-            reason: "versioning is Suspended".into(),
-            resource: ResourceRef {
-                resource_type: "AwsS3Bucket".into(),
-                id: "demo-bucket".into(),
-                arn: arn.map(str::to_string),
-                account: "123456789012".into(),
-                region: "us-east-1".into(),
-                partition: "aws".into(),
-            },
-            remediation: "Enable versioning.".into(),
-            mappings: vec!["S3.14".into()],
+        let mut f = Finding {
             observed_at: DateTime::parse_from_rfc3339("2026-11-01T12:30:00Z").unwrap().with_timezone(&Utc),
-        }
+            ..Finding::fixture("demo-bucket")
+        };
+        f.resource.arn = arn.map(str::to_string);
+        f
     }
 
     #[test]

@@ -83,10 +83,8 @@ fn subject_line(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{DateTime, Utc};
-
     use super::*;
-    use crate::model::{ResourceRef, Status};
+    use crate::model::Status;
 
     fn finding(rule: &str, bucket: &str, severity: Severity, status: Status) -> Finding {
         Finding {
@@ -95,17 +93,9 @@ mod tests {
             severity,
             status,
             reason: format!("{bucket} fails {rule}"),
-            resource: ResourceRef {
-                resource_type: "AwsS3Bucket".into(),
-                id: bucket.into(),
-                arn: Some(format!("arn:aws:s3:::{bucket}")),
-                account: "123456789012".into(),
-                region: "us-east-1".into(),
-                partition: "aws".into(),
-            },
             remediation: "fix it".into(),
             mappings: vec![],
-            observed_at: DateTime::<Utc>::UNIX_EPOCH,
+            ..Finding::fixture(bucket)
         }
     }
 

@@ -2,7 +2,6 @@
 //! function (its unqualified `$LATEST`, see `resources::lambda`), plus the managed-runtime table
 //! `lambda.supported-runtime` reads.
 
-use crate::context::ScanContext;
 use crate::resources::lambda::LambdaFunction;
 
 use super::Rule;
@@ -61,6 +60,7 @@ pub(crate) use super::policy_checks::{describe_actions, statement_label};
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::ScanContext;
     use crate::model::{Status, Trigger};
     use crate::policy::PolicyDocument;
 
