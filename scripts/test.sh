@@ -9,9 +9,14 @@
 #   5. cargo test --workspace, with the moto environment exported and .venv/bin on PATH
 #      (the end-to-end test drives the functions through cargo-lambda's Runtime API emulator)
 #   6. cargo clippy --workspace --all-targets -- -D warnings
-#   7. scripts/lint-template.sh (cfn-lint + sam validate --lint on template.yaml)
+#   7. scripts/lint-template.sh (cfn-lint, sam validate --lint and checkov on the templates)
+#   8. scripts/sam-build.sh: `sam build` of template.yaml with SAM's rust-cargolambda builder
+#      (release, arm64), checking that every function got an aarch64 bootstrap. This is the
+#      deploy build, so CI proves it works on a fresh machine. Cold, it is the longest step
+#      (about 27 min on 2 cores, see BENCHMARKS.md); warm, cargo's release target/ makes it short.
 #
 # ZTSCAN_CLIPPY=0 skips clippy (it needs its own check build: a few minutes on a cold cache).
+# ZTSCAN_SAM_BUILD=0 skips the `sam build` step, for quick local runs; CI (.ci/run) never sets it.
 # Extra arguments are passed to `cargo test` (e.g. `scripts/test.sh -- --nocapture`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,3 +77,8 @@ fi
 
 step "template lint"
 scripts/lint-template.sh
+
+if [ "${ZTSCAN_SAM_BUILD:-1}" = "1" ]; then
+  step "sam build (release, arm64, every function)"
+  scripts/sam-build.sh
+fi
