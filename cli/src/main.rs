@@ -4,8 +4,10 @@
 
 mod table;
 
+use std::future::Future;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -143,88 +145,41 @@ async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Servi
         .map_err(|e| format!("cannot identify the account: {e}"))?;
     let ctx = ScanContext::new(account, region, chrono::Utc::now(), config);
     let progress = std::io::stderr().is_terminal();
-    let s3 = async {
-        if !services.contains(&Service::S3) {
-            return Vec::new();
-        }
-        let mut collector = S3Collector::new(&sdk, ctx.config.concurrency, ctx.config.page_size);
-        if progress {
-            collector = collector.with_progress(Arc::new(|done, total| {
-                eprint!("\r\x1b[2Kscanning S3 buckets: {done}/{total}");
-                if done == total {
-                    eprint!("\r\x1b[2K");
-                }
-            }));
-        }
-        s3_audit::scan_all(&collector, &ctx).await.findings
-    };
-    let iam = async {
-        if !services.contains(&Service::Iam) {
-            return Vec::new();
-        }
-        let collector = IamCollector::new(&sdk, &ctx.config);
-        iam_audit::scan_all(&collector, &ctx).await.findings
-    };
-    let secrets = async {
-        if !services.contains(&Service::Secretsmanager) {
-            return Vec::new();
-        }
-        let collector = SecretsCollector::new(&sdk, &ctx.config);
-        secrets_audit::scan_all(&collector, &ctx).await.findings
-    };
-    let lambda = async {
-        if !services.contains(&Service::Lambda) {
-            return Vec::new();
-        }
-        let collector = LambdaCollector::new(&sdk, &ctx.config);
-        lambda_audit::scan_all(&collector, &ctx).await.findings
-    };
-    let network = async {
-        if !services.contains(&Service::Network) {
-            return Vec::new();
-        }
-        let collector = NetworkCollector::new(&sdk, &ctx.config);
-        network_audit::scan_all(&collector, &ctx).await.findings
-    };
-    let messaging = async {
-        if !services.contains(&Service::Messaging) {
-            return Vec::new();
-        }
-        let collector = MessagingCollector::new(&sdk, &ctx.config);
-        messaging_audit::scan_all(&collector, &ctx).await.findings
-    };
-    let account = async {
-        if !services.contains(&Service::Account) {
-            return Vec::new();
-        }
-        let collector = AccountCollector::new(&sdk, &ctx.config);
-        account_audit::scan_all(&collector, &ctx).await.findings
-    };
-    let stacks = async {
-        if !services.contains(&Service::Cloudformation) {
-            return Vec::new();
-        }
-        let collector = StackCollector::new(&sdk, &ctx.config);
-        stack_audit::scan_all(&collector, &ctx).await.findings
-    };
-    let (
-        s3_findings,
-        iam_findings,
-        lambda_findings,
-        secrets_findings,
-        messaging_findings,
-        network_findings,
-        account_findings,
-        stack_findings,
-    ) = tokio::join!(s3, iam, lambda, secrets, messaging, network, account, stacks);
-    let mut findings = s3_findings;
-    findings.extend(iam_findings);
-    findings.extend(lambda_findings);
-    findings.extend(secrets_findings);
-    findings.extend(messaging_findings);
-    findings.extend(network_findings);
-    findings.extend(account_findings);
-    findings.extend(stack_findings);
+    // One future per chosen audit; they run concurrently, each bounded by its own collector.
+    let mut scans: Vec<Pin<Box<dyn Future<Output = Vec<Finding>> + '_>>> = Vec::new();
+    let (sdk, ctx) = (&sdk, &ctx);
+    if services.contains(&Service::S3) {
+        scans.push(Box::pin(async move {
+            let mut collector = S3Collector::new(sdk, ctx.config.concurrency, ctx.config.page_size);
+            if progress {
+                collector = collector.with_progress(Arc::new(|done, total| {
+                    eprint!("\r\x1b[2Kscanning S3 buckets: {done}/{total}");
+                    if done == total {
+                        eprint!("\r\x1b[2K");
+                    }
+                }));
+            }
+            s3_audit::scan_all(&collector, ctx).await.findings
+        }));
+    }
+    // The other audits' collectors are all built from the SDK configuration and the scan settings.
+    macro_rules! scan {
+        ($service:expr, $collector:ident, $audit:ident) => {
+            if services.contains(&$service) {
+                scans.push(Box::pin(async move {
+                    $audit::scan_all(&$collector::new(sdk, &ctx.config), ctx).await.findings
+                }));
+            }
+        };
+    }
+    scan!(Service::Iam, IamCollector, iam_audit);
+    scan!(Service::Lambda, LambdaCollector, lambda_audit);
+    scan!(Service::Secretsmanager, SecretsCollector, secrets_audit);
+    scan!(Service::Messaging, MessagingCollector, messaging_audit);
+    scan!(Service::Network, NetworkCollector, network_audit);
+    scan!(Service::Account, AccountCollector, account_audit);
+    scan!(Service::Cloudformation, StackCollector, stack_audit);
+    let mut findings: Vec<Finding> = futures_util::future::join_all(scans).await.into_iter().flatten().collect();
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
