@@ -20,6 +20,20 @@ pub struct ChangedResource {
 }
 
 impl ChangedResource {
+    /// A change event for tests: `resource_type` `id` in account 123456789012 and us-east-1, not
+    /// deleted, with no name or ARN. Override fields with struct update syntax.
+    pub fn fixture(resource_type: &str, id: &str) -> Self {
+        Self {
+            resource_type: resource_type.into(),
+            resource_id: id.into(),
+            resource_name: None,
+            region: "us-east-1".into(),
+            account: Some("123456789012".into()),
+            arn: None,
+            deleted: false,
+        }
+    }
+
     /// The best identifier to re-read the resource by: `resourceId` when it is an ARN (Config
     /// names stacks and secrets by ARN), else the item's ARN, else its name, else its id.
     pub fn arn_or_name(&self) -> &str {

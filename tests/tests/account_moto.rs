@@ -165,15 +165,7 @@ async fn the_audit_judges_each_region_on_its_own() {
 }
 
 fn change(resource_type: &str, id: &str, region: &str, deleted: bool) -> ChangedResource {
-    ChangedResource {
-        resource_type: resource_type.into(),
-        resource_id: id.into(),
-        resource_name: None,
-        region: region.into(),
-        account: Some(ACCOUNT.into()),
-        arn: None,
-        deleted,
-    }
+    ChangedResource { region: region.into(), deleted, ..ChangedResource::fixture(resource_type, id) }
 }
 
 #[tokio::test]

@@ -273,15 +273,7 @@ async fn change_events_for_a_gone_topic_and_an_unreadable_bus() {
     });
     let (t, s, q, b) = (empty_topics(), empty_subscriptions(), empty_queues(), empty_buses());
     let c = collector(&[&gone, &t, &s], &[&q], &[&bus, &b], &ScanConfig::default());
-    let event = |ty: &str, id: &str| ChangedResource {
-        resource_type: ty.into(),
-        resource_id: id.into(),
-        resource_name: None,
-        region: "us-east-1".into(),
-        account: Some(ACCOUNT.into()),
-        arn: None,
-        deleted: false,
-    };
+    let event = ChangedResource::fixture;
     let report =
         messaging_audit::scan_changed(&c, &event(messaging_audit::TOPIC_TYPE, &topic_arn("old")), &ctx()).await;
     assert_eq!(report.findings.len(), 4);

@@ -141,13 +141,8 @@ async fn change_events_rescan_one_resource_and_deleted_ones_are_not_applicable()
     let ctx = ctx();
     let full = messaging_audit::scan_all(&collector, &ctx).await;
     let changed = |ty: &str, id: &str, name: &str| ChangedResource {
-        resource_type: ty.into(),
-        resource_id: id.into(),
         resource_name: Some(name.into()),
-        region: "us-east-1".into(),
-        account: Some(ACCOUNT.into()),
-        arn: None,
-        deleted: false,
+        ..ChangedResource::fixture(ty, id)
     };
     let ids_of = |fs: &[Finding], name: &str| -> Vec<String> {
         let mut v: Vec<String> = fs.iter().filter(|f| f.resource.id == name).map(Finding::id).collect();

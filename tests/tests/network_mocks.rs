@@ -266,15 +266,7 @@ async fn denied_aspects_make_only_their_rules_unknown() {
 }
 
 fn change(resource_type: &str, id: &str) -> ChangedResource {
-    ChangedResource {
-        resource_type: resource_type.into(),
-        resource_id: id.into(),
-        resource_name: None,
-        region: "us-east-1".into(),
-        account: Some(ACCOUNT.into()),
-        arn: None,
-        deleted: false,
-    }
+    ChangedResource::fixture(resource_type, id)
 }
 
 #[tokio::test]

@@ -150,15 +150,7 @@ async fn the_audit_finds_each_seeded_misconfiguration() {
 }
 
 fn change(resource_type: &str, id: &str) -> ChangedResource {
-    ChangedResource {
-        resource_type: resource_type.into(),
-        resource_id: id.into(),
-        resource_name: None,
-        region: "us-east-1".into(),
-        account: Some(ACCOUNT.into()),
-        arn: None,
-        deleted: false,
-    }
+    ChangedResource::fixture(resource_type, id)
 }
 
 #[tokio::test]

@@ -163,13 +163,9 @@ async fn a_stuck_rotation_and_a_policy_that_is_not_json() {
 
 fn changed(name: &str) -> ChangedResource {
     ChangedResource {
-        resource_type: "AWS::SecretsManager::Secret".into(),
-        resource_id: arn(name),
         resource_name: Some(name.into()),
-        region: "us-east-1".into(),
-        account: Some(ACCOUNT.into()),
         arn: Some(arn(name)),
-        deleted: false,
+        ..ChangedResource::fixture("AWS::SecretsManager::Secret", &arn(name))
     }
 }
 

@@ -119,13 +119,9 @@ async fn a_change_event_rescans_one_secret_and_a_deleted_one_is_not_applicable()
     let ctx = ctx();
     let full = secrets_audit::scan_all(&collector, &ctx).await;
     let changed = |name: &str| ChangedResource {
-        resource_type: "AWS::SecretsManager::Secret".into(),
-        resource_id: arns[name].clone(),
         resource_name: Some(name.to_string()),
-        region: "us-east-1".into(),
-        account: Some(ACCOUNT.into()),
         arn: Some(arns[name].clone()),
-        deleted: false,
+        ..ChangedResource::fixture("AWS::SecretsManager::Secret", &arns[name])
     };
 
     // The public policy is fixed; the change event re-reads only that secret.

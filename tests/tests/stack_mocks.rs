@@ -192,13 +192,9 @@ async fn a_secret_default_fails_and_a_nested_stack_is_not_applicable_for_protect
 
 fn changed(name: &str) -> ChangedResource {
     ChangedResource {
-        resource_type: "AWS::CloudFormation::Stack".into(),
-        resource_id: id(name),
         resource_name: Some(name.into()),
-        region: "us-east-1".into(),
-        account: Some(ACCOUNT.into()),
         arn: Some(id(name)),
-        deleted: false,
+        ..ChangedResource::fixture("AWS::CloudFormation::Stack", &id(name))
     }
 }
 

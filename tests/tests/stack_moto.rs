@@ -149,13 +149,9 @@ async fn a_change_event_rescans_one_stack_and_a_deleted_one_is_not_applicable() 
     let ctx = ctx();
     let full = stack_audit::scan_all(&collector, &ctx).await;
     let changed = |name: &str| ChangedResource {
-        resource_type: "AWS::CloudFormation::Stack".into(),
-        resource_id: ids[name].clone(),
         resource_name: Some(name.to_string()),
-        region: "us-east-1".into(),
-        account: Some(ACCOUNT.into()),
         arn: Some(ids[name].clone()),
-        deleted: false,
+        ..ChangedResource::fixture("AWS::CloudFormation::Stack", &ids[name])
     };
     let sorted_ids = |fs: &[Finding], name: &str| -> Vec<String> {
         let mut v: Vec<String> = fs.iter().filter(|f| f.resource.id == name).map(Finding::id).collect();

@@ -178,15 +178,7 @@ mod tests {
     }
 
     fn change(resource_type: &str, id: &str, region: &str, deleted: bool) -> ChangedResource {
-        ChangedResource {
-            resource_type: resource_type.into(),
-            resource_id: id.into(),
-            resource_name: None,
-            region: region.into(),
-            account: Some("123456789012".into()),
-            arn: None,
-            deleted,
-        }
+        ChangedResource { region: region.into(), deleted, ..ChangedResource::fixture(resource_type, id) }
     }
 
     #[test]

@@ -97,13 +97,10 @@ mod tests {
 
     fn change(id: &str, arn: Option<&str>) -> ChangedResource {
         ChangedResource {
-            resource_type: "AWS::Lambda::Function".into(),
-            resource_id: id.into(),
             resource_name: Some(id.into()),
-            region: "us-east-1".into(),
-            account: Some("123456789012".into()),
             arn: arn.map(str::to_string),
             deleted: true,
+            ..ChangedResource::fixture("AWS::Lambda::Function", id)
         }
     }
 

@@ -191,13 +191,9 @@ mod tests {
 
     fn changed(resource_type: &str, id: &str, name: Option<&str>, deleted: bool) -> ChangedResource {
         ChangedResource {
-            resource_type: resource_type.into(),
-            resource_id: id.into(),
             resource_name: name.map(str::to_string),
-            region: "us-east-1".into(),
-            account: Some("123456789012".into()),
-            arn: None,
             deleted,
+            ..ChangedResource::fixture(resource_type, id)
         }
     }
 

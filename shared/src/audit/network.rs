@@ -131,15 +131,7 @@ mod tests {
     use crate::resources::network::denied;
 
     fn change(resource_type: &str, id: &str) -> ChangedResource {
-        ChangedResource {
-            resource_type: resource_type.into(),
-            resource_id: id.into(),
-            resource_name: None,
-            region: "us-east-1".into(),
-            account: Some("123456789012".into()),
-            arn: None,
-            deleted: true,
-        }
+        ChangedResource { deleted: true, ..ChangedResource::fixture(resource_type, id) }
     }
 
     fn inventory() -> NetworkInventory {
