@@ -18,6 +18,18 @@ use tokio::sync::{Mutex, MutexGuard};
 pub mod lambda;
 pub mod seed;
 
+/// The account audit's regional findings (those on the account itself), keyed by (rule id,
+/// region), with their status and reason.
+pub fn regional_findings(
+    findings: &[ztscan::Finding],
+) -> std::collections::BTreeMap<(String, String), (ztscan::Status, String)> {
+    findings
+        .iter()
+        .filter(|f| f.resource.resource_type == "AwsAccount")
+        .map(|f| ((f.rule_id.clone(), f.resource.region.clone()), (f.status, f.reason.clone())))
+        .collect()
+}
+
 /// The account moto uses by default.
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "us-east-1";

@@ -6,7 +6,6 @@
 //! key pagination (AWS-managed keys dropped, an unreadable key UNKNOWN), and the region
 //! listing (`DescribeRegions`, and its failure).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use aws_sdk_accessanalyzer::operation::list_analyzers::{ListAnalyzersError, ListAnalyzersOutput};
@@ -45,7 +44,7 @@ use ztscan::collect::CollectErrorKind;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};
 use ztscan_tests::{
     mock_accessanalyzer, mock_cloudtrail, mock_config, mock_ec2, mock_guardduty, mock_inspector2, mock_kms,
-    mock_securityhub, ACCOUNT,
+    mock_securityhub, regional_findings as regional, ACCOUNT,
 };
 
 const EAST: &str = "us-east-1";
@@ -341,15 +340,6 @@ fn collector(east: RegionRules, west: RegionRules, page_size: Option<i32>) -> Ac
 
 fn ctx() -> ScanContext {
     ScanContext::new(ACCOUNT, EAST, chrono::Utc::now(), ScanConfig::default())
-}
-
-/// (rule id, region) → (status, reason), for the regional findings.
-fn regional(findings: &[Finding]) -> BTreeMap<(String, String), (Status, String)> {
-    findings
-        .iter()
-        .filter(|f| f.resource.resource_type == "AwsAccount")
-        .map(|f| ((f.rule_id.clone(), f.resource.region.clone()), (f.status, f.reason.clone())))
-        .collect()
 }
 
 #[tokio::test]

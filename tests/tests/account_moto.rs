@@ -6,8 +6,6 @@
 //! has no IAM Access Analyzer: that rule is UNKNOWN here (its real path is in
 //! `account_mocks.rs`). The real account-audit binary runs once through the Runtime API.
 
-use std::collections::BTreeMap;
-
 use ztscan::audit::account as account_audit;
 use ztscan::collect::account::{AccountCollector, RegionClients};
 use ztscan::events::ChangedResource;
@@ -16,7 +14,7 @@ use ztscan::{Finding, ScanConfig, ScanContext, Status};
 use ztscan_tests::lambda::Emulator;
 use ztscan_tests::seed::account::{seed_account, ACCOUNT_REGIONS, LOCAL_TRAIL, ORG_TRAIL};
 use ztscan_tests::seed::{create_pipeline, drain_findings_queue};
-use ztscan_tests::{moto, root, ACCOUNT};
+use ztscan_tests::{moto, regional_findings as regional, root, ACCOUNT};
 
 fn config() -> ScanConfig {
     ScanConfig { account_regions: ACCOUNT_REGIONS.iter().map(|r| r.to_string()).collect(), ..ScanConfig::default() }
@@ -28,15 +26,6 @@ fn ctx() -> ScanContext {
 
 fn region<'a>(regions: &'a [RegionInventory], name: &str) -> &'a RegionInventory {
     regions.iter().find(|r| r.baseline.region == name).unwrap_or_else(|| panic!("no {name}"))
-}
-
-/// (rule id, region) → (status, reason), for the regional findings.
-fn regional(findings: &[Finding]) -> BTreeMap<(String, String), (Status, String)> {
-    findings
-        .iter()
-        .filter(|f| f.resource.resource_type == "AwsAccount")
-        .map(|f| ((f.rule_id.clone(), f.resource.region.clone()), (f.status, f.reason.clone())))
-        .collect()
 }
 
 fn key_status(findings: &[Finding], key: &str) -> (Status, String) {

@@ -16,18 +16,13 @@ use serde_yaml::{Mapping, Value};
 /// of the deployment, not of the code, so `permissions::for_function` does not list them.
 const TRACING_ACTIONS: &[&str] = &["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
 
-/// The function crates the template deploys (its `Metadata.BuildProperties.Binary`).
-const FUNCTIONS: &[&str] = &[
-    "s3-audit",
-    "iam-audit",
-    "lambda-audit",
-    "secrets-audit",
-    "messaging-audit",
-    "network-audit",
-    "account-audit",
-    "stack-audit",
-    "publish-findings",
-];
+/// The function crates the template must deploy (its `Metadata.BuildProperties.Binary`): every
+/// audit the code knows, and the publisher.
+fn functions() -> Vec<&'static str> {
+    let mut all = ztscan::permissions::AUDIT_FUNCTIONS.to_vec();
+    all.push("publish-findings");
+    all
+}
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
@@ -490,7 +485,7 @@ fn the_template_deploys_exactly_the_known_functions() {
         })
         .collect();
     binaries.sort();
-    let mut known: Vec<String> = FUNCTIONS.iter().map(|f| f.to_string()).collect();
+    let mut known: Vec<String> = functions().iter().map(|f| f.to_string()).collect();
     known.sort();
     assert_eq!(binaries, known, "functions in template.yaml vs the crates this test knows");
     assert_eq!(
@@ -503,7 +498,7 @@ fn the_template_deploys_exactly_the_known_functions() {
 #[test]
 fn each_function_has_its_own_role() {
     let template = Template::load();
-    let roles: Vec<String> = FUNCTIONS
+    let roles: Vec<String> = functions()
         .iter()
         .map(|f| {
             let (id, res) = template.function(f);
@@ -527,7 +522,7 @@ fn every_role_has_a_permissions_boundary() {
 #[test]
 fn every_function_is_hardened() {
     let template = Template::load();
-    for function in FUNCTIONS {
+    for function in &functions() {
         let (id, res) = template.function(function);
 
         let tracing = property(res, "Tracing").and_then(str_of);
@@ -702,7 +697,7 @@ fn get_att_target(value: &Value) -> Option<String> {
 fn every_audit_function_is_an_optional_config_rule_over_its_change_types() {
     let template = Template::load();
     let rules: Vec<(&str, &Value)> = template.resources_of_type("AWS::Config::ConfigRule").collect();
-    for function in FUNCTIONS.iter().filter(|f| f.ends_with("-audit")) {
+    for function in functions().iter().filter(|f| f.ends_with("-audit")) {
         let (function_id, res) = template.function(function);
         let matching: Vec<&(&str, &Value)> = rules
             .iter()
@@ -773,7 +768,7 @@ fn every_audit_function_is_an_optional_config_rule_over_its_change_types() {
 fn hub_mode_grants_are_optional_and_the_member_role_is_read_only_and_guarded_by_the_external_id() {
     let template = Template::load();
     // Hub side: every function may assume the member role only in hub mode.
-    for function in FUNCTIONS {
+    for function in &functions() {
         let (function_id, res) = template.function(function);
         let role_id = template.role_of(function_id, res);
         let grants: Vec<Grant> =

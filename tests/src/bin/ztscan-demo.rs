@@ -82,16 +82,7 @@ async fn pipeline(sdk: &aws_config::SdkConfig, endpoint: &str) -> ExitCode {
     let p = create_pipeline(sdk).await;
     let env = p.function_env(endpoint);
     let mut audits = Vec::new();
-    for name in [
-        "s3-audit",
-        "iam-audit",
-        "lambda-audit",
-        "secrets-audit",
-        "messaging-audit",
-        "network-audit",
-        "stack-audit",
-        "account-audit",
-    ] {
+    for &name in ztscan::permissions::AUDIT_FUNCTIONS {
         let mut emulator = Emulator::start();
         emulator.run_function(name, &env);
         audits.push((name, emulator));
