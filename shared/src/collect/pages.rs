@@ -26,13 +26,13 @@ where
 {
     let mut out = Vec::new();
     loop {
-        let page = match permits {
-            Some(permits) => {
-                // The semaphore is never closed, so the permit is always granted.
-                let _permit = permits.acquire().await.ok();
-                pages.next().await
-            }
-            None => pages.next().await,
+        let page = {
+            // The semaphore is never closed, so a permit is always granted when one is asked for.
+            let _permit = match permits {
+                Some(permits) => permits.acquire().await.ok(),
+                None => None,
+            };
+            pages.next().await
         };
         match page {
             Some(page) => out.push(required(action, page)?),

@@ -6,8 +6,8 @@
 use crate::context::ScanContext;
 use crate::model::Outcome;
 use crate::policy::{
-    external_grants, is_public_statement, is_restricting_condition, Condition, Effect, ExternalKind, PolicyDocument,
-    Statement,
+    external_grants, has_restricting_condition, is_public_statement, is_restricting_condition, Condition, Effect,
+    ExternalKind, PolicyDocument, Statement,
 };
 
 /// How a statement is named in a reason: its `Sid`, or its position in the document.
@@ -98,11 +98,8 @@ pub(crate) fn exposure(doc: &PolicyDocument, ctx: &ScanContext, audience: Audien
                 .iter()
                 .any(|c| is_restricting_condition(c) && ORG_KEYS.iter().any(|k| c.key_is(k)));
         if is_public_statement(g.statement) || (g.kind == ExternalKind::Account && !unverifiable_org) {
-            let unconditioned = if g.statement.conditions.iter().any(is_restricting_condition) {
-                ""
-            } else {
-                " without a restricting condition"
-            };
+            let unconditioned =
+                if has_restricting_condition(g.statement) { "" } else { " without a restricting condition" };
             exposed.push(format!("statement {} allows {actions} to {}{unconditioned}", g.label, g.who));
         } else if unverifiable_org {
             unverified.push(g.label);
