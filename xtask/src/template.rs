@@ -37,8 +37,11 @@ impl std::fmt::Display for TemplateError {
 
 impl std::error::Error for TemplateError {}
 
-/// The generated regions, in the order they appear in the template, and what fills each.
-const REGIONS: &[(&str, fn() -> String)] = &[
+/// What fills a generated region, for the given audits.
+type Render = fn(&[&Descriptor]) -> String;
+
+/// The generated regions and what fills each.
+const REGIONS: &[(&str, Render)] = &[
     ("audit-parameters", parameters),
     ("audit-functions", functions),
     ("audit-queue-grants", queue_grants),
@@ -48,9 +51,14 @@ const REGIONS: &[(&str, fn() -> String)] = &[
 
 /// `template` with every generated region rewritten from the registry.
 pub fn regenerate(template: &str) -> Result<String, TemplateError> {
+    regenerate_for(template, AUDITS)
+}
+
+/// `template` with every generated region rewritten for `audits`.
+pub fn regenerate_for(template: &str, audits: &[&Descriptor]) -> Result<String, TemplateError> {
     let mut out = template.to_string();
     for (region, render) in REGIONS {
-        out = replace_region(&out, region, &render())?;
+        out = replace_region(&out, region, &render(audits))?;
     }
     Ok(out)
 }
@@ -118,9 +126,9 @@ fn comment(indent: usize, text: &str) -> String {
     out
 }
 
-fn parameters() -> String {
+fn parameters(audits: &[&Descriptor]) -> String {
     let mut out = String::new();
-    for a in AUDITS {
+    for a in audits {
         let id = logical_id(a.function);
         let _ = write!(
             out,
@@ -131,8 +139,8 @@ fn parameters() -> String {
     out
 }
 
-fn functions() -> String {
-    AUDITS.iter().map(|a| function_block(a)).collect::<Vec<_>>().join("\n")
+fn functions(audits: &[&Descriptor]) -> String {
+    audits.iter().map(|a| function_block(a)).collect::<Vec<_>>().join("\n")
 }
 
 /// The collector's reads, one statement per [`ztscan::audit::ReadGrant`].
@@ -199,9 +207,9 @@ fn function_block(a: &Descriptor) -> String {
         .replace("@ID@", &id)
 }
 
-fn queue_grants() -> String {
+fn queue_grants(audits: &[&Descriptor]) -> String {
     let mut out = String::new();
-    for a in AUDITS {
+    for a in audits {
         let id = logical_id(a.function);
         let _ = write!(
             out,
@@ -212,14 +220,14 @@ fn queue_grants() -> String {
 }
 
 /// Every audit collector's actions, sorted: the member role's `ReadConfiguration` statement.
-fn member_reads() -> String {
-    let actions: BTreeSet<&str> = AUDITS.iter().flat_map(|a| a.collector_actions).copied().collect();
+fn member_reads(audits: &[&Descriptor]) -> String {
+    let actions: BTreeSet<&str> = audits.iter().flat_map(|a| a.collector_actions).copied().collect();
     actions.iter().map(|a| format!("                  - {a}\n")).collect()
 }
 
-fn outputs() -> String {
+fn outputs(audits: &[&Descriptor]) -> String {
     let mut out = String::new();
-    for a in AUDITS {
+    for a in audits {
         let id = logical_id(a.function);
         let _ = write!(
             out,
@@ -502,7 +510,7 @@ mod tests {
 
     #[test]
     fn every_audit_gets_a_block_with_its_reads_types_and_schedule() {
-        let all = functions();
+        let all = functions(AUDITS);
         for a in AUDITS {
             let id = logical_id(a.function);
             for logical in ["LogGroup", "Role", "DLQ", "DLQPolicy", "Function", "ConfigRulePermission", "ConfigRule"] {
@@ -524,5 +532,71 @@ mod tests {
             assert!(block.contains(&format!("Schedule: !Ref {param}\n")), "{}", a.function);
             assert!(!block.contains('@'), "{}: a placeholder was left unfilled", a.function);
         }
+    }
+
+    /// A ninth audit, as the breadth issue will add one: a descriptor is all the template needs.
+    static NINTH: Descriptor = Descriptor {
+        name: "dynamodb",
+        function: "dynamodb-audit",
+        title: "DynamoDB",
+        change: ztscan::audit::ChangeTriggers {
+            config_types: &["AWS::DynamoDB::Table"],
+            api_calls: &[],
+            mode: "table",
+        },
+        rules: Vec::new,
+        change_rules: Vec::new,
+        collector_actions: &["dynamodb:ListTables", "dynamodb:DescribeTable"],
+        grants: &[
+            ztscan::audit::ReadGrant {
+                sid: "ListTables",
+                why: "the listing has no resource-level scoping",
+                actions: &["dynamodb:ListTables"],
+                scope: GrantScope::Any,
+            },
+            ztscan::audit::ReadGrant {
+                sid: "DescribeTables",
+                why: "this account's tables in this region",
+                actions: &["dynamodb:DescribeTable"],
+                scope: GrantScope::Arn("arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/*"),
+            },
+        ],
+        schedule: Schedule::Regular,
+        deployment: ztscan::audit::Deployment { memory_mb: 256, timeout_seconds: 300, reserved_concurrency: 1 },
+        connect: |sdk, config, progress| (ztscan::audit::s3::AUDIT.connect)(sdk, config, progress),
+        deleted: |_, _| Vec::new(),
+        rescans_deleted: |_| false,
+    };
+
+    #[test]
+    fn a_ninth_audit_adds_only_generated_lines_to_the_template() {
+        let committed = std::fs::read_to_string(crate::template_path()).expect("template.yaml");
+        let with_ninth: Vec<&Descriptor> = AUDITS.iter().copied().chain([&NINTH]).collect();
+        let grown = regenerate_for(&committed, &with_ninth).expect("markers");
+        // Every committed line is still there, in order, and every added line is generated.
+        let (mut old, mut added) = (committed.lines().peekable(), Vec::new());
+        for line in grown.lines() {
+            if old.peek() == Some(&line) {
+                old.next();
+            } else {
+                added.push(line);
+            }
+        }
+        assert!(old.peek().is_none(), "a committed line was changed: {:?}", old.peek());
+        let text = added.join("\n");
+        for logical in ["LogGroup", "Role", "DLQ", "DLQPolicy", "Function", "ConfigRulePermission", "ConfigRule"] {
+            assert!(text.contains(&format!("  DynamodbAudit{logical}:")), "{logical}");
+        }
+        for expected in [
+            "  DynamodbAuditReservedConcurrency:",
+            "          - Sid: AllowDynamodbAuditSend",
+            "                  - dynamodb:DescribeTable",
+            "  DynamodbAuditFunctionName:",
+            "        Binary: dynamodb-audit",
+        ] {
+            assert!(added.contains(&expected), "{expected} is not among the added lines");
+        }
+        // Then the new crate's one-line main.rs and one line in AUDITS: nothing else by hand.
+        assert!(added.len() > 250, "about 260 generated lines, found {}", added.len());
     }
 }

@@ -55,7 +55,7 @@ pub static AUDIT: Descriptor = Descriptor {
     deployment: Deployment { memory_mb: 512, timeout_seconds: 900, reserved_concurrency: 1 },
     connect: |sdk, config, _progress| Box::new(Runner(AccountCollector::new(sdk, config))),
     deleted: |changed, ctx| deleted(changed, ctx),
-    rescans_deleted: rescans_deleted,
+    rescans_deleted,
 };
 
 /// The account baseline audit over its real collector.
