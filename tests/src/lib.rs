@@ -16,6 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Mutex, MutexGuard};
 
 pub mod lambda;
+pub mod not_enabled;
 pub mod seed;
 
 /// The account audit's regional findings (those on the account itself), keyed by (rule id,
