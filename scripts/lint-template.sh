@@ -28,7 +28,7 @@ echo "checkov --framework cloudformation ${checkov_files[*]}"
 if ! BC_SKIP_MAPPING=TRUE .venv-checkov/bin/checkov "${checkov_files[@]}" \
   --framework cloudformation --skip-download --compact --quiet; then
   echo "checkov failed. Fix the finding, or skip it in the resource's Metadata with the reason;" >&2
-  echo "a new function's LogGroup, DLQ and Function take the same skips as S3Audit's." >&2
+  echo "an audit's LogGroup, DLQ and Function skips are generated: edit FUNCTION_BLOCK in xtask/src/template.rs." >&2
   exit 1
 fi
 

@@ -4,26 +4,14 @@
 
 mod table;
 
-use std::future::Future;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Parser, Subcommand, ValueEnum};
-use ztscan::audit::{
-    account as account_audit, cloudformation as stack_audit, iam as iam_audit, lambda as lambda_audit,
-    messaging as messaging_audit, network as network_audit, s3 as s3_audit, secretsmanager as secrets_audit,
-};
-use ztscan::collect::account::AccountCollector;
-use ztscan::collect::cloudformation::StackCollector;
-use ztscan::collect::iam::IamCollector;
-use ztscan::collect::lambda::LambdaCollector;
-use ztscan::collect::messaging::MessagingCollector;
-use ztscan::collect::network::NetworkCollector;
-use ztscan::collect::s3::S3Collector;
-use ztscan::collect::secretsmanager::SecretsCollector;
+use ztscan::audit::{Descriptor, AUDITS};
 use ztscan::{Finding, ScanConfig, ScanContext, Severity, Status};
 
 #[derive(Parser)]
@@ -39,21 +27,14 @@ enum Format {
     Table,
 }
 
-/// The audits `ztscan scan` can run.
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
-enum Service {
-    S3,
-    Iam,
-    Lambda,
-    Secretsmanager,
-    /// SNS topics, SQS queues and EventBridge event buses.
-    Messaging,
-    Network,
-    /// The account baseline (CloudTrail, GuardDuty, Config, Security Hub, Access Analyzer,
-    /// Inspector, KMS rotation) in every enabled region, or the configured `account_regions`.
-    Account,
-    /// CloudFormation stacks.
-    Cloudformation,
+/// The `--services` values: every audit in the registry, with what it audits.
+fn service_values() -> PossibleValuesParser {
+    PossibleValuesParser::new(AUDITS.iter().map(|a| PossibleValue::new(a.name).help(a.title)))
+}
+
+/// The default `--services`: every audit.
+fn all_services() -> Vec<String> {
+    AUDITS.iter().map(|a| a.name.to_string()).collect()
 }
 
 #[derive(Subcommand)]
@@ -75,13 +56,8 @@ enum Command {
         #[arg(long)]
         all: bool,
         /// The audits to run (comma-separated); all of them by default.
-        #[arg(
-            long,
-            value_enum,
-            value_delimiter = ',',
-            default_value = "s3,iam,lambda,secretsmanager,messaging,network,cloudformation,account"
-        )]
-        services: Vec<Service>,
+        #[arg(long, value_delimiter = ',', value_parser = service_values(), default_values_t = all_services())]
+        services: Vec<String>,
     },
     /// List every rule with its severity and title.
     Rules,
@@ -130,7 +106,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Service]) -> Result<Vec<Finding>, String> {
+async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[String]) -> Result<Vec<Finding>, String> {
     let config = match config {
         Some(path) => {
             let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -145,40 +121,14 @@ async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Servi
         .map_err(|e| format!("cannot identify the account: {e}"))?;
     let ctx = ScanContext::new(account, region, chrono::Utc::now(), config);
     let progress = std::io::stderr().is_terminal();
+    let chosen: Vec<&'static Descriptor> =
+        AUDITS.iter().copied().filter(|a| services.iter().any(|s| s == a.name)).collect();
     // One future per chosen audit; they run concurrently, each bounded by its own collector.
-    let mut scans: Vec<Pin<Box<dyn Future<Output = Vec<Finding>> + '_>>> = Vec::new();
     let (sdk, ctx) = (&sdk, &ctx);
-    if services.contains(&Service::S3) {
-        scans.push(Box::pin(async move {
-            let mut collector = S3Collector::new(sdk, ctx.config.concurrency, ctx.config.page_size);
-            if progress {
-                collector = collector.with_progress(Arc::new(|done, total| {
-                    eprint!("\r\x1b[2Kscanning S3 buckets: {done}/{total}");
-                    if done == total {
-                        eprint!("\r\x1b[2K");
-                    }
-                }));
-            }
-            s3_audit::scan_all(&collector, ctx).await.findings
-        }));
-    }
-    // The other audits' collectors are all built from the SDK configuration and the scan settings.
-    macro_rules! scan {
-        ($service:expr, $collector:ident, $audit:ident) => {
-            if services.contains(&$service) {
-                scans.push(Box::pin(async move {
-                    $audit::scan_all(&$collector::new(sdk, &ctx.config), ctx).await.findings
-                }));
-            }
-        };
-    }
-    scan!(Service::Iam, IamCollector, iam_audit);
-    scan!(Service::Lambda, LambdaCollector, lambda_audit);
-    scan!(Service::Secretsmanager, SecretsCollector, secrets_audit);
-    scan!(Service::Messaging, MessagingCollector, messaging_audit);
-    scan!(Service::Network, NetworkCollector, network_audit);
-    scan!(Service::Account, AccountCollector, account_audit);
-    scan!(Service::Cloudformation, StackCollector, stack_audit);
+    let scans = chosen.into_iter().map(|audit| async move {
+        let progress = progress.then(|| progress_line(audit));
+        (audit.connect)(sdk, &ctx.config, progress).scan_all(ctx).await.findings
+    });
     let mut findings: Vec<Finding> = futures_util::future::join_all(scans).await.into_iter().flatten().collect();
     findings.sort_by(|a, b| {
         b.severity
@@ -187,4 +137,48 @@ async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Servi
             .then_with(|| a.resource.uid().cmp(b.resource.uid()))
     });
     Ok(findings)
+}
+
+/// A progress line on stderr for an audit's full scan, cleared when it is done.
+fn progress_line(audit: &'static Descriptor) -> ztscan::audit::Progress {
+    Arc::new(move |done, total| {
+        eprint!("\r\x1b[2Kscanning {}: {done}/{total}", audit.title);
+        if done == total {
+            eprint!("\r\x1b[2K");
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn services(args: &[&str]) -> Result<Vec<String>, clap::Error> {
+        let cli = Cli::try_parse_from([&["ztscan", "scan"], args].concat())?;
+        match cli.command {
+            Command::Scan { services, .. } => Ok(services),
+            _ => unreachable!("parsed a scan"),
+        }
+    }
+
+    #[test]
+    fn services_default_to_every_audit_in_the_registry() {
+        Cli::command().debug_assert();
+        let all: Vec<&str> = AUDITS.iter().map(|a| a.name).collect();
+        assert_eq!(services(&[]).unwrap(), all);
+        assert_eq!(
+            all,
+            ["s3", "iam", "lambda", "network", "secretsmanager", "messaging", "account", "cloudformation"],
+            "the --services values are the audits' names"
+        );
+    }
+
+    #[test]
+    fn services_accept_registry_names_and_reject_others_listing_the_valid_ones() {
+        assert_eq!(services(&["--services", "s3,cloudformation"]).unwrap(), ["s3", "cloudformation"]);
+        let err = services(&["--services", "s3,dynamodb"]).unwrap_err().to_string();
+        assert!(err.contains("dynamodb") && err.contains("secretsmanager"), "{err}");
+    }
 }

@@ -2,16 +2,17 @@
 //! environment, typed errors converted to Lambda `Diagnostic`s, and the handler that turns an
 //! event into a full or single-resource audit and sends the findings to the findings queue.
 //!
-//! An audit function (`functions/<service>-audit`) is then only wiring: it implements
-//! [`AuditPort`] over its collector and calls [`Handler::handle`]. The handler is generic over
-//! the port and the queue, so it is tested here with in-memory fakes.
+//! An audit function (`functions/<service>-audit`) is then one line:
+//! `ztscan::lambda::run(&ztscan::audit::s3::AUDIT)`, its descriptor in the registry
+//! ([`crate::audit::AUDITS`]). The handler is generic over the [`AuditPort`] and the queue, so it
+//! is tested here with in-memory fakes.
 
 use chrono::Utc;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::audit::AuditReport;
+use crate::audit::{AuditReport, AuditRunner, Descriptor};
 use crate::collect::accounts::{MemberAccounts, MembersError};
 use crate::collect::CollectError;
 use crate::config_rule::{self, Invocation, RuleInvocation};
@@ -107,11 +108,11 @@ impl Settings {
 /// What one audit function does: the port the shared handler drives.
 pub trait AuditPort {
     /// The audit's name, e.g. `s3` (the `audit` of its queue messages and archive scope).
-    const AUDIT: &'static str;
+    fn name(&self) -> &'static str;
     /// The Config resource types its change events may name.
-    const CHANGE_TYPES: &'static [&'static str];
+    fn change_types(&self) -> &'static [&'static str];
     /// The response `mode` of a single-resource re-evaluation (e.g. `bucket`).
-    const CHANGE_MODE: &'static str;
+    fn change_mode(&self) -> &'static str;
 
     /// The scanned account, when the invocation context does not name it.
     fn caller_account(&self) -> impl std::future::Future<Output = Result<String, CollectError>> + Send;
@@ -125,10 +126,50 @@ pub trait AuditPort {
     /// NOT_APPLICABLE findings for a resource the change event says was deleted (no API calls).
     fn deleted(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport;
     /// True when a deletion must be re-read with [`AuditPort::scan_changed`] instead of
-    /// answered by [`AuditPort::deleted`]: the account audit judges a region, and a deleted
-    /// trail or detector changes that region's verdict. No audit of one resource needs it.
+    /// answered by [`AuditPort::deleted`] (see [`Descriptor::rescans_deleted`]).
     fn rescans_deleted(&self, _changed: &ChangedResource) -> bool {
         false
+    }
+}
+
+/// A registered audit over its real collector, for one account: the port every audit function
+/// runs.
+pub struct Deployed {
+    audit: &'static Descriptor,
+    runner: Box<dyn AuditRunner>,
+    sdk: aws_config::SdkConfig,
+}
+
+impl Deployed {
+    pub fn new(audit: &'static Descriptor, sdk: &aws_config::SdkConfig, config: &ScanConfig) -> Self {
+        Self { audit, runner: (audit.connect)(sdk, config, None), sdk: sdk.clone() }
+    }
+}
+
+impl AuditPort for Deployed {
+    fn name(&self) -> &'static str {
+        self.audit.name
+    }
+    fn change_types(&self) -> &'static [&'static str] {
+        self.audit.change.config_types
+    }
+    fn change_mode(&self) -> &'static str {
+        self.audit.change.mode
+    }
+    async fn caller_account(&self) -> Result<String, CollectError> {
+        crate::collect::identity::caller_account(&self.sdk).await
+    }
+    async fn scan_all(&self, ctx: &ScanContext) -> AuditReport {
+        self.runner.scan_all(ctx).await
+    }
+    async fn scan_changed(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
+        self.runner.scan_changed(changed, ctx).await
+    }
+    fn deleted(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
+        AuditReport { findings: (self.audit.deleted)(changed, ctx), summary: None }
+    }
+    fn rescans_deleted(&self, changed: &ChangedResource) -> bool {
+        (self.audit.rescans_deleted)(changed)
     }
 }
 
@@ -152,13 +193,10 @@ pub fn log_filter() -> tracing_subscriber::EnvFilter {
 const EVENT_DUMP_OFF: &str = "lambda_runtime::layers::api_response=debug";
 
 /// The whole `main` of an audit function: JSON logs (level from `RUST_LOG`), settings from the
-/// environment, SDK configuration, the port built by `make`, the SQS findings queue, and the
+/// environment, SDK configuration, the audit over its collector, the SQS findings queue, and the
 /// Lambda runtime loop.
-pub async fn run<A, F>(make: F) -> Result<(), lambda_runtime::Error>
-where
-    A: AuditPort,
-    F: Fn(&aws_config::SdkConfig, &ScanConfig) -> A,
-{
+pub async fn run(audit: &'static Descriptor) -> Result<(), lambda_runtime::Error> {
+    let make = |sdk: &aws_config::SdkConfig, config: &ScanConfig| Deployed::new(audit, sdk, config);
     tracing_subscriber::fmt().json().with_env_filter(log_filter()).without_time().init();
     let settings = Settings::from_env()?;
     let sdk = crate::collect::aws::load_sdk_config(None).await;
@@ -233,7 +271,7 @@ impl<A: AuditPort, Q: FindingsQueue, C: ConfigRules> Handler<A, Q, C> {
             return self.run_config_rule(payload, account, region).await;
         }
         let ctx = ScanContext::new(account, region, Utc::now(), self.settings.config.clone());
-        match parse_trigger(payload, A::CHANGE_TYPES)? {
+        match parse_trigger(payload, self.audit.change_types())? {
             AuditTrigger::Scheduled => {
                 let mut response = self.deliver("full", self.audit.scan_all(&ctx).await, None).await?;
                 // Hub mode: each member in turn, each with its own archive sweep.
@@ -268,14 +306,14 @@ impl<A: AuditPort, Q: FindingsQueue, C: ConfigRules> Handler<A, Q, C> {
         if r.deleted && !audit.rescans_deleted(r) {
             ("deleted", audit.deleted(r, ctx))
         } else {
-            (A::CHANGE_MODE, audit.scan_changed(r, ctx).await)
+            (audit.change_mode(), audit.scan_changed(r, ctx).await)
         }
     }
 
     /// The function invoked as an AWS Config custom rule: judge as for the same EventBridge
     /// trigger, send the findings to the queue, then report the evaluations to Config.
     async fn run_config_rule(&self, payload: &Value, account: &str, region: &str) -> Result<Response, AuditError> {
-        let inv: RuleInvocation = config_rule::parse_invocation(payload, A::CHANGE_TYPES)?;
+        let inv: RuleInvocation = config_rule::parse_invocation(payload, self.audit.change_types())?;
         let ctx = ScanContext::new(account, region, Utc::now(), self.settings.config.clone());
         let changed = match &inv.invocation {
             Invocation::Periodic => None,
@@ -308,7 +346,7 @@ impl<A: AuditPort, Q: FindingsQueue, C: ConfigRules> Handler<A, Q, C> {
         let evaluations = config_rule::evaluations(&inv, changed.as_ref(), &report.findings, account, ctx.now);
         let response = self.deliver(mode, report, Some(evaluations.len())).await?;
         let sent = self.config_rules.put_evaluations(&inv.result_token, &evaluations).await?;
-        tracing::info!(audit = A::AUDIT, rule = %inv.rule_name, evaluations = sent, "reported to AWS Config");
+        tracing::info!(audit = self.audit.name(), rule = %inv.rule_name, evaluations = sent, "reported to AWS Config");
         Ok(response)
     }
 
@@ -328,13 +366,14 @@ impl<A: AuditPort, Q: FindingsQueue, C: ConfigRules> Handler<A, Q, C> {
             evaluations,
             accounts: None,
         };
-        let mut messages = vec![QueueMessage::Findings { audit: A::AUDIT.to_string(), findings: report.findings }];
+        let mut messages =
+            vec![QueueMessage::Findings { audit: self.audit.name().to_string(), findings: report.findings }];
         if let Some(summary) = report.summary {
             messages.push(QueueMessage::ScanComplete(summary));
         }
         self.queue.send(messages).await?;
         tracing::info!(
-            audit = A::AUDIT,
+            audit = self.audit.name(),
             mode,
             findings = response.findings,
             failed = response.failed,
@@ -413,9 +452,15 @@ mod tests {
 
     struct FakeAudit;
     impl AuditPort for FakeAudit {
-        const AUDIT: &'static str = "fake";
-        const CHANGE_TYPES: &'static [&'static str] = &["AWS::S3::Bucket"];
-        const CHANGE_MODE: &'static str = "bucket";
+        fn name(&self) -> &'static str {
+            "fake"
+        }
+        fn change_types(&self) -> &'static [&'static str] {
+            &["AWS::S3::Bucket"]
+        }
+        fn change_mode(&self) -> &'static str {
+            "bucket"
+        }
         async fn caller_account(&self) -> Result<String, CollectError> {
             Ok("123456789012".into())
         }
@@ -679,9 +724,15 @@ mod tests {
     /// A port whose deletions are re-read (as the account audit's are).
     struct RescanAudit;
     impl AuditPort for RescanAudit {
-        const AUDIT: &'static str = "rescan";
-        const CHANGE_TYPES: &'static [&'static str] = &["AWS::S3::Bucket"];
-        const CHANGE_MODE: &'static str = "region";
+        fn name(&self) -> &'static str {
+            "rescan"
+        }
+        fn change_types(&self) -> &'static [&'static str] {
+            &["AWS::S3::Bucket"]
+        }
+        fn change_mode(&self) -> &'static str {
+            "region"
+        }
         async fn caller_account(&self) -> Result<String, CollectError> {
             FakeAudit.caller_account().await
         }

@@ -1,5 +1,5 @@
 //! The IAM actions each deployed function needs, derived from the collectors and publishers it
-//! wires together. `template.yaml` must grant each function's role exactly these (a test in
+//! wires together: an audit function's from its descriptor in [`crate::audit::AUDITS`]. `template.yaml` must grant each function's role exactly these (a test in
 //! `tests/` compares them).
 //!
 //! Two optional modes add actions the template grants only under a condition:
@@ -8,6 +8,7 @@
 //!   audit role. The member side, [`member_role`], is the read-only role a member stack creates
 //!   for the hub (`HubAccountId`).
 
+use crate::audit::AUDITS;
 use crate::{collect, publish, secret_store};
 
 /// Actions every function needs to write its own logs (scoped in the template to the
@@ -15,30 +16,13 @@ use crate::{collect, publish, secret_store};
 pub const LOGGING_ACTIONS: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvents"];
 
 /// The audit functions (one crate each), in the order the template declares them.
-pub const AUDIT_FUNCTIONS: &[&str] = &[
-    "s3-audit",
-    "iam-audit",
-    "lambda-audit",
-    "network-audit",
-    "secrets-audit",
-    "messaging-audit",
-    "account-audit",
-    "stack-audit",
-];
+pub fn audit_functions() -> impl Iterator<Item = &'static str> {
+    AUDITS.iter().map(|a| a.function)
+}
 
 /// The read actions of an audit function's collector.
 pub fn collector_actions(function: &str) -> Option<&'static [&'static str]> {
-    Some(match function {
-        "s3-audit" => collect::s3::IAM_ACTIONS,
-        "iam-audit" => collect::iam::IAM_ACTIONS,
-        "lambda-audit" => collect::lambda::IAM_ACTIONS,
-        "secrets-audit" => collect::secretsmanager::IAM_ACTIONS,
-        "network-audit" => collect::network::IAM_ACTIONS,
-        "account-audit" => collect::account::IAM_ACTIONS,
-        "stack-audit" => collect::cloudformation::IAM_ACTIONS,
-        "messaging-audit" => collect::messaging::IAM_ACTIONS,
-        _ => return None,
-    })
+    crate::audit::by_function(function).map(|a| a.collector_actions)
 }
 
 fn sorted(mut actions: Vec<&'static str>) -> Vec<&'static str> {
@@ -80,8 +64,7 @@ pub fn for_function(name: &str) -> Option<Vec<&'static str>> {
 /// The member audit role (hub-and-spoke): every audit collector's reads, and the Security Hub
 /// import of the member's own findings, which only the member itself may do.
 pub fn member_role() -> Vec<&'static str> {
-    let mut actions: Vec<&'static str> =
-        AUDIT_FUNCTIONS.iter().filter_map(|f| collector_actions(f)).flatten().copied().collect();
+    let mut actions: Vec<&'static str> = AUDITS.iter().flat_map(|a| a.collector_actions).copied().collect();
     actions.extend_from_slice(publish::securityhub::IAM_ACTIONS);
     sorted(actions)
 }
@@ -93,7 +76,7 @@ mod tests {
     #[test]
     fn every_audit_function_has_collector_actions_and_the_member_role_has_them_all() {
         let member = member_role();
-        for f in AUDIT_FUNCTIONS {
+        for f in audit_functions() {
             let reads = collector_actions(f).unwrap_or_else(|| panic!("{f} has no collector actions"));
             assert!(reads.iter().all(|a| member.contains(a)), "{f}");
             assert!(for_function(f).is_some_and(|all| all.contains(&"sts:AssumeRole")), "{f}");

@@ -19,7 +19,7 @@ const TRACING_ACTIONS: &[&str] = &["xray:PutTelemetryRecords", "xray:PutTraceSeg
 /// The function crates the template must deploy (its `Metadata.BuildProperties.Binary`): every
 /// audit the code knows, and the publisher.
 fn functions() -> Vec<&'static str> {
-    let mut all = ztscan::permissions::AUDIT_FUNCTIONS.to_vec();
+    let mut all: Vec<&str> = ztscan::audit::AUDITS.iter().map(|a| a.function).collect();
     all.push("publish-findings");
     all
 }
@@ -266,31 +266,6 @@ fn assert_role_grants_exactly(function: &str) {
     );
 }
 
-#[test]
-fn s3_audit_role_grants_exactly_the_declared_actions() {
-    assert_role_grants_exactly("s3-audit");
-}
-
-#[test]
-fn iam_audit_role_grants_exactly_the_declared_actions() {
-    assert_role_grants_exactly("iam-audit");
-}
-
-#[test]
-fn lambda_audit_role_grants_exactly_the_declared_actions() {
-    assert_role_grants_exactly("lambda-audit");
-}
-
-#[test]
-fn secrets_audit_role_grants_exactly_the_declared_actions() {
-    assert_role_grants_exactly("secrets-audit");
-}
-
-#[test]
-fn account_audit_role_grants_exactly_the_declared_actions() {
-    assert_role_grants_exactly("account-audit");
-}
-
 /// The account audit reads only: no action of its role can change anything, and the key reads
 /// are scoped to this account's keys.
 #[test]
@@ -324,11 +299,6 @@ fn account_audit_role_reads_only_and_scopes_key_reads() {
     }
 }
 
-#[test]
-fn network_audit_role_grants_exactly_the_declared_actions() {
-    assert_role_grants_exactly("network-audit");
-}
-
 /// The secrets audit reads metadata and policies only: its role can never read a secret's value.
 #[test]
 fn secrets_audit_role_cannot_read_secret_values() {
@@ -339,11 +309,6 @@ fn secrets_audit_role_cannot_read_secret_values() {
         let a = action.to_ascii_lowercase();
         assert!(!a.contains('*') && !a.contains("getsecretvalue"), "{role} grants {action}");
     }
-}
-
-#[test]
-fn messaging_audit_role_grants_exactly_the_declared_actions() {
-    assert_role_grants_exactly("messaging-audit");
 }
 
 /// The messaging audit reads configuration only: its role can never publish, receive or send
@@ -370,11 +335,6 @@ fn messaging_audit_role_reads_only() {
     ] {
         assert!(text.contains(scoped), "per-resource reads are not scoped to {scoped}");
     }
-}
-
-#[test]
-fn stack_audit_role_grants_exactly_the_declared_actions() {
-    assert_role_grants_exactly("stack-audit");
 }
 
 /// The stack audit reads stack descriptions and template summaries only: its role can never
@@ -404,9 +364,48 @@ fn stack_audit_role_reads_only() {
     }
 }
 
+/// Every function of the registry (and the publisher): its role grants exactly what the code
+/// declares.
 #[test]
-fn publish_findings_role_grants_exactly_the_declared_actions() {
-    assert_role_grants_exactly("publish-findings");
+fn every_function_role_grants_exactly_the_declared_actions() {
+    for function in functions() {
+        assert_role_grants_exactly(function);
+    }
+}
+
+/// Each audit's role grants its collector's reads in the statements its descriptor lists, each
+/// scoped as the descriptor says: nothing broader than `*` where AWS allows only `*`.
+#[test]
+fn every_audit_role_scopes_its_reads_as_its_descriptor_says() {
+    let template = Template::load();
+    for audit in ztscan::audit::AUDITS {
+        let (id, res) = template.function(audit.function);
+        let role = template.role_of(id, res);
+        let grants = template.grants(&role);
+        for read in audit.grants {
+            let statements: Vec<&Grant> =
+                grants.iter().filter(|g| g.statement.get("Sid").and_then(str_of) == Some(read.sid)).collect();
+            assert!(!statements.is_empty(), "{role} has no statement {}", read.sid);
+            for g in statements {
+                assert!(
+                    read.actions.contains(&g.action.as_str()),
+                    "{role} {}: {} is not declared there",
+                    read.sid,
+                    g.action
+                );
+                assert!(g.conditions.is_empty(), "{role} {}: collector reads are unconditional", read.sid);
+                let resource = g.statement.get("Resource").expect("a Resource");
+                match read.scope {
+                    ztscan::audit::GrantScope::Any => assert_eq!(str_of(resource), Some("*"), "{role} {}", read.sid),
+                    ztscan::audit::GrantScope::Arn(arn) => assert!(
+                        matches!(resource, Value::Tagged(t) if t.tag == "Sub" && t.value.as_str() == Some(arn)),
+                        "{role} {}: expected !Sub {arn}, found {resource:?}",
+                        read.sid
+                    ),
+                }
+            }
+        }
+    }
 }
 
 /// The alert webhook's secret is read only when a secret is configured, only that secret, and
@@ -569,58 +568,43 @@ fn every_function_is_hardened() {
     }
 }
 
-/// The Config change rules of the audits match the sample events in `events/`.
+/// Every sample change event in `events/` names a resource type exactly one audit of the
+/// registry re-evaluates, and that audit's Config change rule matches it; every audit's change
+/// rule matches exactly its descriptor's Config types.
 #[test]
-fn config_change_rules_match_the_sample_events() {
-    assert_change_rule_matches("s3-audit", &["config-change-s3-bucket.json", "config-change-s3-bucket-deleted.json"]);
-    assert_change_rule_matches(
-        "iam-audit",
-        &["config-change-iam-role.json", "config-change-iam-role-deleted.json", "config-change-iam-policy.json"],
-    );
-    assert_change_rule_matches(
-        "lambda-audit",
-        &["config-change-lambda-function.json", "config-change-lambda-function-deleted.json"],
-    );
-    assert_change_rule_matches(
-        "network-audit",
-        &[
-            "config-change-ec2-security-group.json",
-            "config-change-ec2-security-group-deleted.json",
-            "config-change-ec2-vpc.json",
-            "config-change-ec2-vpc-deleted.json",
-        ],
-    );
-    assert_change_rule_matches(
-        "account-audit",
-        &[
-            "config-change-cloudtrail-trail.json",
-            "config-change-cloudtrail-trail-deleted.json",
-            "config-change-guardduty-detector.json",
-            "config-change-kms-key.json",
-            "config-change-kms-key-deleted.json",
-        ],
-    );
-    assert_change_rule_matches(
-        "secrets-audit",
-        &["config-change-secretsmanager-secret.json", "config-change-secretsmanager-secret-deleted.json"],
-    );
-    assert_change_rule_matches(
-        "messaging-audit",
-        &[
-            "config-change-sns-topic.json",
-            "config-change-sqs-queue.json",
-            "config-change-sqs-queue-deleted.json",
-            "config-change-events-bus.json",
-        ],
-    );
-}
-
-#[test]
-fn the_stack_audit_change_rule_matches_the_sample_events() {
-    assert_change_rule_matches(
-        "stack-audit",
-        &["config-change-cloudformation-stack.json", "config-change-cloudformation-stack-deleted.json"],
-    );
+fn config_change_rules_match_the_descriptors_and_the_sample_events() {
+    let template = Template::load();
+    for audit in ztscan::audit::AUDITS {
+        let (id, res) = template.function(audit.function);
+        let declared: BTreeSet<String> = audit.change.config_types.iter().map(|t| t.to_string()).collect();
+        assert_eq!(change_types(&template, id, res), declared, "{id}: change rule = the descriptor's config_types");
+    }
+    let mut samples: Vec<String> = std::fs::read_dir(repo_root().join("events"))
+        .expect("events/")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("config-change-") && name.ends_with(".json"))
+        .collect();
+    samples.sort();
+    assert!(samples.len() >= ztscan::audit::AUDITS.len(), "a sample change event per audit at least: {samples:?}");
+    for file in &samples {
+        let path = repo_root().join("events").join(file);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        let event: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()));
+        let resource_type = event
+            .pointer("/detail/configurationItem/resourceType")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_else(|| panic!("{file} names no resourceType"));
+        let owners: Vec<&str> = ztscan::audit::AUDITS
+            .iter()
+            .filter(|a| a.change.config_types.contains(&resource_type))
+            .map(|a| a.function)
+            .collect();
+        let [function] = owners.as_slice() else {
+            panic!("{file}: {resource_type} must be re-evaluated by exactly one audit, found {owners:?}")
+        };
+        assert_change_rule_matches(function, &[file.as_str()]);
+    }
 }
 
 fn assert_change_rule_matches(function: &str, files: &[&str]) {

@@ -1,10 +1,10 @@
 //! iam-audit: the Lambda that audits IAM on a schedule and on Config change events, and sends
-//! its findings to the findings queue. Wiring only: the port is in `handler`, the rest in
-//! `ztscan::lambda`.
-
-mod handler;
+//! its findings to the findings queue.
+//!
+//! Wiring only: the audit is described once in the registry (`ztscan::audit::iam::AUDIT`);
+//! settings, events and queueing are in `ztscan::lambda`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    ztscan::lambda::run(handler::IamAudit::new).await
+    ztscan::lambda::run(&ztscan::audit::iam::AUDIT).await
 }

@@ -1,10 +1,10 @@
 //! lambda-audit: the Lambda that audits the region's Lambda functions on a schedule and on
-//! Config change events, and sends its findings to the findings queue. Wiring only: the port is
-//! in `handler`, the rest in `ztscan::lambda`.
-
-mod handler;
+//! Config change events, and sends its findings to the findings queue.
+//!
+//! Wiring only: the audit is described once in the registry (`ztscan::audit::lambda::AUDIT`);
+//! settings, events and queueing are in `ztscan::lambda`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    ztscan::lambda::run(handler::LambdaAudit::new).await
+    ztscan::lambda::run(&ztscan::audit::lambda::AUDIT).await
 }

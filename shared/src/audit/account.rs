@@ -17,7 +17,7 @@
 //! (changed or deleted; deleting a trail is exactly what must be re-judged) re-reads the six
 //! regional controls of the event's region.
 
-use crate::collect::account::{key_arn, AccountCollector};
+use crate::collect::account::{key_arn, AccountCollector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::{account_ref, evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
@@ -26,8 +26,49 @@ use crate::resources::account::{AccountInventory, KmsKey, RegionBaseline};
 use crate::rules::account::{KEY_RULES, REGION_RULES};
 
 use super::AuditReport;
+use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
 
-pub const AUDIT: &str = "account";
+/// The account baseline audit in the registry.
+pub static AUDIT: Descriptor = Descriptor {
+    name: "account",
+    function: "account-audit",
+    title: "account baseline",
+    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "region" },
+    rules: || [metas(REGION_RULES), metas(KEY_RULES)].concat(),
+    change_rules: || [metas(REGION_RULES), metas(KEY_RULES)].concat(),
+    collector_actions: IAM_ACTIONS,
+    grants: &[
+        ReadGrant {
+            sid: "ReadAccountBaseline",
+            why: "without the key reads: these actions either have no resource type or are read in every region, so they allow only '*'",
+            actions: &["ec2:DescribeRegions", "cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "guardduty:ListDetectors", "guardduty:GetDetector", "config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus", "securityhub:DescribeHub", "access-analyzer:ListAnalyzers", "inspector2:BatchGetAccountStatus", "kms:ListKeys"],
+            scope: GrantScope::Any,
+        },
+        ReadGrant {
+            sid: "ReadKeyRotation",
+            why: "collect::account::KMS_KEY_ACTIONS: this account's keys, in any region",
+            actions: &["kms:DescribeKey", "kms:GetKeyRotationStatus"],
+            scope: GrantScope::Arn("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*"),
+        },
+    ],
+    schedule: Schedule::Daily,
+    deployment: Deployment { memory_mb: 512, timeout_seconds: 900, reserved_concurrency: 1 },
+    connect: |sdk, config, _progress| Box::new(Runner(AccountCollector::new(sdk, config))),
+    deleted: |changed, ctx| deleted(changed, ctx),
+    rescans_deleted: rescans_deleted,
+};
+
+/// The account baseline audit over its real collector.
+struct Runner(AccountCollector);
+
+impl AuditRunner for Runner {
+    fn scan_all<'a>(&'a self, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_all(&self.0, ctx))
+    }
+    fn scan_changed<'a>(&'a self, changed: &'a ChangedResource, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_changed(&self.0, changed, ctx))
+    }
+}
 
 pub const KMS_KEY_TYPE: &str = "AWS::KMS::Key";
 
@@ -44,7 +85,7 @@ pub const CHANGE_TYPES: &[&str] = &[
 
 /// Every rule id this audit runs (the archive scope of a full scan).
 pub fn rule_ids() -> Vec<String> {
-    [super::ids(REGION_RULES), super::ids(KEY_RULES)].concat()
+    AUDIT.rule_ids()
 }
 
 /// The account as judged in `region`: the finding's region is the region judged.
@@ -100,7 +141,7 @@ pub fn evaluate(inventory: &AccountInventory, ctx: &ScanContext) -> Vec<Finding>
 pub fn report_full(inventory: &AccountInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
     let complete = inventory.regions.as_ref().is_ok_and(|rs| rs.iter().all(|r| r.keys.is_ok()));
-    AuditReport::full_scan(AUDIT, findings, complete.then(rule_ids), ctx)
+    AuditReport::full_scan(AUDIT.name, findings, complete.then(rule_ids), ctx)
 }
 
 /// A full scan of every region.

@@ -5,7 +5,7 @@
 //! NOT_APPLICABLE for every rule under the same finding ids, so the publisher archives its
 //! findings. A listing that fails gives one UNKNOWN per rule on the account and no summary.
 
-use crate::collect::cloudformation::StackCollector;
+use crate::collect::cloudformation::{StackCollector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::same_outcome_for_all;
 use crate::events::ChangedResource;
@@ -14,15 +14,56 @@ use crate::resources::cloudformation::{name_of_arn, region_of_arn, StackInventor
 use crate::rules::cloudformation::STACK_RULES;
 
 use super::AuditReport;
+use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
 
-pub const AUDIT: &str = "cloudformation";
+/// The CloudFormation stack audit in the registry.
+pub static AUDIT: Descriptor = Descriptor {
+    name: "cloudformation",
+    function: "stack-audit",
+    title: "CloudFormation stack",
+    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "stack" },
+    rules: || metas(STACK_RULES),
+    change_rules: || metas(STACK_RULES),
+    collector_actions: IAM_ACTIONS,
+    grants: &[
+        ReadGrant {
+            sid: "ListStacks",
+            why: "DescribeStacks without a StackName lists every stack and is authorised as ListStacks + DescribeStacks on '*' (API reference), so these two cannot be scoped to stack ARNs",
+            actions: &["cloudformation:ListStacks", "cloudformation:DescribeStacks"],
+            scope: GrantScope::Any,
+        },
+        ReadGrant {
+            sid: "ReadTemplateSummaries",
+            why: "template summaries (parameter declarations) of this account's stacks in this region. Never GetTemplate, never a write",
+            actions: &["cloudformation:GetTemplateSummary"],
+            scope: GrantScope::Arn("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*/*"),
+        },
+    ],
+    schedule: Schedule::Regular,
+    deployment: Deployment { memory_mb: 256, timeout_seconds: 300, reserved_concurrency: 1 },
+    connect: |sdk, config, _progress| Box::new(Runner(StackCollector::new(sdk, config))),
+    deleted: |changed, ctx| deleted(changed, ctx),
+    rescans_deleted: |_| false,
+};
+
+/// The CloudFormation stack audit over its real collector.
+struct Runner(StackCollector);
+
+impl AuditRunner for Runner {
+    fn scan_all<'a>(&'a self, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_all(&self.0, ctx))
+    }
+    fn scan_changed<'a>(&'a self, changed: &'a ChangedResource, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_changed(&self.0, changed, ctx))
+    }
+}
 
 /// The Config resource types a change event may name.
 pub const CHANGE_TYPES: &[&str] = &["AWS::CloudFormation::Stack"];
 
 /// Every rule id this audit runs (the archive scope of a full scan).
 pub fn rule_ids() -> Vec<String> {
-    super::ids(STACK_RULES)
+    AUDIT.rule_ids()
 }
 
 /// Evaluate a collected inventory (pure). A failed listing makes every rule UNKNOWN on the
@@ -35,7 +76,7 @@ pub fn evaluate(inventory: &StackInventory, ctx: &ScanContext) -> Vec<Finding> {
 /// archive findings of vanished stacks) only when the listing succeeded.
 pub fn report_full(inventory: &StackInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
-    AuditReport::full_scan(AUDIT, findings, inventory.stacks.is_ok().then(rule_ids), ctx)
+    AuditReport::full_scan(AUDIT.name, findings, inventory.stacks.is_ok().then(rule_ids), ctx)
 }
 
 /// A full scan of the region.

@@ -10,7 +10,7 @@
 //! escalation depends on the combination. A resource that is gone gets NOT_APPLICABLE, so the
 //! publisher archives its findings.
 
-use crate::collect::iam::IamCollector;
+use crate::collect::iam::{IamCollector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::{account_ref, evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
@@ -21,16 +21,67 @@ use crate::resources::iam::{
 use crate::rules::iam::{ACCOUNT_RULES, IDENTITY_RULES, POLICY_RULES, ROLE_RULES, USER_RULES};
 
 use super::AuditReport;
+use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
 
-pub const AUDIT: &str = "iam";
+/// The IAM audit in the registry.
+pub static AUDIT: Descriptor = Descriptor {
+    name: "iam",
+    function: "iam-audit",
+    title: "IAM",
+    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "resource" },
+    rules: || {
+        [metas(ACCOUNT_RULES), metas(POLICY_RULES), metas(IDENTITY_RULES), metas(ROLE_RULES), metas(USER_RULES)]
+            .concat()
+    },
+    change_rules: || [metas(POLICY_RULES), metas(IDENTITY_RULES), metas(ROLE_RULES), metas(USER_RULES)].concat(),
+    collector_actions: IAM_ACTIONS,
+    grants: &[
+        ReadGrant {
+            sid: "ReadIamAccountConfiguration",
+            why: "without resource-level scoping (all Read/List)",
+            actions: &[
+                "iam:GetAccountAuthorizationDetails",
+                "iam:GetAccountSummary",
+                "iam:GetAccountPasswordPolicy",
+                "iam:GenerateCredentialReport",
+                "iam:GetCredentialReport",
+                "iam:GetServiceLastAccessedDetails",
+                "lambda:ListFunctions",
+            ],
+            scope: GrantScope::Any,
+        },
+        ReadGrant {
+            sid: "GenerateRoleAccessAdvisorReports",
+            why: "Access Advisor reports for roles only",
+            actions: &["iam:GenerateServiceLastAccessedDetails"],
+            scope: GrantScope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
+        },
+    ],
+    schedule: Schedule::Regular,
+    deployment: Deployment { memory_mb: 512, timeout_seconds: 600, reserved_concurrency: 1 },
+    connect: |sdk, config, _progress| Box::new(Runner(IamCollector::new(sdk, config))),
+    deleted: |changed, ctx| deleted(changed, ctx),
+    rescans_deleted: |_| false,
+};
+
+/// The IAM audit over its real collector.
+struct Runner(IamCollector);
+
+impl AuditRunner for Runner {
+    fn scan_all<'a>(&'a self, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_all(&self.0, ctx))
+    }
+    fn scan_changed<'a>(&'a self, changed: &'a ChangedResource, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_changed(&self.0, changed, ctx))
+    }
+}
 
 /// The Config resource types a change event may name.
 pub const CHANGE_TYPES: &[&str] = &["AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Policy"];
 
 /// Every rule id this audit runs (the archive scope of a full scan).
 pub fn rule_ids() -> Vec<String> {
-    use super::ids;
-    [ids(ACCOUNT_RULES), ids(POLICY_RULES), ids(IDENTITY_RULES), ids(ROLE_RULES), ids(USER_RULES)].concat()
+    AUDIT.rule_ids()
 }
 
 /// IAM is global: findings carry the scan's home region.
@@ -113,7 +164,7 @@ pub async fn scan_all(collector: &IamCollector, ctx: &ScanContext) -> AuditRepor
 /// archive findings of vanished resources) only when the listing succeeded.
 pub fn report_full(inventory: &IamInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
-    AuditReport::full_scan(AUDIT, findings, inventory.listing.is_ok().then(rule_ids), ctx)
+    AuditReport::full_scan(AUDIT.name, findings, inventory.listing.is_ok().then(rule_ids), ctx)
 }
 
 /// Re-evaluate the one resource a Config change event names.

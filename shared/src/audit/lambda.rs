@@ -6,7 +6,7 @@
 //! findings are archived. A listing that fails gives one UNKNOWN per rule on the account and no
 //! summary (nothing is archived on the strength of a failed listing).
 
-use crate::collect::lambda::LambdaCollector;
+use crate::collect::lambda::{LambdaCollector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::{evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
@@ -15,15 +15,72 @@ use crate::resources::lambda::{LambdaFunction, LambdaInventory};
 use crate::rules::lambda::FUNCTION_RULES;
 
 use super::AuditReport;
+use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
 
-pub const AUDIT: &str = "lambda";
+/// The Lambda audit in the registry.
+pub static AUDIT: Descriptor = Descriptor {
+    name: "lambda",
+    function: "lambda-audit",
+    title: "Lambda",
+    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "function" },
+    rules: || metas(FUNCTION_RULES),
+    change_rules: || metas(FUNCTION_RULES),
+    collector_actions: IAM_ACTIONS,
+    grants: &[
+        ReadGrant {
+            sid: "ListFunctionsAndSubnets",
+            why: "that AWS allows only on '*' (List)",
+            actions: &["lambda:ListFunctions", "ec2:DescribeSubnets"],
+            scope: GrantScope::Any,
+        },
+        ReadGrant {
+            sid: "ReadFunctionConfiguration",
+            why: "scoped to this account's functions in this region",
+            actions: &[
+                "lambda:GetFunctionConfiguration",
+                "lambda:GetPolicy",
+                "lambda:GetFunctionConcurrency",
+                "lambda:GetFunctionCodeSigningConfig",
+                "lambda:ListFunctionUrlConfigs",
+                "lambda:ListTags",
+                "lambda:ListFunctionEventInvokeConfigs",
+            ],
+            scope: GrantScope::Arn("arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*"),
+        },
+        ReadGrant {
+            sid: "ReadCodeSigningConfigs",
+            why: "the code-signing configs the functions use",
+            actions: &["lambda:GetCodeSigningConfig"],
+            scope: GrantScope::Arn(
+                "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:code-signing-config:*",
+            ),
+        },
+    ],
+    schedule: Schedule::Regular,
+    deployment: Deployment { memory_mb: 512, timeout_seconds: 900, reserved_concurrency: 1 },
+    connect: |sdk, config, _progress| Box::new(Runner(LambdaCollector::new(sdk, config))),
+    deleted: |changed, ctx| deleted(changed, ctx),
+    rescans_deleted: |_| false,
+};
+
+/// The Lambda audit over its real collector.
+struct Runner(LambdaCollector);
+
+impl AuditRunner for Runner {
+    fn scan_all<'a>(&'a self, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_all(&self.0, ctx))
+    }
+    fn scan_changed<'a>(&'a self, changed: &'a ChangedResource, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_changed(&self.0, changed, ctx))
+    }
+}
 
 /// The Config resource types a change event may name.
 pub const CHANGE_TYPES: &[&str] = &["AWS::Lambda::Function"];
 
 /// Every rule id this audit runs (the archive scope of a full scan).
 pub fn rule_ids() -> Vec<String> {
-    super::ids(FUNCTION_RULES)
+    AUDIT.rule_ids()
 }
 
 fn function_ref(name: &str, arn: String, region: &str, ctx: &ScanContext) -> ResourceRef {
@@ -45,7 +102,7 @@ pub fn evaluate(inventory: &LambdaInventory, ctx: &ScanContext) -> Vec<Finding> 
 /// listing succeeded.
 pub fn report_full(inventory: &LambdaInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
-    AuditReport::full_scan(AUDIT, findings, inventory.functions.is_ok().then(rule_ids), ctx)
+    AuditReport::full_scan(AUDIT.name, findings, inventory.functions.is_ok().then(rule_ids), ctx)
 }
 
 /// A full scan of the region.

@@ -9,7 +9,8 @@
 //! findings, while the SQS and EventBridge findings are still swept.
 
 use super::{evaluate_listing, ids, rescanned, AuditReport};
-use crate::collect::messaging::MessagingCollector;
+use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
+use crate::collect::messaging::{MessagingCollector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::same_outcome_for_all;
 use crate::events::ChangedResource;
@@ -19,7 +20,59 @@ use crate::rules::events::BUS_RULES;
 use crate::rules::sns::TOPIC_RULES;
 use crate::rules::sqs::QUEUE_RULES;
 
-pub const AUDIT: &str = "messaging";
+/// The SNS, SQS and EventBridge audit in the registry.
+pub static AUDIT: Descriptor = Descriptor {
+    name: "messaging",
+    function: "messaging-audit",
+    title: "SNS, SQS and EventBridge",
+    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "resource" },
+    rules: || [metas(TOPIC_RULES), metas(QUEUE_RULES), metas(BUS_RULES)].concat(),
+    change_rules: || [metas(TOPIC_RULES), metas(QUEUE_RULES), metas(BUS_RULES)].concat(),
+    collector_actions: IAM_ACTIONS,
+    grants: &[
+        ReadGrant {
+            sid: "ListMessaging",
+            why: "the listings have no resource-level scoping",
+            actions: &["sns:ListTopics", "sns:ListSubscriptions", "sqs:ListQueues", "events:ListEventBuses"],
+            scope: GrantScope::Any,
+        },
+        ReadGrant {
+            sid: "ReadTopics",
+            why: "attributes, policies and subscriptions of this account's topics in this region. Never sns:Publish",
+            actions: &["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic"],
+            scope: GrantScope::Arn("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*"),
+        },
+        ReadGrant {
+            sid: "ReadQueues",
+            why: "attributes and policies of this account's queues in this region. Never sqs:ReceiveMessage",
+            actions: &["sqs:GetQueueAttributes"],
+            scope: GrantScope::Arn("arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:*"),
+        },
+        ReadGrant {
+            sid: "ReadEventBuses",
+            why: "this account's event buses in this region",
+            actions: &["events:DescribeEventBus"],
+            scope: GrantScope::Arn("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*"),
+        },
+    ],
+    schedule: Schedule::Regular,
+    deployment: Deployment { memory_mb: 256, timeout_seconds: 300, reserved_concurrency: 1 },
+    connect: |sdk, config, _progress| Box::new(Runner(MessagingCollector::new(sdk, config))),
+    deleted: |changed, ctx| deleted(changed, ctx),
+    rescans_deleted: |_| false,
+};
+
+/// The SNS, SQS and EventBridge audit over its real collector.
+struct Runner(MessagingCollector);
+
+impl AuditRunner for Runner {
+    fn scan_all<'a>(&'a self, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_all(&self.0, ctx))
+    }
+    fn scan_changed<'a>(&'a self, changed: &'a ChangedResource, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_changed(&self.0, changed, ctx))
+    }
+}
 
 pub const TOPIC_TYPE: &str = "AWS::SNS::Topic";
 pub const QUEUE_TYPE: &str = "AWS::SQS::Queue";
@@ -30,7 +83,7 @@ pub const CHANGE_TYPES: &[&str] = &[TOPIC_TYPE, QUEUE_TYPE, BUS_TYPE];
 
 /// Every rule id this audit runs.
 pub fn rule_ids() -> Vec<String> {
-    [ids(TOPIC_RULES), ids(QUEUE_RULES), ids(BUS_RULES)].concat()
+    AUDIT.rule_ids()
 }
 
 /// Evaluate a collected inventory (pure). A failed listing makes that service's rules UNKNOWN
@@ -62,7 +115,7 @@ pub fn report_full(inventory: &MessagingInventory, ctx: &ScanContext) -> AuditRe
     if inventory.buses.is_ok() {
         scope.extend(ids(BUS_RULES));
     }
-    AuditReport::full_scan(AUDIT, findings, (!scope.is_empty()).then_some(scope), ctx)
+    AuditReport::full_scan(AUDIT.name, findings, (!scope.is_empty()).then_some(scope), ctx)
 }
 
 /// The SQS queue URL of a change event: Config's `resourceId` for a queue is its URL; when it

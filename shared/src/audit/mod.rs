@@ -1,5 +1,13 @@
 //! Audits: one per deployed function. An audit ties a collector to its rules and decides what a
 //! full scan or a single-resource (change event) scan produces.
+//!
+//! The registry: each audit module declares one [`Descriptor`] (`AUDIT`) and [`AUDITS`] lists
+//! them all. Everything that names an audit is derived from that list: the CLI's `--services`,
+//! `permissions::for_function` and the member role, each function's `main.rs`
+//! (`ztscan::lambda::run(&ztscan::audit::s3::AUDIT)`), the function blocks of `template.yaml`
+//! (`cargo run -p xtask -- template`), the demo and the template test. Adding an audit is its
+//! module here, its rules, its collector, its function crate, its tests and one line in
+//! [`AUDITS`].
 
 pub mod account;
 pub mod cloudformation;
@@ -10,12 +18,190 @@ pub mod network;
 pub mod s3;
 pub mod secretsmanager;
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+
 use crate::collect::{CollectError, Collected};
+use crate::config::ScanConfig;
 use crate::context::ScanContext;
 use crate::engine::{evaluate_all, same_outcome_for_all, Resource};
-use crate::model::{Finding, Outcome, ResourceRef};
+use crate::events::ChangedResource;
+use crate::model::{Finding, Outcome, ResourceRef, RuleMeta};
 use crate::pipeline::ScanSummary;
 use crate::rules::Rule;
+
+/// Every audit, in the order the template declares their functions. Adding an audit adds one
+/// line here.
+pub static AUDITS: &[&Descriptor] = &[
+    &s3::AUDIT,
+    &iam::AUDIT,
+    &lambda::AUDIT,
+    &network::AUDIT,
+    &secretsmanager::AUDIT,
+    &messaging::AUDIT,
+    &account::AUDIT,
+    &cloudformation::AUDIT,
+];
+
+/// The audit called `name` (its `--services` value, e.g. `s3`).
+pub fn by_name(name: &str) -> Option<&'static Descriptor> {
+    AUDITS.iter().copied().find(|a| a.name == name)
+}
+
+/// The audit deployed as the function crate `function` (e.g. `s3-audit`).
+pub fn by_function(function: &str) -> Option<&'static Descriptor> {
+    AUDITS.iter().copied().find(|a| a.function == function)
+}
+
+/// Everything ztscan knows about one audit, declared once in the audit's own module.
+pub struct Descriptor {
+    /// The audit's name: the CLI's `--services` value, the `audit` of its queue messages and
+    /// of its archive scope (e.g. `s3`).
+    pub name: &'static str,
+    /// The function crate and binary that runs it in Lambda (e.g. `s3-audit`).
+    pub function: &'static str,
+    /// What it audits, for people (e.g. `Secrets Manager`): the template's descriptions and the
+    /// CLI's help.
+    pub title: &'static str,
+    /// What re-evaluates one resource between full scans.
+    pub change: ChangeTriggers,
+    /// Every rule the audit runs, in order: the archive scope of a complete full scan.
+    pub rules: fn() -> Vec<&'static RuleMeta>,
+    /// The rules a change event re-evaluates (the others are judged by the full scan only).
+    pub change_rules: fn() -> Vec<&'static RuleMeta>,
+    /// The IAM actions its collector calls (`collect::<x>::IAM_ACTIONS`).
+    pub collector_actions: &'static [&'static str],
+    /// How the function's role grants [`Descriptor::collector_actions`]: the statements,
+    /// each as narrow as the actions allow. Together they grant exactly the collector's actions
+    /// (a test checks it).
+    pub grants: &'static [ReadGrant],
+    /// When the full scan runs.
+    pub schedule: Schedule,
+    /// The function's size and concurrency in the template.
+    pub deployment: Deployment,
+    /// The audit over its real collector, built from one account's SDK configuration. `progress`
+    /// is told (done, total) as a full scan proceeds, where the collector can say (the CLI's
+    /// progress line); the others ignore it.
+    pub connect: fn(&SdkConfig, &ScanConfig, Option<Progress>) -> Box<dyn AuditRunner>,
+    /// NOT_APPLICABLE findings for a resource a change event says was deleted (no API calls).
+    pub deleted: fn(&ChangedResource, &ScanContext) -> Vec<Finding>,
+    /// True when a deletion must be re-read with [`AuditRunner::scan_changed`] instead of
+    /// answered by [`Descriptor::deleted`]: the account audit judges a region, and a deleted
+    /// trail or detector changes that region's verdict.
+    pub rescans_deleted: fn(&ChangedResource) -> bool,
+}
+
+impl Descriptor {
+    /// Every rule id the audit runs (the archive scope of a complete full scan).
+    pub fn rule_ids(&self) -> Vec<String> {
+        (self.rules)().iter().map(|m| m.id.to_string()).collect()
+    }
+
+    /// True when a change event re-evaluates the rule `rule_id` of this audit.
+    pub fn runs_on_change(&self, rule_id: &str) -> bool {
+        (self.change_rules)().iter().any(|m| m.id == rule_id)
+    }
+
+    /// True when the audit runs the rule `rule_id`.
+    pub fn runs(&self, rule_id: &str) -> bool {
+        (self.rules)().iter().any(|m| m.id == rule_id)
+    }
+}
+
+impl std::fmt::Debug for Descriptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Descriptor").field("name", &self.name).field("function", &self.function).finish_non_exhaustive()
+    }
+}
+
+/// The audit that runs the rule `rule_id`.
+pub fn of_rule(rule_id: &str) -> Option<&'static Descriptor> {
+    AUDITS.iter().copied().find(|a| a.runs(rule_id))
+}
+
+/// What re-evaluates one resource between full scans.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangeTriggers {
+    /// The AWS Config resource types whose configuration changes re-evaluate one resource (the
+    /// EventBridge rule and the optional Config rule's scope).
+    pub config_types: &'static [&'static str],
+    /// The CloudTrail API calls that change those resources. Empty for now: a later step
+    /// triggers on them.
+    pub api_calls: &'static [ApiCall],
+    /// The response `mode` of a single-resource re-evaluation (e.g. `bucket`).
+    pub mode: &'static str,
+}
+
+/// One CloudTrail management event (`eventSource`, `eventName`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiCall {
+    /// e.g. `s3.amazonaws.com`.
+    pub event_source: &'static str,
+    /// e.g. `PutBucketPolicy`.
+    pub event_name: &'static str,
+}
+
+/// When an audit's full scan runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    /// On the stack's `ScanSchedule`.
+    Regular,
+    /// On the stack's `AccountScanSchedule` (daily by default): for audits that read every
+    /// region, whose state changes seldom.
+    Daily,
+}
+
+/// One statement of an audit function's role granting collector reads.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadGrant {
+    /// The statement id (e.g. `ReadS3BucketConfiguration`).
+    pub sid: &'static str,
+    /// Why the statement is scoped the way it is (a comment in the template).
+    pub why: &'static str,
+    pub actions: &'static [&'static str],
+    pub scope: GrantScope,
+}
+
+/// The resources a [`ReadGrant`] allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantScope {
+    /// `*`: the actions have no resource-level permissions (lists, account-level reads).
+    Any,
+    /// An ARN pattern with CloudFormation pseudo parameters, e.g.
+    /// `arn:${AWS::Partition}:s3:::*` (the template writes it as `!Sub`).
+    Arn(&'static str),
+}
+
+/// An audit function's size and concurrency in the template.
+#[derive(Debug, Clone, Copy)]
+pub struct Deployment {
+    pub memory_mb: u32,
+    pub timeout_seconds: u32,
+    /// The default of its `<Function>ReservedConcurrency` parameter.
+    pub reserved_concurrency: u32,
+}
+
+/// Told (done, total) as a full scan proceeds.
+pub type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
+
+/// A boxed, sendable future (the entry points of [`AuditRunner`]).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// An audit over its real collector, for one account: what the CLI and the Lambda call.
+pub trait AuditRunner: Send + Sync {
+    /// A full scan of the account.
+    fn scan_all<'a>(&'a self, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport>;
+    /// Re-evaluate the resource a change event names.
+    fn scan_changed<'a>(&'a self, changed: &'a ChangedResource, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport>;
+}
+
+/// The metas of some rule lists, in order (an audit's [`Descriptor::rules`] are made of these).
+pub fn metas<R>(rules: &[&dyn Rule<Resource = R>]) -> Vec<&'static RuleMeta> {
+    rules.iter().map(|r| r.meta()).collect()
+}
 
 /// What an audit run produced.
 #[derive(Debug, Clone)]
@@ -90,4 +276,67 @@ pub fn rescanned<R: Resource>(
         }
     };
     AuditReport { findings, summary: None }
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn names_and_functions_are_unique_and_functions_are_named_after_what_they_audit() {
+        let names: BTreeSet<&str> = AUDITS.iter().map(|a| a.name).collect();
+        let functions: BTreeSet<&str> = AUDITS.iter().map(|a| a.function).collect();
+        assert_eq!((names.len(), functions.len()), (AUDITS.len(), AUDITS.len()));
+        for a in AUDITS {
+            assert!(a.function.ends_with("-audit"), "{}", a.function);
+            assert!(a.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()), "{}", a.name);
+            assert_eq!(by_name(a.name).map(|d| d.function), Some(a.function));
+            assert_eq!(by_function(a.function).map(|d| d.name), Some(a.name));
+        }
+        assert!(by_name("nope").is_none() && by_function("nope").is_none());
+    }
+
+    #[test]
+    fn each_audits_grants_cover_exactly_its_collectors_actions_once() {
+        for a in AUDITS {
+            let granted: Vec<&str> = a.grants.iter().flat_map(|g| g.actions).copied().collect();
+            let unique: BTreeSet<&str> = granted.iter().copied().collect();
+            assert_eq!(unique.len(), granted.len(), "{}: an action is granted twice", a.name);
+            let declared: BTreeSet<&str> = a.collector_actions.iter().copied().collect();
+            assert_eq!(unique, declared, "{}: the grants and collector_actions differ", a.name);
+            let sids: BTreeSet<&str> = a.grants.iter().map(|g| g.sid).collect();
+            assert_eq!(sids.len(), a.grants.len(), "{}: a Sid is used twice", a.name);
+            for g in a.grants {
+                assert!(g.sid.bytes().all(|b| b.is_ascii_alphanumeric()), "{}: Sid {}", a.name, g.sid);
+                if let GrantScope::Arn(arn) = g.scope {
+                    assert!(arn.starts_with("arn:${AWS::Partition}:"), "{}: {arn}", a.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_belongs_to_exactly_one_audit_and_change_rules_are_among_its_rules() {
+        let mut seen = BTreeSet::new();
+        for a in AUDITS {
+            let rules = a.rule_ids();
+            assert!(!rules.is_empty(), "{}", a.name);
+            for id in &rules {
+                assert!(seen.insert(id.clone()), "{id} is run by two audits");
+                assert_eq!(of_rule(id).map(|d| d.name), Some(a.name));
+            }
+            for m in (a.change_rules)() {
+                assert!(a.runs(m.id), "{}: change rule {} is not among its rules", a.name, m.id);
+            }
+            assert!(!a.change.config_types.is_empty() && !a.change.mode.is_empty(), "{}", a.name);
+        }
+        let shipped: BTreeSet<String> = crate::rules::all_metas().iter().map(|m| m.id.to_string()).collect();
+        assert_eq!(seen, shipped, "every shipped rule is run by an audit, and no audit runs an unknown rule");
+        assert!(
+            s3::AUDIT.runs_on_change("s3.bucket-acls-disabled")
+                && !s3::AUDIT.runs_on_change("s3.account-public-access-blocked")
+        );
+    }
 }

@@ -9,7 +9,7 @@
 //! listing that fails gives one UNKNOWN per affected rule on the account, and no summary
 //! (nothing is archived on the strength of a failed listing).
 
-use crate::collect::network::NetworkCollector;
+use crate::collect::network::{NetworkCollector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::{evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
@@ -18,8 +18,47 @@ use crate::resources::network::{NetworkInventory, SecurityGroup, Vpc};
 use crate::rules::network::{SECURITY_GROUP_RULES, VPC_RULES};
 
 use super::AuditReport;
+use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
 
-pub const AUDIT: &str = "network";
+/// The EC2 network audit in the registry.
+pub static AUDIT: Descriptor = Descriptor {
+    name: "network",
+    function: "network-audit",
+    title: "EC2 network",
+    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "resource" },
+    rules: || [metas(SECURITY_GROUP_RULES), metas(VPC_RULES)].concat(),
+    change_rules: || [metas(SECURITY_GROUP_RULES), metas(VPC_RULES)].concat(),
+    collector_actions: IAM_ACTIONS,
+    grants: &[ReadGrant {
+        sid: "DescribeNetworkAndListFunctions",
+        why: "EC2 Describe* and lambda:ListFunctions allow only '*'",
+        actions: &[
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeVpcs",
+            "ec2:DescribeFlowLogs",
+            "ec2:DescribeVpcEndpoints",
+            "lambda:ListFunctions",
+        ],
+        scope: GrantScope::Any,
+    }],
+    schedule: Schedule::Regular,
+    deployment: Deployment { memory_mb: 512, timeout_seconds: 900, reserved_concurrency: 1 },
+    connect: |sdk, config, _progress| Box::new(Runner(NetworkCollector::new(sdk, config))),
+    deleted: |changed, ctx| deleted(changed, ctx),
+    rescans_deleted: |_| false,
+};
+
+/// The EC2 network audit over its real collector.
+struct Runner(NetworkCollector);
+
+impl AuditRunner for Runner {
+    fn scan_all<'a>(&'a self, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_all(&self.0, ctx))
+    }
+    fn scan_changed<'a>(&'a self, changed: &'a ChangedResource, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_changed(&self.0, changed, ctx))
+    }
+}
 
 pub const SECURITY_GROUP_TYPE: &str = "AWS::EC2::SecurityGroup";
 pub const VPC_TYPE: &str = "AWS::EC2::VPC";
@@ -29,7 +68,7 @@ pub const CHANGE_TYPES: &[&str] = &[SECURITY_GROUP_TYPE, VPC_TYPE];
 
 /// Every rule id this audit runs (the archive scope of a full scan).
 pub fn rule_ids() -> Vec<String> {
-    [super::ids(SECURITY_GROUP_RULES), super::ids(VPC_RULES)].concat()
+    AUDIT.rule_ids()
 }
 
 fn ec2_ref(resource_type: &str, kind: &str, id: &str, region: &str, ctx: &ScanContext) -> ResourceRef {
@@ -70,7 +109,7 @@ pub fn evaluate(inventory: &NetworkInventory, ctx: &ScanContext) -> Vec<Finding>
 pub fn report_full(inventory: &NetworkInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
     let complete = inventory.security_groups.is_ok() && inventory.vpcs.is_ok();
-    AuditReport::full_scan(AUDIT, findings, complete.then(rule_ids), ctx)
+    AuditReport::full_scan(AUDIT.name, findings, complete.then(rule_ids), ctx)
 }
 
 /// A full scan of the region.

@@ -1,19 +1,79 @@
 //! The S3 audit: the account-level Block Public Access setting plus every bucket rule.
 
-use crate::collect::s3::{resolve_replication_regions, S3Collector};
+use crate::collect::s3::{resolve_replication_regions, S3Collector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::{evaluate_all, same_outcome_for_all};
+use crate::events::ChangedResource;
 use crate::model::{Finding, Outcome, ResourceRef};
 use crate::resources::s3::S3Inventory;
 use crate::rules::s3::{ACCOUNT_RULES, BUCKET_RULES};
 
-use super::AuditReport;
+use super::{
+    metas, AuditReport, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule,
+};
 
-pub const AUDIT: &str = "s3";
+/// The S3 audit in the registry.
+pub static AUDIT: Descriptor = Descriptor {
+    name: "s3",
+    function: "s3-audit",
+    title: "S3",
+    change: ChangeTriggers { config_types: &["AWS::S3::Bucket"], api_calls: &[], mode: "bucket" },
+    rules: || [metas(ACCOUNT_RULES), metas(BUCKET_RULES)].concat(),
+    change_rules: || metas(BUCKET_RULES),
+    collector_actions: IAM_ACTIONS,
+    grants: &[
+        ReadGrant {
+            sid: "ReadS3AccountConfiguration",
+            why: "account-level calls (no resource-level scoping exists)",
+            actions: &["s3:ListAllMyBuckets", "s3:GetAccountPublicAccessBlock"],
+            scope: GrantScope::Any,
+        },
+        ReadGrant {
+            sid: "ReadS3BucketConfiguration",
+            why: "per-bucket calls",
+            actions: &[
+                "s3:GetBucketLocation",
+                "s3:GetBucketTagging",
+                "s3:GetBucketPublicAccessBlock",
+                "s3:GetBucketPolicy",
+                "s3:GetBucketAcl",
+                "s3:GetEncryptionConfiguration",
+                "s3:GetBucketVersioning",
+                "s3:GetReplicationConfiguration",
+                "s3:GetBucketOwnershipControls",
+                "s3:GetBucketLogging",
+            ],
+            scope: GrantScope::Arn("arn:${AWS::Partition}:s3:::*"),
+        },
+    ],
+    schedule: Schedule::Regular,
+    deployment: Deployment { memory_mb: 256, timeout_seconds: 300, reserved_concurrency: 2 },
+    connect: |sdk, config, progress| {
+        let mut collector = S3Collector::new(sdk, config.concurrency, config.page_size);
+        if let Some(progress) = progress {
+            collector = collector.with_progress(progress);
+        }
+        Box::new(Runner(collector))
+    },
+    deleted: |changed, ctx| deleted_bucket(&changed.resource_id, &changed.region, ctx),
+    rescans_deleted: |_| false,
+};
+
+/// The S3 audit over its real collector.
+struct Runner(S3Collector);
+
+impl AuditRunner for Runner {
+    fn scan_all<'a>(&'a self, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_all(&self.0, ctx))
+    }
+    fn scan_changed<'a>(&'a self, changed: &'a ChangedResource, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_bucket(&self.0, &changed.resource_id, &changed.region, ctx))
+    }
+}
 
 /// Every rule id this audit runs (the archive scope of a full scan).
 pub fn rule_ids() -> Vec<String> {
-    [super::ids(ACCOUNT_RULES), super::ids(BUCKET_RULES)].concat()
+    AUDIT.rule_ids()
 }
 
 /// Evaluate a collected inventory (pure).
@@ -45,7 +105,7 @@ pub async fn scan_all(collector: &S3Collector, ctx: &ScanContext) -> AuditReport
         resolve_replication_regions(buckets);
     }
     let findings = evaluate(&inventory, ctx);
-    AuditReport::full_scan(AUDIT, findings, inventory.buckets.is_ok().then(rule_ids), ctx)
+    AuditReport::full_scan(AUDIT.name, findings, inventory.buckets.is_ok().then(rule_ids), ctx)
 }
 
 /// Re-evaluate one bucket (a Config change event). A bucket that no longer exists gets

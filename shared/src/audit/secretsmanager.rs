@@ -4,7 +4,7 @@
 //! (`DescribeSecret`). A secret that is gone, or scheduled for deletion, gets NOT_APPLICABLE
 //! for every rule, so the publisher archives its findings.
 
-use crate::collect::secretsmanager::SecretsCollector;
+use crate::collect::secretsmanager::{SecretsCollector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::same_outcome_for_all;
 use crate::events::ChangedResource;
@@ -13,15 +13,56 @@ use crate::resources::secretsmanager::{region_of_arn, SecretsInventory};
 use crate::rules::secretsmanager::SECRET_RULES;
 
 use super::AuditReport;
+use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
 
-pub const AUDIT: &str = "secretsmanager";
+/// The Secrets Manager audit in the registry.
+pub static AUDIT: Descriptor = Descriptor {
+    name: "secretsmanager",
+    function: "secrets-audit",
+    title: "Secrets Manager",
+    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "secret" },
+    rules: || metas(SECRET_RULES),
+    change_rules: || metas(SECRET_RULES),
+    collector_actions: IAM_ACTIONS,
+    grants: &[
+        ReadGrant {
+            sid: "ListSecrets",
+            why: "the listing has no resource-level scoping",
+            actions: &["secretsmanager:ListSecrets"],
+            scope: GrantScope::Any,
+        },
+        ReadGrant {
+            sid: "ReadSecretMetadata",
+            why: "metadata and resource policies of this account's secrets in this region. Never secretsmanager:GetSecretValue: the audit cannot read a secret's value",
+            actions: &["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"],
+            scope: GrantScope::Arn("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:*"),
+        },
+    ],
+    schedule: Schedule::Regular,
+    deployment: Deployment { memory_mb: 256, timeout_seconds: 300, reserved_concurrency: 1 },
+    connect: |sdk, config, _progress| Box::new(Runner(SecretsCollector::new(sdk, config))),
+    deleted: |changed, ctx| deleted(changed, ctx),
+    rescans_deleted: |_| false,
+};
+
+/// The Secrets Manager audit over its real collector.
+struct Runner(SecretsCollector);
+
+impl AuditRunner for Runner {
+    fn scan_all<'a>(&'a self, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_all(&self.0, ctx))
+    }
+    fn scan_changed<'a>(&'a self, changed: &'a ChangedResource, ctx: &'a ScanContext) -> BoxFuture<'a, AuditReport> {
+        Box::pin(scan_changed(&self.0, changed, ctx))
+    }
+}
 
 /// The Config resource types a change event may name.
 pub const CHANGE_TYPES: &[&str] = &["AWS::SecretsManager::Secret"];
 
 /// Every rule id this audit runs (the archive scope of a full scan).
 pub fn rule_ids() -> Vec<String> {
-    super::ids(SECRET_RULES)
+    AUDIT.rule_ids()
 }
 
 /// Evaluate a collected inventory (pure). A failed listing makes every rule UNKNOWN on the
@@ -40,7 +81,7 @@ pub async fn scan_all(collector: &SecretsCollector, ctx: &ScanContext) -> AuditR
 /// The report of a full scan over a collected inventory.
 pub fn report_full(inventory: &SecretsInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
-    AuditReport::full_scan(AUDIT, findings, inventory.secrets.is_ok().then(rule_ids), ctx)
+    AuditReport::full_scan(AUDIT.name, findings, inventory.secrets.is_ok().then(rule_ids), ctx)
 }
 
 /// Re-evaluate the one secret a Config change event names (Config's `resourceId` for a

@@ -82,7 +82,7 @@ async fn pipeline(sdk: &aws_config::SdkConfig, endpoint: &str) -> ExitCode {
     let p = create_pipeline(sdk).await;
     let env = p.function_env(endpoint);
     let mut audits = Vec::new();
-    for &name in ztscan::permissions::AUDIT_FUNCTIONS {
+    for name in ztscan::audit::AUDITS.iter().map(|a| a.function) {
         let mut emulator = Emulator::start();
         emulator.run_function(name, &env);
         audits.push((name, emulator));
