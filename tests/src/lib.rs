@@ -15,6 +15,7 @@ use aws_smithy_mocks::{create_mock_http_client, MockResponseInterceptor, Rule, R
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Mutex, MutexGuard};
 
+pub mod faults;
 pub mod lambda;
 pub mod not_enabled;
 pub mod seed;
