@@ -114,7 +114,7 @@ async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Strin
         }
         None => ScanConfig::default(),
     };
-    let sdk = ztscan::collect::aws::load_sdk_config(region).await;
+    let sdk = ztscan::collect::aws::load_paced_sdk_config(region, &config.api_rate_limits).await;
     let region = sdk.region().map(|r| r.to_string()).ok_or("no region: pass --region or set AWS_REGION")?;
     let account = ztscan::collect::identity::caller_account(&sdk)
         .await

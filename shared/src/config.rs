@@ -76,6 +76,10 @@ pub struct ScanConfig {
     pub page_size: Option<i32>,
     /// Maximum concurrent API requests per collector.
     pub concurrency: usize,
+    /// Client-side request rates (requests per second) over the built-in ones, keyed
+    /// `service:Operation`, `service:*`, `service` or `*` (`collect::pace` documents the keys,
+    /// the lookup order and the defaults), e.g. `{"lambda": 5, "lambda:GetPolicy": 5}`.
+    pub api_rate_limits: std::collections::BTreeMap<String, u32>,
 }
 
 impl Default for ScanConfig {
@@ -99,6 +103,7 @@ impl Default for ScanConfig {
             account_regions: Vec::new(),
             page_size: None,
             concurrency: 16,
+            api_rate_limits: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -155,6 +160,16 @@ impl ScanConfig {
                 reason: format!("{bad:?} is not a region name such as eu-west-1"),
             });
         }
+        if let Some((key, rate)) =
+            self.api_rate_limits.iter().find(|(k, v)| **v == 0 || !crate::collect::pace::is_valid_key(k))
+        {
+            return Err(ConfigError::Invalid {
+                name: "api_rate_limits",
+                reason: format!(
+                    "{key:?}: {rate} must be a rate of at least 1 request per second for a key such as \"lambda\", \"ec2:*\" or \"lambda:GetPolicy\""
+                ),
+            });
+        }
         if let Some(p) = self.page_size {
             if !(1..=10_000).contains(&p) {
                 return Err(ConfigError::Invalid { name: "page_size", reason: format!("{p} is outside 1..=10000") });
@@ -205,6 +220,13 @@ mod tests {
         let e = ScanConfig::from_json(r#"{"account_regions": ["us-east-1", "EU WEST"]}"#).unwrap_err();
         assert!(e.to_string().contains("account_regions") && e.to_string().contains("EU WEST"), "{e}");
         assert!(ScanConfig::from_json(r#"{"account_regions": ["us-east-1", "eu-west-1"]}"#).is_ok());
+        let e = ScanConfig::from_json(r#"{"api_rate_limits": {"lambda": 0}}"#).unwrap_err();
+        assert!(e.to_string().contains("api_rate_limits") && e.to_string().contains("lambda"), "{e}");
+        let e = ScanConfig::from_json(r#"{"api_rate_limits": {"Lambda:Get Policy": 5}}"#).unwrap_err();
+        assert!(e.to_string().contains("Lambda:Get Policy"), "{e}");
+        let c =
+            ScanConfig::from_json(r#"{"api_rate_limits": {"lambda": 5, "ec2:*": 2, "lambda:GetPolicy": 1}}"#).unwrap();
+        assert_eq!(c.api_rate_limits.get("ec2:*"), Some(&2));
         let e = ScanConfig::from_json("{").unwrap_err();
         assert!(e.to_string().contains("not valid JSON"));
     }

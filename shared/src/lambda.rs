@@ -199,7 +199,7 @@ pub async fn run(audit: &'static Descriptor) -> Result<(), lambda_runtime::Error
     let make = |sdk: &aws_config::SdkConfig, config: &ScanConfig| Deployed::new(audit, sdk, config);
     tracing_subscriber::fmt().json().with_env_filter(log_filter()).without_time().init();
     let settings = Settings::from_env()?;
-    let sdk = crate::collect::aws::load_sdk_config(None).await;
+    let sdk = crate::collect::aws::load_paced_sdk_config(None, &settings.config.api_rate_limits).await;
     let audit = make(&sdk, &settings.config);
     // Hub mode: one port per member account, over that account's assumed-role credentials.
     let partition = sdk.region().map(|r| crate::context::partition_for(r.as_ref())).unwrap_or("aws");

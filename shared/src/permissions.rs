@@ -48,6 +48,7 @@ pub fn for_function(name: &str) -> Option<Vec<&'static str>> {
         // member (`collect::accounts::IAM_ACTIONS`).
         ("publish-findings", None) => [
             publish::sqs::CONSUME_ACTIONS,
+            publish::outbox::IAM_ACTIONS,
             publish::securityhub::IAM_ACTIONS,
             publish::sns::IAM_ACTIONS,
             secret_store::IAM_ACTIONS,

@@ -15,7 +15,9 @@ use aws_smithy_mocks::{create_mock_http_client, MockResponseInterceptor, Rule, R
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Mutex, MutexGuard};
 
+pub mod faults;
 pub mod lambda;
+pub mod not_enabled;
 pub mod seed;
 
 /// The account audit's regional findings (those on the account itself), keyed by (rule id,

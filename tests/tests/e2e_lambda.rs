@@ -225,3 +225,95 @@ async fn iam_audit_through_the_pipeline_scoped_archive_and_change_events() {
     assert_eq!(record_state(find(&all, "iam.trust-policy-restricts-principals", foreign)), "ARCHIVED");
     assert_eq!(record_state(find(&all, "iam.trust-policy-restricts-principals", everyone)), "ACTIVE");
 }
+
+/// An account where Security Hub is not enabled. moto accepts imports there anyway (its
+/// `BatchImportFindings` never checks `EnableSecurityHub`), so Security Hub is reached through
+/// `ztscan_tests::not_enabled`, which answers imports as the real service does (every finding in
+/// `FailedFindings` with `InvalidAccess`) and forwards the rest to moto. What moto shows: the
+/// findings reach the dead-letter queue at once (no redelivery, no retried import), with the
+/// account, region and code, and the SNS alert names that Security Hub could not take them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_without_security_hub_dead_letters_its_findings_at_once_and_says_so() {
+    let m = moto().await;
+    seed_buckets(&m.sdk).await;
+    let p = create_pipeline(&m.sdk).await;
+    let sqs = aws_sdk_sqs::Client::new(&m.sdk);
+    let dlq_url = sqs
+        .create_queue()
+        .queue_name("ztscan-findings-dlq")
+        .send()
+        .await
+        .expect("create the DLQ")
+        .queue_url()
+        .unwrap_or_default()
+        .to_string();
+    let hub = ztscan_tests::not_enabled::NotEnabled::start(&m.endpoint).await;
+    let mut env = p.function_env(&m.endpoint);
+    env.push(("FINDINGS_DLQ_URL", dlq_url.as_str()));
+    let mut publisher_env = env.clone();
+    publisher_env.push(("AWS_ENDPOINT_URL_SECURITYHUB", hub.endpoint.as_str()));
+
+    let mut audit = Emulator::start();
+    audit.run_function("s3-audit", &env);
+    let mut publisher = Emulator::start();
+    publisher.run_function("publish-findings", &publisher_env);
+
+    let resp = audit.invoke("s3-audit", &root().join("events/scheduled.json")).expect("s3-audit runs");
+    let scanned = resp["findings"].as_u64().expect("finding count") as usize;
+    assert!(scanned > 50, "{resp}");
+    let pumped = pump(&sqs, &p.findings_queue_url, &p.findings_queue_arn, &publisher, "publish-findings").await;
+    let log = publisher.function_log("publish-findings");
+
+    // Nothing is left for the queue to redeliver, and each finding was offered exactly once.
+    assert_eq!(pumped.failed, 0, "{pumped:?}\n{log}");
+    assert_eq!(hub.refused(), scanned, "each finding is imported once, never retried\n{log}");
+    assert!(security_hub_findings(&m.sdk).await.is_empty());
+    assert!(log.contains("InvalidAccess"), "one log line says why\n{log}");
+
+    // Every finding is in the dead-letter queue, as a findings message, with the cause.
+    let mut dead_lettered = 0;
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(&dlq_url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .expect("receive from the DLQ");
+        if out.messages().is_empty() {
+            break;
+        }
+        for message in out.messages() {
+            let attribute = |name: &str| {
+                message.message_attributes().and_then(|a| a.get(name)).and_then(|v| v.string_value()).unwrap_or("")
+            };
+            assert_eq!(attribute("ztscan.error_code"), "InvalidAccess");
+            assert_eq!(attribute("ztscan.account"), ztscan_tests::ACCOUNT);
+            assert_eq!(attribute("ztscan.region"), "us-east-1");
+            let body =
+                ztscan::pipeline::QueueMessage::parse(message.body().unwrap_or_default()).expect("findings body");
+            let ztscan::pipeline::QueueMessage::Findings { findings, .. } = body else { panic!("not findings") };
+            dead_lettered += findings.len();
+            sqs.delete_message()
+                .queue_url(&dlq_url)
+                .receipt_handle(message.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete");
+        }
+    }
+    assert_eq!(dead_lettered, scanned);
+
+    // The alert says Security Hub could not take them; no regression is alerted (nothing was
+    // imported).
+    let alerts = drain_inbox(&m.sdk, &p.inbox_queue_url).await;
+    assert!(!alerts.is_empty(), "an alert was published\n{log}");
+    for alert in &alerts {
+        let subject = alert["Subject"].as_str().unwrap_or_default();
+        assert!(
+            subject.starts_with("ztscan: Security Hub could not take") && subject.ends_with("(InvalidAccess)"),
+            "{subject}"
+        );
+    }
+}

@@ -17,6 +17,12 @@ pub const ALERT_WEBHOOK_SECRET_ID_VAR: &str = "ALERT_WEBHOOK_SECRET_ID";
 pub const SECRET_CACHE_TTL_VAR: &str = "SECRET_CACHE_TTL_SECONDS";
 /// The longest secret cache TTL accepted (a day).
 pub const MAX_SECRET_CACHE_TTL_SECONDS: u64 = 86_400;
+/// Optional: the findings dead-letter queue, where findings Security Hub refuses for a lasting
+/// cause go at once. Unset: they wait for the findings queue's own redrive.
+pub const DEAD_LETTER_QUEUE_URL_VAR: &str = "FINDINGS_DLQ_URL";
+/// Optional: the findings queue itself, where an alert whose channels failed is queued to be
+/// retried on its own. Unset: such an alert fails its records.
+pub const FINDINGS_QUEUE_URL_VAR: &str = "FINDINGS_QUEUE_URL";
 /// Set by Lambda: the region findings are imported into.
 pub const REGION_VAR: &str = "AWS_REGION";
 
@@ -31,6 +37,8 @@ pub struct Config {
     pub secret_cache_ttl: Duration,
     /// Where Security Hub is called; the region of the default product ARN.
     pub region: Option<String>,
+    pub dead_letter_queue_url: Option<String>,
+    pub findings_queue_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -80,6 +88,8 @@ impl Config {
             alert_webhook_secret_id: set(ALERT_WEBHOOK_SECRET_ID_VAR).map(|s| s.trim().to_string()),
             secret_cache_ttl,
             region: set(REGION_VAR),
+            dead_letter_queue_url: set(DEAD_LETTER_QUEUE_URL_VAR).map(|s| s.trim().to_string()),
+            findings_queue_url: set(FINDINGS_QUEUE_URL_VAR).map(|s| s.trim().to_string()),
         })
     }
 }
@@ -105,7 +115,9 @@ mod tests {
                 min_alert_severity: Severity::High,
                 alert_webhook_secret_id: None,
                 secret_cache_ttl: Duration::from_secs(300),
-                region: None
+                region: None,
+                dead_letter_queue_url: None,
+                findings_queue_url: None,
             }
         );
         assert_eq!(config(&[(ALERT_TOPIC_VAR, "")]).unwrap().alert_topic_arn, None);
@@ -121,8 +133,12 @@ mod tests {
             (REGION_VAR, "eu-west-1"),
             (ALERT_WEBHOOK_SECRET_ID_VAR, "arn:aws:secretsmanager:us-east-1:123456789012:secret:ztscan/webhook-AbCdEf"),
             (SECRET_CACHE_TTL_VAR, "60"),
+            (DEAD_LETTER_QUEUE_URL_VAR, "https://sqs.us-east-1.amazonaws.com/123456789012/dlq"),
+            (FINDINGS_QUEUE_URL_VAR, "https://sqs.us-east-1.amazonaws.com/123456789012/findings"),
         ])
         .unwrap();
+        assert_eq!(c.dead_letter_queue_url.as_deref(), Some("https://sqs.us-east-1.amazonaws.com/123456789012/dlq"));
+        assert_eq!(c.findings_queue_url.as_deref(), Some("https://sqs.us-east-1.amazonaws.com/123456789012/findings"));
         assert_eq!(
             c.alert_webhook_secret_id.as_deref(),
             Some("arn:aws:secretsmanager:us-east-1:123456789012:secret:ztscan/webhook-AbCdEf")

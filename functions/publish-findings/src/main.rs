@@ -1,7 +1,7 @@
 //! publish-findings: the Lambda that consumes the findings queue, imports the findings into
-//! Security Hub, archives those of vanished resources and alerts on new failures (SNS, and the
-//! alert webhook whose URL is read from Secrets Manager). Wiring only; the logic is in
-//! `handler`.
+//! Security Hub, archives those of vanished resources, alerts on new failures (SNS, and the
+//! alert webhook whose URL is read from Secrets Manager) and dead-letters what Security Hub
+//! refuses for good. Wiring only; the logic is in `handler`.
 
 mod config;
 mod handler;
@@ -11,6 +11,7 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 use ztscan::collect::accounts::MemberAccounts;
 use ztscan::context::partition_for;
 use ztscan::publish::accounts::AccountRouter;
+use ztscan::publish::outbox::SqsOutbox;
 use ztscan::publish::webhook::{HttpWebhookSender, RetryPolicy, WebhookForwarder};
 use ztscan::publish::{securityhub::SecurityHubStore, sns::SnsAlerter};
 use ztscan::secret_store::{SecretCache, SecretsManagerSource};
@@ -19,7 +20,8 @@ use ztscan::secret_store::{SecretCache, SecretsManagerSource};
 async fn main() -> Result<(), Error> {
     tracing_subscriber::fmt().json().with_env_filter(ztscan::lambda::log_filter()).without_time().init();
     let config = config::Config::from_env()?;
-    let sdk = ztscan::collect::aws::load_sdk_config(None).await;
+    // Paced at the built-in rates (Security Hub BatchImportFindings: 10 per second).
+    let sdk = ztscan::collect::aws::load_paced_sdk_config(None, &Default::default()).await;
     // Hub mode: each member account's findings are imported with that member's role.
     let members = MemberAccounts::from_lookup(|name| std::env::var(name).ok(), None)?;
     let partition = sdk.region().map(|r| partition_for(r.as_ref())).unwrap_or("aws");
@@ -39,6 +41,11 @@ async fn main() -> Result<(), Error> {
         }
         None => None,
     };
-    let publisher = handler::Publisher::new(store, alerter, config).with_forwarder(webhook);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let dead_letters = config.dead_letter_queue_url.clone().map(|url| SqsOutbox::new(sqs.clone(), url));
+    let alert_retries = config.findings_queue_url.clone().map(|url| SqsOutbox::new(sqs, url));
+    let publisher = handler::Publisher::new(store, alerter, config)
+        .with_forwarder(webhook)
+        .with_outboxes(dead_letters, alert_retries);
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| publisher.handle(event))).await
 }

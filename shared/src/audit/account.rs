@@ -243,6 +243,7 @@ mod tests {
                 west,
                 "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default",
                 None,
+                crate::render::asff::Before::New,
             );
             assert_eq!(asff.resources[0].region, "eu-west-1", "the ASFF region is the region judged");
         }

@@ -41,6 +41,16 @@ pub async fn load_sdk_config(region: Option<String>) -> SdkConfig {
     loader.load().await
 }
 
+/// [`load_sdk_config`] with every client built from it paced per API below `limits` (the
+/// configuration's `api_rate_limits` over the built-in rates; see [`super::pace`]).
+pub async fn load_paced_sdk_config(
+    region: Option<String>,
+    limits: &std::collections::BTreeMap<String, u32>,
+) -> SdkConfig {
+    let sdk = load_sdk_config(region).await;
+    super::pace::paced(&sdk, std::sync::Arc::new(super::pace::Pacer::new(limits)))
+}
+
 /// An S3 client for `region`. Against a custom endpoint (a local AWS), requests use path-style
 /// addressing, since `bucket.127.0.0.1` does not resolve.
 pub fn s3_client(sdk: &SdkConfig, region: Option<&str>) -> aws_sdk_s3::Client {

@@ -12,6 +12,7 @@ pub mod identity;
 pub mod lambda;
 pub mod messaging;
 pub mod network;
+pub mod pace;
 pub mod pages;
 pub mod s3;
 pub mod secretsmanager;

@@ -8,9 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
-
-use crate::publish::securityhub::{FindingsStore, ImportReport, PreviousState, StoreError};
+use crate::publish::securityhub::{ArchiveScope, FindingKey, FindingsStore, ImportReport, PreviousState, StoreError};
 use crate::render::asff::AsffFinding;
 
 /// A [`FindingsStore`] per account.
@@ -35,14 +33,14 @@ impl<S> AccountRouter<S> {
 }
 
 impl<S: FindingsStore + Sync> FindingsStore for AccountRouter<S> {
-    async fn previous(&self, ids: &[String]) -> Result<HashMap<String, PreviousState>, StoreError> {
-        let mut by_account: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        for id in ids {
-            by_account.entry(Self::account_of_id(id)).or_default().push(id.clone());
+    async fn previous(&self, keys: &[FindingKey]) -> Result<HashMap<String, PreviousState>, StoreError> {
+        let mut by_account: BTreeMap<&str, Vec<FindingKey>> = BTreeMap::new();
+        for key in keys {
+            by_account.entry(Self::account_of_id(&key.id)).or_default().push(key.clone());
         }
         let mut out = HashMap::new();
-        for (account, ids) in by_account {
-            out.extend(self.store(account).previous(&ids).await?);
+        for (account, keys) in by_account {
+            out.extend(self.store(account).previous(&keys).await?);
         }
         Ok(out)
     }
@@ -54,18 +52,13 @@ impl<S: FindingsStore + Sync> FindingsStore for AccountRouter<S> {
         }
         let mut report = ImportReport::default();
         for (account, findings) in by_account {
-            report.failed_ids.extend(self.store(&account).import(findings).await?.failed_ids);
+            report.rejected.extend(self.store(&account).import(findings).await?.rejected);
         }
         Ok(report)
     }
 
-    async fn active_for_rules(
-        &self,
-        account: &str,
-        rule_ids: &[String],
-        before: DateTime<Utc>,
-    ) -> Result<Vec<AsffFinding>, StoreError> {
-        self.store(account).active_for_rules(account, rule_ids, before).await
+    async fn active_for_rules(&self, scope: &ArchiveScope) -> Result<Vec<AsffFinding>, StoreError> {
+        self.store(&scope.account).active_for_rules(scope).await
     }
 }
 
@@ -75,35 +68,35 @@ mod tests {
 
     use super::*;
     use crate::model::{Finding, Outcome, ResourceRef, RuleMeta, Severity, Trigger};
-    use crate::render::asff::{default_product_arn, to_asff};
+    use crate::render::asff::{default_product_arn, product_arn_for, to_asff, Before};
+    use chrono::Utc;
 
     /// A store that records what reached it.
     #[derive(Default)]
     struct Recorder {
         previous: Mutex<Vec<String>>,
         imported: Mutex<Vec<String>>,
+        products: Mutex<Vec<String>>,
         archived: Mutex<Vec<String>>,
     }
 
     impl FindingsStore for Recorder {
-        async fn previous(&self, ids: &[String]) -> Result<HashMap<String, PreviousState>, StoreError> {
-            self.previous.lock().unwrap().extend(ids.iter().cloned());
+        async fn previous(&self, keys: &[FindingKey]) -> Result<HashMap<String, PreviousState>, StoreError> {
+            self.previous.lock().unwrap().extend(keys.iter().map(|k| k.id.clone()));
             Ok(HashMap::new())
         }
         async fn import(&self, findings: Vec<AsffFinding>) -> Result<ImportReport, StoreError> {
             self.imported.lock().unwrap().extend(findings.iter().map(|f| f.aws_account_id.clone()));
+            self.products.lock().unwrap().extend(findings.iter().map(|f| f.product_arn.clone()));
             Ok(ImportReport::default())
         }
-        async fn active_for_rules(
-            &self,
-            account: &str,
-            _: &[String],
-            _: DateTime<Utc>,
-        ) -> Result<Vec<AsffFinding>, StoreError> {
-            self.archived.lock().unwrap().push(account.to_string());
+        async fn active_for_rules(&self, scope: &ArchiveScope) -> Result<Vec<AsffFinding>, StoreError> {
+            self.archived.lock().unwrap().push(scope.account.clone());
             Ok(vec![])
         }
     }
+
+    const HUB_PRODUCT: &str = "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default";
 
     static META: RuleMeta = RuleMeta {
         id: "s3.x",
@@ -132,20 +125,43 @@ mod tests {
     async fn each_account_s_findings_reach_that_account_s_store() {
         let router = AccountRouter::new(Recorder::default(), [("222222222222".to_string(), Recorder::default())]);
         let fs = [finding("123456789012"), finding("222222222222"), finding("999999999999")];
-        let ids: Vec<String> = fs.iter().map(Finding::id).collect();
-        router.previous(&ids).await.unwrap();
+        let keys: Vec<FindingKey> = fs
+            .iter()
+            .map(|f| FindingKey {
+                id: f.id(),
+                product_arn: default_product_arn("aws", "us-east-1", &f.resource.account),
+            })
+            .collect();
+        router.previous(&keys).await.unwrap();
         let asff: Vec<AsffFinding> = fs
             .iter()
-            .map(|f| to_asff(f, &default_product_arn("aws", "us-east-1", &f.resource.account), None))
+            .map(|f| {
+                let product = product_arn_for(Some(HUB_PRODUCT), "aws", "us-east-1", &f.resource.account);
+                to_asff(f, &product, None, Before::New)
+            })
             .collect();
         router.import(asff).await.unwrap();
-        router.active_for_rules("222222222222", &["s3.x".into()], Utc::now()).await.unwrap();
+        let scope = ArchiveScope {
+            account: "222222222222".into(),
+            product_arn: Some(default_product_arn("aws", "us-east-1", "222222222222")),
+            region: Some("us-east-1".into()),
+            rule_ids: vec!["s3.x".into()],
+            before: Utc::now(),
+        };
+        router.active_for_rules(&scope).await.unwrap();
 
         let member = &router.members["222222222222"];
         assert_eq!(*member.imported.lock().unwrap(), vec!["222222222222"]);
         assert_eq!(member.previous.lock().unwrap().len(), 1);
         assert!(member.previous.lock().unwrap()[0].starts_with("ztscan/222222222222/"));
         assert_eq!(*member.archived.lock().unwrap(), vec!["222222222222"]);
+        // The hub's configured product ARN is the hub's: the member's findings, imported with the
+        // member's credentials, carry the member's own default product.
+        assert_eq!(
+            *member.products.lock().unwrap(),
+            vec!["arn:aws:securityhub:us-east-1:222222222222:product/222222222222/default"]
+        );
+        assert_eq!(router.own.products.lock().unwrap()[0], HUB_PRODUCT);
         // The hub's own account, and an account it does not know, stay with the hub's store.
         assert_eq!(*router.own.imported.lock().unwrap(), vec!["123456789012", "999999999999"]);
         assert!(router.own.archived.lock().unwrap().is_empty());

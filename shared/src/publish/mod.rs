@@ -1,8 +1,9 @@
 //! Publishers: the only code that writes findings out (SQS, Security Hub, SNS, the alert
-//! webhook, AWS Config evaluations).
+//! webhook, AWS Config evaluations, and the publisher's own outbox queues).
 
 pub mod accounts;
 pub mod config_rules;
+pub mod outbox;
 pub mod securityhub;
 pub mod sns;
 pub mod sqs;

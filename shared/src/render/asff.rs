@@ -1,10 +1,24 @@
 //! AWS Security Finding Format (ASFF): one [`Finding`] rendered as the document Security Hub
 //! imports, plus the archived copy sent when a resource has vanished.
 //!
-//! Pure: no IO and no clock. The caller passes the earlier `CreatedAt` when Security Hub
-//! already holds the finding, so a re-scan updates the finding instead of resetting its age.
+//! Pure: no IO and no clock. What Security Hub already holds for the finding id comes in as
+//! [`History`], so a re-scan updates the finding instead of resetting its age.
 //! The SDK conversion lives in `publish::securityhub`; this typed struct is what the rest of
 //! the code sees.
+//!
+//! Who owns which field (Security Hub's `BatchImportFindings` and `BatchUpdateFindings`
+//! documentation):
+//! - the provider's severity and types go in `FindingProviderFields`, never in the top-level
+//!   `Severity`/`Types`: Security Hub fills the top-level fields from them when it creates the
+//!   finding, and afterwards updates them from `FindingProviderFields` only while no customer
+//!   has changed them with `BatchUpdateFindings`. So a customer's severity override survives
+//!   every re-scan and every archive;
+//! - `Workflow`, `Note`, `UserDefinedFields` and `VerificationState` belong to the customer:
+//!   ztscan never sends them;
+//! - `CreatedAt` and `FirstObservedAt` are set once (the earliest observation) and kept;
+//!   `UpdatedAt` and `LastObservedAt` are the observation time of this result. Security Hub
+//!   ignores an update whose `UpdatedAt` is not later than the one it holds, so `UpdatedAt` is
+//!   what orders results; see [`archive_time`] for the archived copy's.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +35,10 @@ pub const FINDING_TYPE: &str = "Software and Configuration Checks/AWS Security B
 pub const RULE_ID_FIELD: &str = "ztscan/RuleId";
 /// `ProductFields` key holding the ztscan status (`PASS`, `FAIL`, ...).
 pub const STATUS_FIELD: &str = "ztscan/Status";
+/// `ProductFields` key holding what Security Hub showed for this finding id before this
+/// observation ([`Before`]): the alert decision for an observation is made from it, so a
+/// redelivered result that is already imported decides exactly as the first delivery did.
+pub const BEFORE_FIELD: &str = "ztscan/Before";
 /// ASFF limits, in characters.
 pub const MAX_TITLE_CHARS: usize = 256;
 pub const MAX_DESCRIPTION_CHARS: usize = 1024;
@@ -36,12 +54,16 @@ pub struct AsffFinding {
     pub product_arn: String,
     pub generator_id: String,
     pub aws_account_id: String,
-    pub types: Vec<String>,
     #[serde(with = "timestamp")]
     pub created_at: DateTime<Utc>,
     #[serde(with = "timestamp")]
     pub updated_at: DateTime<Utc>,
-    pub severity: AsffSeverity,
+    #[serde(with = "timestamp")]
+    pub first_observed_at: DateTime<Utc>,
+    #[serde(with = "timestamp")]
+    pub last_observed_at: DateTime<Utc>,
+    /// The provider's severity and types (see the module docs).
+    pub finding_provider_fields: AsffProviderFields,
     pub title: String,
     pub description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,10 +76,29 @@ pub struct AsffFinding {
     pub record_state: RecordState,
 }
 
+/// ASFF `FindingProviderFields`: the values only the provider sets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct AsffSeverity {
+pub struct AsffProviderFields {
+    pub severity: AsffProviderSeverity,
+    pub types: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsffProviderSeverity {
     pub label: Severity,
+    /// The provider's own spelling of the severity (ztscan's label).
+    pub original: String,
+}
+
+impl AsffProviderFields {
+    pub fn new(severity: Severity) -> Self {
+        Self {
+            severity: AsffProviderSeverity { label: severity, original: severity.as_str().to_string() },
+            types: vec![FINDING_TYPE.to_string()],
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,16 +178,102 @@ impl RecordState {
     }
 }
 
+/// What Security Hub showed for a finding id before an observation: the input of the alert
+/// decision, stored with the observation under [`BEFORE_FIELD`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Before {
+    /// Security Hub held nothing for the id.
+    New,
+    /// An ACTIVE finding with FAILED compliance.
+    ActiveFailure,
+    /// Anything else (passing, not available, or archived).
+    Other,
+}
+
+impl Before {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Before::New => "NEW",
+            Before::ActiveFailure => "ACTIVE_FAILURE",
+            Before::Other => "OTHER",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "NEW" => Some(Before::New),
+            "ACTIVE_FAILURE" => Some(Before::ActiveFailure),
+            "OTHER" => Some(Before::Other),
+            _ => None,
+        }
+    }
+
+    /// What Security Hub shows for a held finding.
+    pub fn of(compliance: Option<ComplianceStatus>, record_state: RecordState) -> Self {
+        match (record_state, compliance) {
+            (RecordState::Active, Some(ComplianceStatus::Failed)) => Before::ActiveFailure,
+            _ => Before::Other,
+        }
+    }
+}
+
+/// What Security Hub already holds for a finding id, as far as rendering needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct History {
+    pub created_at: Option<DateTime<Utc>>,
+    pub first_observed_at: Option<DateTime<Utc>>,
+}
+
 /// The default product of an account: what Security Hub calls findings an account imports
 /// about itself. `region` is the region the findings are imported into.
 pub fn default_product_arn(partition: &str, region: &str, account: &str) -> String {
     format!("arn:{partition}:securityhub:{region}:{account}:product/{account}/default")
 }
 
-/// Render `f` as ASFF. `created_at` is the `CreatedAt` Security Hub already holds for this
-/// finding id, if any; the earlier of it and `observed_at` is kept.
-pub fn to_asff(f: &Finding, product_arn: &str, created_at: Option<DateTime<Utc>>) -> AsffFinding {
-    let created_at = created_at.map_or(f.observed_at, |earlier| earlier.min(f.observed_at));
+/// The account whose default product `arn` is, or `None` when it is another kind of product
+/// (a partner integration, `arn:aws:securityhub:us-east-1::product/<company>/<product>`).
+pub fn default_product_owner(arn: &str) -> Option<&str> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [_, _, "securityhub", _, account, resource] = parts.as_slice() else { return None };
+    (!account.is_empty() && *resource == format!("product/{account}/default")).then_some(*account)
+}
+
+/// The product a finding of `account` is imported into, in `region`. A configured product
+/// that is some account's default product is that account's only: Security Hub takes a
+/// default-product finding only from its own account, and a member's findings are imported
+/// with the member's credentials, so they go to the member's own default product. Any other
+/// configured product (a partner integration) applies to every account.
+pub fn product_arn_for(configured: Option<&str>, partition: &str, region: &str, account: &str) -> String {
+    match configured {
+        Some(arn) if default_product_owner(arn).is_none_or(|owner| owner == account) => arn.to_string(),
+        _ => default_product_arn(partition, region, account),
+    }
+}
+
+/// A time at the millisecond precision ASFF stores: what Security Hub compares.
+pub fn asff_time(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(3)
+}
+
+/// The `UpdatedAt` of the archived copies a full scan that started at `scan_started_at`
+/// sends. Every finding it archives was last updated before the scan started (earlier than
+/// this, at ASFF precision: [`AsffFinding::is_stale`]), and every later observation is at or
+/// after the scan's start; so Security Hub takes the archive over what it supersedes and any
+/// later observation over the archive, whatever order SQS delivers them in. Derived from the
+/// scan, never from the publisher's clock, so a redelivered `ScanComplete` archives with the
+/// same time.
+pub fn archive_time(scan_started_at: DateTime<Utc>) -> DateTime<Utc> {
+    asff_time(scan_started_at)
+}
+
+/// Render `f` as ASFF. `history` is what Security Hub holds for this finding id (default:
+/// nothing); the earliest of it and `observed_at` is kept as `CreatedAt`/`FirstObservedAt`.
+/// `before` is stored under [`BEFORE_FIELD`].
+pub fn to_asff(f: &Finding, product_arn: &str, history: Option<History>, before: Before) -> AsffFinding {
+    let history = history.unwrap_or_default();
+    let created_at = history.created_at.map_or(f.observed_at, |earlier| earlier.min(f.observed_at));
+    let first_observed_at =
+        history.first_observed_at.or(history.created_at).map_or(f.observed_at, |earlier| earlier.min(f.observed_at));
     let record_state = match f.status {
         Status::NotApplicable => RecordState::Archived,
         _ => RecordState::Active,
@@ -157,10 +284,11 @@ pub fn to_asff(f: &Finding, product_arn: &str, created_at: Option<DateTime<Utc>>
         product_arn: product_arn.to_string(),
         generator_id: f.rule_id.clone(),
         aws_account_id: f.resource.account.clone(),
-        types: vec![FINDING_TYPE.to_string()],
         created_at,
         updated_at: f.observed_at,
-        severity: AsffSeverity { label: f.severity },
+        first_observed_at,
+        last_observed_at: f.observed_at,
+        finding_provider_fields: AsffProviderFields::new(f.severity),
         title: truncate_chars(&f.title, MAX_TITLE_CHARS),
         description: truncate_chars(&f.reason, MAX_DESCRIPTION_CHARS),
         remediation: Some(AsffRemediation {
@@ -169,6 +297,7 @@ pub fn to_asff(f: &Finding, product_arn: &str, created_at: Option<DateTime<Utc>>
         product_fields: BTreeMap::from([
             (RULE_ID_FIELD.to_string(), f.rule_id.clone()),
             (STATUS_FIELD.to_string(), f.status.as_str().to_string()),
+            (BEFORE_FIELD.to_string(), before.as_str().to_string()),
         ]),
         resources: vec![AsffResource {
             resource_type: f.resource.resource_type.clone(),
@@ -185,9 +314,11 @@ pub fn to_asff(f: &Finding, product_arn: &str, created_at: Option<DateTime<Utc>>
 }
 
 /// The archived copy of a finding Security Hub holds, for a resource a full scan no longer
-/// saw. Everything else is kept: Security Hub replaces the whole finding on import.
-pub fn archived(existing: &AsffFinding, now: DateTime<Utc>) -> AsffFinding {
-    AsffFinding { record_state: RecordState::Archived, updated_at: now.max(existing.updated_at), ..existing.clone() }
+/// saw, stamped `at` ([`archive_time`] of the scan). Everything else is kept: Security Hub
+/// replaces the provider's fields on import. `LastObservedAt` stays: the resource was not
+/// observed. The copy carries no customer-owned field (none is modelled here).
+pub fn archived(existing: &AsffFinding, at: DateTime<Utc>) -> AsffFinding {
+    AsffFinding { record_state: RecordState::Archived, updated_at: at, ..existing.clone() }
 }
 
 impl AsffFinding {
@@ -200,6 +331,11 @@ impl AsffFinding {
         self.compliance.as_ref().map(|c| c.status)
     }
 
+    /// What Security Hub showed before this finding was imported ([`BEFORE_FIELD`]).
+    pub fn before(&self) -> Option<Before> {
+        self.product_fields.get(BEFORE_FIELD).and_then(|s| Before::parse(s))
+    }
+
     /// True when a full scan of `rule_ids` in `account`, started at `scan_started_at`, should
     /// archive this finding: it is ACTIVE, belongs to one of exactly those rules in exactly
     /// that account, and the scan did not refresh it. Timestamps are compared at the
@@ -208,7 +344,7 @@ impl AsffFinding {
         self.record_state == RecordState::Active
             && self.aws_account_id == account
             && self.rule_id().is_some_and(|rule| rule_ids.iter().any(|r| r == rule))
-            && self.updated_at < scan_started_at.trunc_subsecs(3)
+            && self.updated_at < archive_time(scan_started_at)
     }
 }
 
@@ -273,7 +409,12 @@ mod tests {
         // GIVEN a failing finding seen before
         let f = finding(Status::Fail);
         // WHEN rendered with the earlier CreatedAt
-        let asff = to_asff(&f, PRODUCT, Some(at("2026-10-01T00:00:00Z")));
+        let asff = to_asff(
+            &f,
+            PRODUCT,
+            Some(History { created_at: Some(at("2026-10-01T00:00:00Z")), first_observed_at: None }),
+            Before::ActiveFailure,
+        );
         // THEN the document is exactly this
         assert_eq!(
             serde_json::to_value(&asff).unwrap(),
@@ -283,16 +424,21 @@ mod tests {
                 "ProductArn": PRODUCT,
                 "GeneratorId": "s3.bucket-versioning-enabled",
                 "AwsAccountId": "123456789012",
-                "Types": ["Software and Configuration Checks/AWS Security Best Practices"],
                 "CreatedAt": "2026-10-01T00:00:00.000Z",
                 "UpdatedAt": "2026-11-01T12:30:00.250Z",
-                "Severity": { "Label": "MEDIUM" },
+                "FirstObservedAt": "2026-10-01T00:00:00.000Z",
+                "LastObservedAt": "2026-11-01T12:30:00.250Z",
+                "FindingProviderFields": {
+                    "Severity": { "Label": "MEDIUM", "Original": "MEDIUM" },
+                    "Types": ["Software and Configuration Checks/AWS Security Best Practices"]
+                },
                 "Title": "S3 bucket versioning is enabled",
                 "Description": "versioning is Suspended",
                 "Remediation": {
                     "Recommendation": { "Text": "Enable versioning (s3 PutBucketVersioning Status=Enabled)." }
                 },
                 "ProductFields": {
+                    "ztscan/Before": "ACTIVE_FAILURE",
                     "ztscan/RuleId": "s3.bucket-versioning-enabled",
                     "ztscan/Status": "FAIL"
                 },
@@ -311,7 +457,7 @@ mod tests {
 
     #[test]
     fn round_trips_through_json() {
-        let asff = to_asff(&finding(Status::Fail), PRODUCT, None);
+        let asff = to_asff(&finding(Status::Fail), PRODUCT, None, Before::New);
         let back: AsffFinding = serde_json::from_value(serde_json::to_value(&asff).unwrap()).unwrap();
         assert_eq!(back, asff);
     }
@@ -319,7 +465,7 @@ mod tests {
     #[test]
     fn created_at_is_observed_at_for_a_new_finding() {
         let f = finding(Status::Pass);
-        let asff = to_asff(&f, PRODUCT, None);
+        let asff = to_asff(&f, PRODUCT, None, Before::New);
         assert_eq!(asff.created_at, f.observed_at);
         assert_eq!(asff.updated_at, f.observed_at);
     }
@@ -327,7 +473,12 @@ mod tests {
     #[test]
     fn created_at_never_after_updated_at() {
         let f = finding(Status::Pass);
-        let asff = to_asff(&f, PRODUCT, Some(at("2027-01-01T00:00:00Z")));
+        let asff = to_asff(
+            &f,
+            PRODUCT,
+            Some(History { created_at: Some(at("2027-01-01T00:00:00Z")), first_observed_at: None }),
+            Before::New,
+        );
         assert_eq!(asff.created_at, f.observed_at);
     }
 
@@ -340,7 +491,7 @@ mod tests {
             (Status::NotApplicable, ComplianceStatus::NotAvailable, RecordState::Archived),
         ];
         for (status, compliance, record_state) in cases {
-            let asff = to_asff(&finding(status), PRODUCT, None);
+            let asff = to_asff(&finding(status), PRODUCT, None, Before::New);
             assert_eq!(asff.compliance_status(), Some(compliance), "{status}");
             assert_eq!(asff.record_state, record_state, "{status}");
             assert_eq!(asff.product_fields[STATUS_FIELD], status.as_str());
@@ -352,14 +503,14 @@ mod tests {
         let mut f = finding(Status::Fail);
         f.resource =
             ResourceRef { resource_type: "AwsAccount".into(), id: "123456789012".into(), arn: None, ..f.resource };
-        assert_eq!(to_asff(&f, PRODUCT, None).resources[0].id, "123456789012");
+        assert_eq!(to_asff(&f, PRODUCT, None, Before::New).resources[0].id, "123456789012");
     }
 
     #[test]
     fn description_is_cut_to_1024_chars_on_a_char_boundary() {
         let mut f = finding(Status::Fail);
         f.reason = "é".repeat(2000);
-        let description = to_asff(&f, PRODUCT, None).description;
+        let description = to_asff(&f, PRODUCT, None, Before::New).description;
         assert_eq!(description.chars().count(), MAX_DESCRIPTION_CHARS);
         assert!(description.ends_with('…'));
         assert!(description.starts_with("éé"));
@@ -377,8 +528,70 @@ mod tests {
     }
 
     #[test]
+    fn first_observed_at_is_set_once_and_kept() {
+        let f = finding(Status::Fail);
+        let new = to_asff(&f, PRODUCT, None, Before::New);
+        assert_eq!((new.first_observed_at, new.last_observed_at), (f.observed_at, f.observed_at));
+        let first = at("2026-09-01T00:00:00Z");
+        let history = History { created_at: Some(at("2026-09-02T00:00:00Z")), first_observed_at: Some(first) };
+        let again = to_asff(&f, PRODUCT, Some(history), Before::ActiveFailure);
+        assert_eq!(again.first_observed_at, first);
+        assert_eq!(again.created_at, at("2026-09-02T00:00:00Z"));
+        assert_eq!(again.last_observed_at, f.observed_at);
+        assert_eq!(again.before(), Some(Before::ActiveFailure));
+    }
+
+    #[test]
+    fn severity_and_types_are_the_providers_only() {
+        let json = serde_json::to_value(to_asff(&finding(Status::Fail), PRODUCT, None, Before::New)).unwrap();
+        assert!(json.get("Severity").is_none(), "the top-level Severity is the customer's once set");
+        assert!(json.get("Types").is_none());
+        for customer_owned in ["Workflow", "Note", "UserDefinedFields", "VerificationState"] {
+            assert!(json.get(customer_owned).is_none(), "{customer_owned}");
+        }
+        assert_eq!(json["FindingProviderFields"]["Severity"]["Label"], "MEDIUM");
+    }
+
+    #[test]
+    fn a_configured_default_product_applies_to_its_own_account_only() {
+        let hub = "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default";
+        assert_eq!(product_arn_for(Some(hub), "aws", "us-east-1", "123456789012"), hub);
+        assert_eq!(
+            product_arn_for(Some(hub), "aws", "us-east-1", "222222222222"),
+            "arn:aws:securityhub:us-east-1:222222222222:product/222222222222/default",
+            "a member's findings go to the member's own default product"
+        );
+        let partner = "arn:aws:securityhub:us-east-1::product/example/scanner";
+        assert_eq!(product_arn_for(Some(partner), "aws", "us-east-1", "222222222222"), partner);
+        assert_eq!(
+            product_arn_for(None, "aws-cn", "cn-north-1", "222222222222"),
+            "arn:aws-cn:securityhub:cn-north-1:222222222222:product/222222222222/default"
+        );
+        assert_eq!(default_product_owner(hub), Some("123456789012"));
+        assert_eq!(default_product_owner(partner), None);
+        assert_eq!(default_product_owner("not an arn"), None);
+    }
+
+    #[test]
+    fn the_archive_time_sits_between_what_it_supersedes_and_any_later_observation() {
+        let started = at("2026-11-01T12:00:00.250700Z");
+        let archive = archive_time(started);
+        let rules = vec!["s3.bucket-versioning-enabled".to_string()];
+        let mut f = finding(Status::Fail);
+        // A finding stored just before the scan's millisecond is superseded ...
+        f.observed_at = at("2026-11-01T12:00:00.249999Z");
+        let older = to_asff(&f, PRODUCT, None, Before::New);
+        assert!(older.is_stale("123456789012", &rules, started));
+        assert!(asff_time(older.updated_at) < archive);
+        // ... and any observation from the scan's start on is not older than the archive.
+        f.observed_at = started;
+        assert!(asff_time(f.observed_at) >= archive);
+        assert!(!to_asff(&f, PRODUCT, None, Before::New).is_stale("123456789012", &rules, started));
+    }
+
+    #[test]
     fn archived_copy_changes_only_record_state_and_updated_at() {
-        let existing = to_asff(&finding(Status::Fail), PRODUCT, None);
+        let existing = to_asff(&finding(Status::Fail), PRODUCT, None, Before::New);
         let now = at("2026-11-02T00:00:00Z");
         let copy = archived(&existing, now);
         assert_eq!(copy.record_state, RecordState::Archived);
@@ -391,7 +604,7 @@ mod tests {
 
     #[test]
     fn stale_only_for_same_account_listed_rule_active_and_older() {
-        let asff = to_asff(&finding(Status::Fail), PRODUCT, None); // updated 12:30:00.250
+        let asff = to_asff(&finding(Status::Fail), PRODUCT, None, Before::New); // updated 12:30:00.250
         let rules = vec!["s3.bucket-versioning-enabled".to_string()];
         let later = at("2026-11-01T13:00:00Z");
         assert!(asff.is_stale("123456789012", &rules, later));
@@ -408,7 +621,7 @@ mod tests {
         let mut f = finding(Status::Fail);
         f.observed_at = at("2026-11-01T12:30:00.250700Z");
         let asff: AsffFinding =
-            serde_json::from_value(serde_json::to_value(to_asff(&f, PRODUCT, None)).unwrap()).unwrap();
+            serde_json::from_value(serde_json::to_value(to_asff(&f, PRODUCT, None, Before::New)).unwrap()).unwrap();
         let rules = vec![f.rule_id.clone()];
         assert!(!asff.is_stale("123456789012", &rules, at("2026-11-01T12:30:00.250400Z")));
     }

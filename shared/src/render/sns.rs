@@ -61,6 +61,61 @@ pub fn alert(findings: &[Finding]) -> Option<Alert> {
     Some(Alert { subject, body_json: body.to_string(), severity })
 }
 
+/// Findings Security Hub refused for good (for example `InvalidAccess`: Security Hub is not
+/// enabled in that account and region), by account, region and error code.
+#[derive(Debug, Clone)]
+pub struct Refused<'a> {
+    pub account: &'a str,
+    pub region: &'a str,
+    pub code: &'a str,
+    pub message: &'a str,
+    pub findings: Vec<&'a Finding>,
+}
+
+/// The alert saying Security Hub could not take `refused` (which went to the dead-letter
+/// queue), listing their failures; `None` when nothing was refused. Its severity is the
+/// highest failure's, and at least `floor` (the minimum alert severity), so subscriptions
+/// that filter on severity still get it.
+pub fn refused_alert(refused: &[Refused<'_>], floor: Severity) -> Option<Alert> {
+    let count: usize = refused.iter().map(|r| r.findings.len()).sum();
+    if count == 0 {
+        return None;
+    }
+    let mut failing: Vec<&Finding> =
+        refused.iter().flat_map(|r| r.findings.iter().copied()).filter(|f| f.is_failure()).collect();
+    failing.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id().cmp(&b.id())));
+    let severity = failing.iter().map(|f| f.severity).max().map_or(floor, |s| s.max(floor));
+    let noun = if count == 1 { "finding" } else { "findings" };
+    let accounts: BTreeSet<&str> = refused.iter().map(|r| r.account).collect();
+    let subject = match refused {
+        [one] => format!(
+            "ztscan: Security Hub could not take {count} {noun} of {} in {} ({})",
+            one.account, one.region, one.code
+        ),
+        _ => format!("ztscan: Security Hub could not take {count} {noun} of {} account(s)", accounts.len()),
+    };
+    let subject = subject_line(&subject);
+    let listed: Vec<Value> = failing.iter().take(MAX_LISTED_FINDINGS).map(|f| listed_finding(f)).collect();
+    let body = json!({
+        "source": "ztscan",
+        "kind": "security_hub_refused",
+        "summary": subject,
+        "dead_lettered": true,
+        "count": count,
+        "refused": refused.iter().map(|r| json!({
+            "account": r.account,
+            "region": r.region,
+            "error_code": r.code,
+            "error_message": truncate_chars(r.message, MAX_REASON_CHARS),
+            "count": r.findings.len(),
+        })).collect::<Vec<_>>(),
+        "failing": failing.len(),
+        "omitted": failing.len() - listed.len(),
+        "findings": listed,
+    });
+    Some(Alert { subject, body_json: body.to_string(), severity })
+}
+
 fn listed_finding(f: &Finding) -> Value {
     json!({
         "finding_id": f.id(),
@@ -139,6 +194,37 @@ mod tests {
         let rules: Vec<&str> =
             b["findings"].as_array().unwrap().iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
         assert_eq!(rules, ["s3.bucket-not-public", "s3.bucket-requires-tls", "s3.bucket-versioning-enabled"]);
+    }
+
+    #[test]
+    fn refused_findings_are_named_with_account_region_and_cause() {
+        let findings = [
+            finding("s3.bucket-not-public", "a", Severity::Critical, Status::Fail),
+            finding("s3.bucket-versioning-enabled", "b", Severity::Low, Status::Pass),
+        ];
+        let refused = [Refused {
+            account: "222222222222",
+            region: "eu-west-1",
+            code: "InvalidAccess",
+            message: "Security Hub is not enabled",
+            findings: findings.iter().collect(),
+        }];
+        let a = refused_alert(&refused, Severity::High).unwrap();
+        assert_eq!(
+            a.subject,
+            "ztscan: Security Hub could not take 2 findings of 222222222222 in eu-west-1 (InvalidAccess)"
+        );
+        assert_eq!(a.severity, Severity::Critical);
+        let b = body(&a);
+        assert_eq!(b["kind"], "security_hub_refused");
+        assert_eq!(b["refused"][0]["error_code"], "InvalidAccess");
+        assert_eq!(b["refused"][0]["count"], 2);
+        assert_eq!(b["failing"], 1);
+        assert_eq!(b["findings"][0]["rule_id"], "s3.bucket-not-public");
+        // Without failures the alert still goes out, at the floor severity.
+        let passing = [Refused { findings: vec![&findings[1]], ..refused[0].clone() }];
+        assert_eq!(refused_alert(&passing, Severity::High).unwrap().severity, Severity::High);
+        assert!(refused_alert(&[], Severity::High).is_none());
     }
 
     #[test]

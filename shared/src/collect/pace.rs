@@ -1,0 +1,253 @@
+//! Client-side pacing: every request of every SDK client built from the shared SDK
+//! configuration waits for its API's turn, so a scan stays below the account's API quotas
+//! instead of leaning on throttling and retries.
+//!
+//! **One place for every client.** [`paced`] wraps the SDK configuration's identity cache in a
+//! [`PacingIdentityCache`]. The SDK's orchestrator resolves an identity once per attempt of
+//! every operation, with the operation's [`Metadata`] (service and operation name) and region in
+//! the configuration bag, and it is the one asynchronous step every client takes before signing;
+//! so the wait happens there, keyed by (region, service, operation), and no call site has to
+//! remember it. Every client built with `Client::new(&sdk)` or `config::Builder::from(&sdk)`
+//! inherits it, including the per-region clients of the account audit. Retries are attempts
+//! too, so they are paced as well.
+//!
+//! **How a limit applies.** A rate is a number of requests per second. Each bucket hands out one
+//! slot every `1 / rate` seconds (a token bucket one token deep: no burst), so in any window of
+//! one second a bucket starts at most `rate` requests; several collectors, tasks and retries
+//! share the same buckets. Rates are looked up in this order (the configuration's
+//! `api_rate_limits` first, then [`DEFAULT_RATES`]):
+//!
+//! 1. `service:Operation` (e.g. `lambda:GetPolicy`): that operation's own bucket;
+//! 2. `service:*` (e.g. `ec2:*`): each operation of the service gets its own bucket at this rate;
+//! 3. `service` (e.g. `lambda`): one bucket shared by every operation of the service that has no
+//!    entry of its own;
+//! 4. `*`: each operation of any other service gets its own bucket at this rate.
+//!
+//! Service keys are the SDK's service names in lower case without spaces: `lambda`, `s3`,
+//! `s3control`, `iam`, `sts`, `ec2`, `cloudformation`, `sns`, `sqs`, `eventbridge`,
+//! `secretsmanager`, `cloudtrail`, `guardduty`, `configservice`, `securityhub`,
+//! `accessanalyzer`, `inspector2`, `kms`.
+//!
+//! **Defaults** come from the service quota pages where AWS publishes a rate, and are
+//! conservative where it does not:
+//!
+//! - Lambda: 15 requests per second for the control plane as a whole, and a separate 15 per
+//!   second for `GetPolicy` (and 100 for `GetFunction`)
+//!   (<https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>, "API requests").
+//! - EC2: every API has its own token bucket; non-mutating actions refill at 20 per second
+//!   (<https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html>).
+//! - Secrets Manager: 100 per second for `ListSecrets`, 50 for the combined resource-policy
+//!   APIs (`GetResourcePolicy`), 10,000 for `DescribeSecret` (paced at 100 here)
+//!   (<https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html>).
+//! - SNS: `ListTopics` is throttled at 30 transactions per second, as are the other listing and
+//!   attribute reads (<https://docs.aws.amazon.com/sns/latest/api/API_ListTopics.html>,
+//!   <https://docs.aws.amazon.com/general/latest/gr/sns.html>).
+//! - IAM and STS publish no request rate; calls beyond an unpublished account-wide rate fail
+//!   with `Throttling` (<https://repost.aws/knowledge-center/iam-sts-throttling-error>): IAM
+//!   shares one bucket of 20 per second, STS 20 per operation.
+//! - S3 bucket-configuration reads, CloudFormation, SQS control-plane reads and the account
+//!   baseline services (CloudTrail, GuardDuty, Config, Access Analyzer, Inspector, KMS) publish
+//!   no per-API read rate that a scan could reach except CloudFormation's low, unpublished
+//!   one; they get 10 per second per operation (S3: 50), far below what they sustain.
+//! - Security Hub: `BatchImportFindings` 10 per second per account and region (burst 30)
+//!   (<https://docs.aws.amazon.com/securityhub/latest/partnerguide/guidelines-batchimportfindings.html>);
+//!   `GetFindings` is known to throttle well below that, so it gets 3 per second.
+//!
+//! **Retries.** [`crate::collect::aws::load_sdk_config`] chooses the SDK's adaptive retry mode
+//! with 6 attempts. Its backoff is exponential with full jitter: before retry `n` the SDK sleeps
+//! a uniformly random fraction of `min(1 s × 2^n, 20 s)` (`aws-smithy-runtime`'s standard
+//! strategy multiplies the capped backoff by `fastrand::f64()`), and in adaptive mode a
+//! throttling answer also lowers the client's own sending rate (CUBIC) before it recovers.
+//! Pacing comes first, so in steady state no request should be throttled at all.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_config::identity::IdentityCache;
+use aws_config::{Region, SdkConfig};
+use aws_smithy_runtime_api::client::identity::{
+    IdentityFuture, ResolveCachedIdentity, SharedIdentityCache, SharedIdentityResolver,
+};
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+
+/// The built-in rates in requests per second, by key (see the module documentation for the key
+/// forms and the sources).
+pub const DEFAULT_RATES: &[(&str, u32)] = &[
+    ("lambda", 15),
+    ("lambda:GetPolicy", 15),
+    ("lambda:GetFunction", 100),
+    ("ec2:*", 20),
+    ("secretsmanager:ListSecrets", 100),
+    ("secretsmanager:GetResourcePolicy", 50),
+    ("secretsmanager:*", 100),
+    ("sns:*", 30),
+    ("sqs:*", 10),
+    ("iam", 20),
+    ("sts:*", 20),
+    ("s3:*", 50),
+    ("s3control:*", 10),
+    ("cloudformation:*", 10),
+    ("securityhub:BatchImportFindings", 10),
+    ("securityhub:GetFindings", 3),
+    ("securityhub:*", 10),
+    ("*", 10),
+];
+
+/// Whether `key` is a rate key this module understands: `*`, `service`, `service:*` or
+/// `service:Operation`, with a lower-case service name.
+pub fn is_valid_key(key: &str) -> bool {
+    let service_ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    match key.split_once(':') {
+        _ if key == "*" => true,
+        None => service_ok(key),
+        Some((service, op)) => {
+            service_ok(service) && (op == "*" || (!op.is_empty() && op.bytes().all(|b| b.is_ascii_alphanumeric())))
+        }
+    }
+}
+
+/// The service key for an SDK service name: `"Secrets Manager"` → `secretsmanager`,
+/// `"S3 Control"` → `s3control`.
+pub fn service_key(sdk_service_name: &str) -> String {
+    sdk_service_name.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
+}
+
+/// The bucket a request draws from, and its rate.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Bucket {
+    /// The key that chose the rate, with `*` replaced by the operation for per-operation keys:
+    /// `lambda` (shared), `lambda:GetPolicy`, `ec2:DescribeVpcs`.
+    pub name: String,
+    pub per_second: u32,
+}
+
+/// Per-API pacing state: the rates and, per (region, bucket), the next free slot.
+#[derive(Debug)]
+pub struct Pacer {
+    rates: BTreeMap<String, u32>,
+    next_slot: Mutex<HashMap<(String, String), Instant>>,
+}
+
+impl Pacer {
+    /// The built-in rates with `overrides` (the configuration's `api_rate_limits`) on top.
+    pub fn new(overrides: &BTreeMap<String, u32>) -> Self {
+        let mut rates: BTreeMap<String, u32> = DEFAULT_RATES.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        rates.extend(overrides.iter().filter(|(_, v)| **v > 0).map(|(k, v)| (k.clone(), *v)));
+        Self { rates, next_slot: Mutex::new(HashMap::new()) }
+    }
+
+    /// The bucket of `service` (a service key) and `operation`.
+    pub fn bucket(&self, service: &str, operation: &str) -> Bucket {
+        let own = format!("{service}:{operation}");
+        if let Some(&r) = self.rates.get(&own) {
+            return Bucket { name: own, per_second: r };
+        }
+        if let Some(&r) = self.rates.get(&format!("{service}:*")) {
+            return Bucket { name: own, per_second: r };
+        }
+        if let Some(&r) = self.rates.get(service) {
+            return Bucket { name: service.to_string(), per_second: r };
+        }
+        let r = self.rates.get("*").copied().unwrap_or(10);
+        Bucket { name: own, per_second: r }
+    }
+
+    /// Reserve the next slot of the bucket for (`region`, `service`, `operation`) at `now`,
+    /// returning how long the request must wait for it.
+    pub fn reserve(&self, region: &str, service: &str, operation: &str, now: Instant) -> Duration {
+        let bucket = self.bucket(service, operation);
+        let interval = Duration::from_secs(1) / bucket.per_second.max(1);
+        let mut slots = self.next_slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let next = slots.entry((region.to_string(), bucket.name)).or_insert(now);
+        let start = (*next).max(now);
+        *next = start + interval;
+        start - now
+    }
+}
+
+/// An identity cache that first waits for the request's slot with the [`Pacer`], then
+/// delegates to the cache it wraps (see the module documentation for why pacing lives here).
+#[derive(Debug)]
+pub struct PacingIdentityCache {
+    inner: SharedIdentityCache,
+    pacer: Arc<Pacer>,
+}
+
+impl ResolveCachedIdentity for PacingIdentityCache {
+    fn resolve_cached_identity<'a>(
+        &'a self,
+        resolver: SharedIdentityResolver,
+        runtime_components: &'a RuntimeComponents,
+        config_bag: &'a ConfigBag,
+    ) -> IdentityFuture<'a> {
+        let wait = config_bag.load::<Metadata>().map(|m| {
+            let region = config_bag.load::<Region>().map(|r| r.as_ref().to_string()).unwrap_or_default();
+            self.pacer.reserve(&region, &service_key(m.service()), m.name(), Instant::now())
+        });
+        IdentityFuture::new(async move {
+            if let Some(wait) = wait.filter(|w| !w.is_zero()) {
+                tokio::time::sleep(wait).await;
+            }
+            self.inner.resolve_cached_identity(resolver, runtime_components, config_bag).await
+        })
+    }
+}
+
+/// `sdk` with every client built from it paced by `pacer`.
+pub fn paced(sdk: &SdkConfig, pacer: Arc<Pacer>) -> SdkConfig {
+    let inner = sdk.identity_cache().unwrap_or_else(|| IdentityCache::lazy().build());
+    sdk.to_builder().identity_cache(PacingIdentityCache { inner, pacer }).build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pacer(overrides: &[(&str, u32)]) -> Pacer {
+        Pacer::new(&overrides.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+    }
+
+    #[test]
+    fn lookup_prefers_the_operation_then_per_operation_then_shared_then_default() {
+        let p = pacer(&[]);
+        assert_eq!(p.bucket("lambda", "GetPolicy"), Bucket { name: "lambda:GetPolicy".into(), per_second: 15 });
+        assert_eq!(p.bucket("lambda", "ListTags"), Bucket { name: "lambda".into(), per_second: 15 });
+        assert_eq!(p.bucket("ec2", "DescribeVpcs"), Bucket { name: "ec2:DescribeVpcs".into(), per_second: 20 });
+        assert_eq!(p.bucket("kms", "ListKeys"), Bucket { name: "kms:ListKeys".into(), per_second: 10 });
+        let p = pacer(&[("lambda", 5), ("kms:ListKeys", 2)]);
+        assert_eq!(p.bucket("lambda", "ListTags").per_second, 5);
+        assert_eq!(p.bucket("lambda", "GetPolicy").per_second, 15, "an operation's own entry still wins");
+        assert_eq!(p.bucket("kms", "ListKeys").per_second, 2);
+    }
+
+    #[test]
+    fn slots_are_spaced_per_bucket_and_region() {
+        let p = pacer(&[("lambda", 4)]);
+        let t0 = Instant::now();
+        let waits: Vec<Duration> = (0..4).map(|_| p.reserve("us-east-1", "lambda", "ListTags", t0)).collect();
+        assert_eq!(waits, [0, 250, 500, 750].map(Duration::from_millis));
+        // ListTags and GetFunctionConcurrency share the `lambda` bucket.
+        assert_eq!(p.reserve("us-east-1", "lambda", "GetFunctionConcurrency", t0), Duration::from_millis(1000));
+        // Another region and an operation with its own bucket are not delayed.
+        assert_eq!(p.reserve("eu-west-1", "lambda", "ListTags", t0), Duration::ZERO);
+        assert_eq!(p.reserve("us-east-1", "lambda", "GetPolicy", t0), Duration::ZERO);
+        // Time that passed frees the slots it covered.
+        assert_eq!(p.reserve("us-east-1", "lambda", "ListTags", t0 + Duration::from_secs(3)), Duration::ZERO);
+    }
+
+    #[test]
+    fn keys_and_service_names() {
+        for good in ["*", "lambda", "ec2:*", "lambda:GetPolicy", "s3control"] {
+            assert!(is_valid_key(good), "{good}");
+        }
+        for bad in ["", "Lambda", "lambda:", "lambda:Get-Policy", "lambda get", ":GetPolicy"] {
+            assert!(!is_valid_key(bad), "{bad}");
+        }
+        assert_eq!(service_key("Secrets Manager"), "secretsmanager");
+        assert_eq!(service_key("Config Service"), "configservice");
+        assert_eq!(service_key("S3 Control"), "s3control");
+    }
+}
