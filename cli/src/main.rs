@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Parser, Subcommand, ValueEnum};
+use ztscan::audit::catalogue;
 use ztscan::audit::{Descriptor, AUDITS};
+use ztscan::render;
 use ztscan::{Finding, ScanConfig, ScanContext, Severity, Status};
 
 #[derive(Parser)]
@@ -59,8 +61,25 @@ enum Command {
         #[arg(long, value_delimiter = ',', value_parser = service_values(), default_values_t = all_services())]
         services: Vec<String>,
     },
-    /// List every rule with its severity and title.
-    Rules,
+    /// List every rule: a table, JSON with every field, or the Markdown of docs/rules.md.
+    Rules {
+        #[arg(long, value_enum, default_value = "table")]
+        format: RulesFormat,
+    },
+    /// Print one rule's documentation, severity, mappings, the IAM actions it needs and whether
+    /// change events re-evaluate it.
+    Explain {
+        /// The rule id, e.g. s3.bucket-requires-tls.
+        rule_id: String,
+    },
+}
+
+/// The output formats of `ztscan rules`.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum RulesFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[tokio::main]
@@ -74,12 +93,21 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Rules => {
-            for m in ztscan::rules::all_metas() {
-                println!("{:<42} {:<13} {}", m.id, m.severity.as_str(), m.title);
-            }
-            ExitCode::SUCCESS
+        Command::Rules { format } => {
+            let entries = catalogue::entries();
+            print(&match format {
+                RulesFormat::Table => render::rules::to_table(&entries),
+                RulesFormat::Json => render::rules::to_json(&entries) + "\n",
+                RulesFormat::Markdown => render::rules::to_markdown(&entries),
+            })
         }
+        Command::Explain { rule_id } => match catalogue::find(&rule_id) {
+            Ok(entry) => print(&render::rules::explain(&entry)),
+            Err(unknown) => {
+                eprintln!("ztscan: {unknown}");
+                ExitCode::from(2)
+            }
+        },
         Command::Scan { region, format, fail_on, config, all, services } => match scan(region, config, &services).await
         {
             Ok(findings) => {
@@ -103,6 +131,17 @@ async fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+/// Write `text` to standard output; a failed write is exit status 2.
+fn print(text: &str) -> ExitCode {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ztscan: cannot write output: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

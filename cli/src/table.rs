@@ -78,7 +78,7 @@ pub fn render(findings: &[Finding], all: bool, colour: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ztscan::model::{Outcome, ResourceRef, RuleMeta, Trigger};
+    use ztscan::model::{Outcome, ResourceRef, RuleDoc, RuleMeta, Trigger};
 
     static META: RuleMeta = RuleMeta {
         id: "s3.bucket-versioning-enabled",
@@ -86,9 +86,9 @@ mod tests {
         severity: Severity::Medium,
         resource_type: "AwsS3Bucket",
         trigger: Trigger::Change,
-        remediation: "r",
         mappings: &[],
         seeds: &[],
+        doc: RuleDoc::remediation_only("r"),
     };
 
     fn finding(name: &str, outcome: Outcome) -> Finding {

@@ -268,7 +268,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+    use crate::model::{Outcome, RuleDoc, RuleMeta, Severity, Trigger};
 
     fn invocation(invoking: Value, left_scope: bool) -> Value {
         json!({
@@ -381,9 +381,9 @@ mod tests {
         severity: Severity::High,
         resource_type: "AwsS3Bucket",
         trigger: Trigger::Change,
-        remediation: "fix a",
-        mappings: &["none"],
-        seeds: &["000"],
+        mappings: &[],
+        seeds: &[],
+        doc: RuleDoc::remediation_only("fix a"),
     };
     static META_B: RuleMeta = RuleMeta { id: "s3.b", ..META_A };
 

@@ -1,25 +1,9 @@
 //! The engine: runs rules over collected resources and turns outcomes into findings.
 
+pub use crate::collected::{account_ref, Resource};
 use crate::context::ScanContext;
 use crate::model::{Finding, Outcome, ResourceRef};
 use crate::rules::Rule;
-
-/// A collected resource that findings can be about.
-pub trait Resource {
-    fn resource_ref(&self, ctx: &ScanContext) -> ResourceRef;
-}
-
-/// The account itself, as a finding's resource (ASFF type `AwsAccount`).
-pub fn account_ref(account: &str, ctx: &ScanContext) -> ResourceRef {
-    ResourceRef {
-        resource_type: "AwsAccount".into(),
-        id: account.to_string(),
-        arn: Some(format!("arn:{}:::{account}", ctx.partition)),
-        account: account.to_string(),
-        region: ctx.region.clone(),
-        partition: ctx.partition.clone(),
-    }
-}
 
 /// Evaluate every rule on every resource.
 pub fn evaluate_all<R: Resource>(

@@ -424,7 +424,7 @@ mod tests {
 
     use super::*;
     use crate::config_rule::Evaluation;
-    use crate::model::{Finding, Outcome, ResourceRef, RuleMeta, Severity, Trigger};
+    use crate::model::{Finding, Outcome, ResourceRef, RuleDoc, RuleMeta, Severity, Trigger};
     use crate::pipeline::ScanSummary;
 
     static META: RuleMeta = RuleMeta {
@@ -433,9 +433,9 @@ mod tests {
         severity: Severity::High,
         resource_type: "AwsS3Bucket",
         trigger: Trigger::Change,
-        remediation: "nothing to remediate in a test fixture",
-        mappings: &["none"],
-        seeds: &["000"],
+        mappings: &[],
+        seeds: &[],
+        doc: RuleDoc::remediation_only("nothing to remediate in a test fixture"),
     };
 
     fn finding(id: &str, outcome: Outcome, ctx: &ScanContext) -> Finding {

@@ -7,9 +7,12 @@
 
 pub mod audit;
 pub mod collect;
+pub mod collected;
 pub mod config;
 pub mod config_rule;
 pub mod context;
+#[cfg(test)]
+mod layering_tests;
 pub mod model;
 pub mod policy;
 pub mod resources;

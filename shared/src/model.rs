@@ -1,6 +1,7 @@
 //! The finding model: what a rule says about one resource, modelled once and rendered many
 //! ways (ASFF, SNS, JSON, SARIF, table).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -105,7 +106,8 @@ pub enum Trigger {
     Periodic,
 }
 
-/// Static metadata of a rule. Ids are stable forever: they are part of the finding id.
+/// Static metadata of a rule. Ids are stable forever: they are part of the finding id. Written
+/// once per rule, with its documentation, by the `rule!` macro of the `rules` module.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleMeta {
     /// `<service>.<what-must-be-true>`, as written in the control catalogue.
@@ -115,12 +117,153 @@ pub struct RuleMeta {
     /// The ASFF resource type the rule evaluates (`AwsS3Bucket`, `AwsAccount`, ...).
     pub resource_type: &'static str,
     pub trigger: Trigger,
-    /// What to do about a failure, in one or two sentences.
-    pub remediation: &'static str,
-    /// AWS Foundational Security Best Practices control ids (e.g. `S3.8`), or peer checks.
-    pub mappings: &'static [&'static str],
+    /// The controls of other catalogues this rule corresponds to.
+    pub mappings: &'static [Mapping],
     /// Seed documents the control comes from (by number, `000`..`004`).
     pub seeds: &'static [&'static str],
+    /// The rule's documentation, in fixed sections.
+    pub doc: RuleDoc,
+}
+
+impl RuleMeta {
+    /// What to do about a failure, in one sentence: the first paragraph of the documented
+    /// remediation, which every finding of the rule carries.
+    pub fn remediation(&self) -> &'static str {
+        self.doc.remediation_summary()
+    }
+}
+
+/// A rule's documentation in the fixed sections ruff and ztscan use. Each section is Markdown
+/// (inline code, lists); `references` holds only further reading, since the mappings and seeds
+/// are data on [`RuleMeta`].
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RuleDoc {
+    pub what_it_checks: &'static str,
+    pub why_it_matters: &'static str,
+    pub example: &'static str,
+    /// The first paragraph is the one-sentence fix a finding carries; the rest is detail.
+    pub remediation: &'static str,
+    pub references: &'static str,
+}
+
+impl RuleDoc {
+    /// A documentation with only a remediation, for test fixtures.
+    pub const fn remediation_only(remediation: &'static str) -> Self {
+        Self { what_it_checks: "", why_it_matters: "", example: "", remediation, references: "" }
+    }
+
+    /// The first paragraph of the remediation.
+    pub fn remediation_summary(&self) -> &'static str {
+        let text: &'static str = self.remediation;
+        text.split("\n\n").next().unwrap_or(text).trim()
+    }
+}
+
+/// A control of another catalogue that a rule corresponds to. Only FSBP and CIS ids are
+/// compliance requirements (they go to Security Hub's `Compliance.RelatedRequirements`); the
+/// others name a peer tool's check, for comparison.
+///
+/// Serialised as its label: the bare FSBP id (`S3.5`, as Security Hub writes it), or the
+/// catalogue's name and the id (`CIS 1.16`, `Prowler awslambda_function_url_public`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Mapping {
+    /// An AWS Foundational Security Best Practices control (`S3.5`).
+    Fsbp(Cow<'static, str>),
+    /// A CIS AWS Foundations Benchmark recommendation (`1.16`).
+    Cis(Cow<'static, str>),
+    /// A Prowler check (`awslambda_function_url_public`).
+    Prowler(Cow<'static, str>),
+    /// An AWS Config managed rule (`cloudformation-termination-protection-check`).
+    AwsConfig(Cow<'static, str>),
+    /// A Parliament finding (`NOTRESOURCE_WITH_ALLOW`).
+    Parliament(Cow<'static, str>),
+    /// A Cloudsplaining finding (`ResourceExposure`).
+    Cloudsplaining(Cow<'static, str>),
+}
+
+impl Mapping {
+    /// The catalogue's name, as a label prefix (`""` for FSBP, whose ids are self-describing).
+    pub fn catalogue(&self) -> &'static str {
+        match self {
+            Mapping::Fsbp(_) => "FSBP",
+            Mapping::Cis(_) => "CIS",
+            Mapping::Prowler(_) => "Prowler",
+            Mapping::AwsConfig(_) => "Config",
+            Mapping::Parliament(_) => "Parliament",
+            Mapping::Cloudsplaining(_) => "Cloudsplaining",
+        }
+    }
+
+    /// The id within its catalogue.
+    pub fn id(&self) -> &str {
+        match self {
+            Mapping::Fsbp(id)
+            | Mapping::Cis(id)
+            | Mapping::Prowler(id)
+            | Mapping::AwsConfig(id)
+            | Mapping::Parliament(id)
+            | Mapping::Cloudsplaining(id) => id,
+        }
+    }
+
+    /// True for a compliance standard's requirement (FSBP, CIS), false for a peer tool's check.
+    pub fn is_compliance_requirement(&self) -> bool {
+        matches!(self, Mapping::Fsbp(_) | Mapping::Cis(_))
+    }
+}
+
+impl fmt::Display for Mapping {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mapping::Fsbp(id) => f.write_str(id),
+            other => write!(f, "{} {}", other.catalogue(), other.id()),
+        }
+    }
+}
+
+/// Error for a mapping label that names no catalogue or no id.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error(
+    "unreadable mapping {0:?}: expected an FSBP id (`S3.5`) or `<CIS|Prowler|Config|Parliament|Cloudsplaining> <id>`"
+)]
+pub struct UnreadableMapping(pub String);
+
+impl FromStr for Mapping {
+    type Err = UnreadableMapping;
+    fn from_str(label: &str) -> Result<Self, Self::Err> {
+        let owned = |id: &str| Cow::Owned(id.to_string());
+        let mapping = match label.split_once(' ') {
+            Some(("CIS", id)) => Mapping::Cis(owned(id)),
+            Some(("Prowler", id)) => Mapping::Prowler(owned(id)),
+            Some(("Config", id)) => Mapping::AwsConfig(owned(id)),
+            Some(("Parliament", id)) => Mapping::Parliament(owned(id)),
+            Some(("Cloudsplaining", id)) => Mapping::Cloudsplaining(owned(id)),
+            None if label.split_once('.').is_some_and(|(service, number)| {
+                !service.is_empty() && !number.is_empty() && number.chars().all(|c| c.is_ascii_digit())
+            }) =>
+            {
+                Mapping::Fsbp(owned(label))
+            }
+            _ => return Err(UnreadableMapping(label.to_string())),
+        };
+        if mapping.id().trim().is_empty() {
+            return Err(UnreadableMapping(label.to_string()));
+        }
+        Ok(mapping)
+    }
+}
+
+impl Serialize for Mapping {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Mapping {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let label = String::deserialize(deserializer)?;
+        label.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 /// The resource a finding is about.
@@ -189,7 +332,7 @@ pub struct Finding {
     pub reason: String,
     pub resource: ResourceRef,
     pub remediation: String,
-    pub mappings: Vec<String>,
+    pub mappings: Vec<Mapping>,
     /// When the scan observed the resource.
     pub observed_at: DateTime<Utc>,
 }
@@ -213,7 +356,7 @@ impl Finding {
                 "us-east-1",
             ),
             remediation: "Enable versioning.".into(),
-            mappings: vec!["S3.14".into()],
+            mappings: vec![Mapping::Fsbp("S3.14".into())],
             observed_at: DateTime::<Utc>::UNIX_EPOCH,
         }
     }
@@ -226,8 +369,8 @@ impl Finding {
             status: outcome.status,
             reason: outcome.reason,
             resource,
-            remediation: meta.remediation.to_string(),
-            mappings: meta.mappings.iter().map(|m| m.to_string()).collect(),
+            remediation: meta.remediation().to_string(),
+            mappings: meta.mappings.to_vec(),
             observed_at,
         }
     }
@@ -270,6 +413,44 @@ mod tests {
         assert_eq!("c".parse::<Severity>(), Ok(Severity::Critical));
         assert!("severe".parse::<Severity>().is_err());
         assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Informational);
+    }
+
+    #[test]
+    fn mappings_serialise_as_labels_and_read_back() {
+        let mappings = vec![
+            Mapping::Fsbp("S3.5".into()),
+            Mapping::Cis("1.16".into()),
+            Mapping::Prowler("awslambda_function_url_public".into()),
+            Mapping::AwsConfig("cloudformation-termination-protection-check".into()),
+        ];
+        let json = serde_json::to_string(&mappings).unwrap();
+        assert_eq!(
+            json,
+            r#"["S3.5","CIS 1.16","Prowler awslambda_function_url_public","Config cloudformation-termination-protection-check"]"#
+        );
+        assert_eq!(serde_json::from_str::<Vec<Mapping>>(&json).unwrap(), mappings);
+    }
+
+    #[test]
+    fn placeholders_are_not_mappings() {
+        for label in ["(none)", "(none in Prowler)", "none", "", "Prowler ", "S3.x", "(Access Advisor)"] {
+            assert!(label.parse::<Mapping>().is_err(), "{label:?} was read as a mapping");
+        }
+    }
+
+    #[test]
+    fn only_standards_are_compliance_requirements() {
+        assert!(Mapping::Fsbp("S3.5".into()).is_compliance_requirement());
+        assert!(Mapping::Cis("1.16".into()).is_compliance_requirement());
+        assert!(!Mapping::Prowler("x".into()).is_compliance_requirement());
+        assert!(!Mapping::Parliament("x".into()).is_compliance_requirement());
+    }
+
+    #[test]
+    fn the_remediation_summary_is_the_first_paragraph() {
+        let doc = RuleDoc { remediation: "Do this.\n\nIn detail: `aws ...`.", ..RuleDoc::remediation_only("") };
+        assert_eq!(doc.remediation_summary(), "Do this.");
+        assert_eq!(RuleDoc::remediation_only("Only.").remediation_summary(), "Only.");
     }
 
     #[test]

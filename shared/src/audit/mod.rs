@@ -10,6 +10,7 @@
 //! [`AUDITS`].
 
 pub mod account;
+pub mod catalogue;
 pub mod cloudformation;
 pub mod iam;
 pub mod lambda;

@@ -1,58 +1,18 @@
 //! Collection failures as data. A collector never turns an error into a silent PASS or FAIL:
 //! the error is stored on the resource (`Collected<T>`) and the rule reports UNKNOWN with the
-//! reason.
+//! reason. The types live in [`crate::collected`], below collectors and rules; this module
+//! classifies the SDK's failures into them.
 
 use std::error::Error as StdError;
-use std::fmt;
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use serde::{Deserialize, Serialize};
-
-/// Why a piece of configuration could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CollectErrorKind {
-    /// The audit role may not call the action.
-    AccessDenied,
-    /// Throttled past the SDK's retries.
-    Throttled,
-    /// The service answered with another error, or could not be reached.
-    Api,
-    /// The service answered, but the document it returned could not be read (e.g. a bucket
-    /// policy that is not JSON).
-    Malformed,
-}
-
-/// A failed read of one aspect of one resource.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-pub struct CollectError {
-    pub kind: CollectErrorKind,
-    /// The IAM action that failed, e.g. `s3:GetBucketPolicy`.
-    pub action: String,
-    pub message: String,
-}
-
-impl fmt::Display for CollectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.kind {
-            CollectErrorKind::AccessDenied => "access denied",
-            CollectErrorKind::Throttled => "throttled past retries",
-            CollectErrorKind::Api => "API error",
-            CollectErrorKind::Malformed => "malformed document",
-        };
-        write!(f, "{kind} on {}: {}", self.action, self.message)
-    }
-}
+pub use crate::collected::{CollectError, CollectErrorKind, Collected};
 
 impl CollectError {
-    pub fn new(kind: CollectErrorKind, action: &str, message: impl Into<String>) -> Self {
-        Self { kind, action: action.to_string(), message: message.into() }
-    }
-
     /// Classify an error code returned by an AWS service.
     pub fn from_code(action: &str, code: Option<&str>, message: Option<&str>) -> Self {
         let kind = match code {
@@ -110,21 +70,6 @@ where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
     result.map_err(|e| sdk_error(action, &e))
-}
-
-/// A collected fact, or why it could not be collected.
-pub type Collected<T> = Result<T, CollectError>;
-
-/// Unwraps a `Collected` inside a rule, returning an UNKNOWN outcome with the reason when the
-/// fact could not be collected.
-#[macro_export]
-macro_rules! known {
-    ($collected:expr) => {
-        match &$collected {
-            Ok(v) => v,
-            Err(e) => return $crate::model::Outcome::unknown(format!("could not evaluate: {e}")),
-        }
-    };
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use futures_util::stream::{self, StreamExt};
 use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
 use super::pages::all_pages;
 use crate::config::ScanConfig;
-use crate::policy::{Effect, PolicyDocument};
+use crate::policy::PolicyDocument;
 use crate::resources::iam::{
     AccessKeyInfo, AttachedPolicy, Credentials, IamAccount, IamIdentity, IamInventory, IamPolicy, IamRole, IamUser,
     OwnerKind, PasswordPolicy, PolicyKind, RootUser, ServiceLastAccessed,
@@ -88,18 +88,6 @@ pub fn parse_iam_document(text: Option<&str>, what: &str) -> Collected<PolicyDoc
     };
     // IAM URL-encodes documents (`%7B...`); `parse_iam` decodes them.
     PolicyDocument::parse_iam(text).map_err(|e| malformed(GAAD, format!("{what}: {e}")))
-}
-
-/// True when the document has an Allow statement whose `Action` lists `*` (every action) and
-/// whose `Resource` lists `*`: full administrator access. Conditions are ignored (an
-/// administrator under a condition is still an administrator) and so are Deny statements
-/// elsewhere; `NotAction` grants are not counted (they are `iam.no-notaction-allow`'s concern).
-pub fn grants_full_admin(doc: &PolicyDocument) -> bool {
-    doc.statements.iter().any(|s| {
-        s.effect == Effect::Allow
-            && s.action.as_ref().is_some_and(|a| a.iter().any(|a| a.trim() == "*"))
-            && s.resource.as_ref().is_some_and(|r| r.iter().any(|r| r.trim() == "*"))
-    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,7 +191,7 @@ fn user_from_sdk(u: &aws_sdk_iam::types::UserDetail) -> RawUser {
         permissions_boundary: u.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
         tags: tags_from_sdk(u.tags()),
         credentials: Ok(None),
-        is_admin: false,
+        policies: Vec::new(),
     };
     RawUser { user, inline: inline_from_sdk(u.user_policy_list()) }
 }
@@ -381,7 +369,7 @@ fn assemble(listing: &Listing) -> Assembled {
             }
         }
         let mut user = u.user.clone();
-        user.is_admin = granting.iter().any(|p| p.document.as_ref().is_ok_and(grants_full_admin));
+        user.policies = granting.clone();
         user_inline.extend(inline);
         out.identities.push(IamIdentity {
             kind: OwnerKind::User,
@@ -836,7 +824,7 @@ mod tests {
     #[test]
     fn documents_are_url_decoded_and_bad_ones_name_the_policy() {
         let doc = parse_iam_document(Some(&encode(ADMIN)), "policy x").unwrap();
-        assert!(grants_full_admin(&doc));
+        assert!(doc.grants_full_admin());
         // Already decoded text is read as is.
         assert!(parse_iam_document(Some(ADMIN), "policy x").is_ok());
         let err = parse_iam_document(Some("%7Bnot%20json"), "policy arn:aws:iam::1:policy/bad").unwrap_err();
@@ -845,19 +833,6 @@ mod tests {
         let err = parse_iam_document(Some("%FF%FE"), "policy y").unwrap_err();
         assert!(err.message.contains("UTF-8"), "{err}");
         assert!(parse_iam_document(None, "policy z").unwrap_err().message.contains("no document"));
-    }
-
-    #[test]
-    fn admin_needs_action_star_on_resource_star() {
-        let parse = |s: &str| PolicyDocument::parse(s).unwrap();
-        assert!(grants_full_admin(&parse(ADMIN)));
-        assert!(!grants_full_admin(&parse(READ)));
-        assert!(!grants_full_admin(&parse(
-            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/*"}]}"#
-        )));
-        assert!(!grants_full_admin(&parse(r#"{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#)));
-        assert!(!grants_full_admin(&parse(r#"{"Statement":[{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}]}"#)));
-        assert!(!grants_full_admin(&parse(r#"{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}"#)));
     }
 
     #[test]
@@ -887,18 +862,20 @@ mod tests {
         assert_eq!(role.kind, OwnerKind::Role);
         let names: Vec<&str> = role.policies.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, vec!["role-inline", "reader"]);
-        assert!(matches!(&role.permissions_boundary, Some(Ok(doc)) if !grants_full_admin(doc)));
+        assert!(matches!(&role.permissions_boundary, Some(Ok(doc)) if !doc.grants_full_admin()));
 
         let alice = a.identities.iter().find(|i| i.name == "alice").unwrap();
         let names: Vec<&str> = alice.policies.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, vec!["group-inline", "AdministratorAccess"]);
         assert!(alice.permissions_boundary.is_none());
-        assert!(a.users.iter().find(|u| u.name == "alice").unwrap().is_admin, "admin through a group");
+        let alice_user = a.users.iter().find(|u| u.name == "alice").unwrap();
+        let held: Vec<&str> = alice_user.policies.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(held, vec!["group-inline", "AdministratorAccess"], "the user holds its group's policies");
 
         let bob = a.identities.iter().find(|i| i.name == "bob").unwrap();
         let names: Vec<&str> = bob.policies.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, vec!["bob-inline", "reader"]);
-        assert!(!a.users.iter().find(|u| u.name == "bob").unwrap().is_admin);
+        assert_eq!(a.users.iter().find(|u| u.name == "bob").unwrap().policies.len(), 2);
     }
 
     #[test]

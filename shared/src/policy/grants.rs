@@ -2,7 +2,21 @@
 //! `NotAction` covers, and whether its resource element is unrestricted.
 
 use super::actions::{self, ActionInfo};
-use super::Statement;
+use super::{Effect, PolicyDocument, Statement};
+
+impl PolicyDocument {
+    /// True when an `Allow` statement's `Action` lists `*` (every action) and its `Resource`
+    /// lists `*`: full administrator access. Conditions are ignored (an administrator under a
+    /// condition is still an administrator) and so are Deny statements elsewhere; `NotAction`
+    /// grants are not counted (they are `iam.no-notaction-allow`'s concern).
+    pub fn grants_full_admin(&self) -> bool {
+        self.statements.iter().any(|s| {
+            s.effect == Effect::Allow
+                && s.action.as_ref().is_some_and(|a| a.iter().any(|a| a.trim() == "*"))
+                && s.resource.as_ref().is_some_and(|r| r.iter().any(|r| r.trim() == "*"))
+        })
+    }
+}
 
 impl Statement {
     /// The actions the statement's action element covers (for an `Allow`, the actions it
@@ -52,6 +66,21 @@ impl Statement {
 mod tests {
     use crate::policy::actions::{self, AccessLevel};
     use crate::policy::{PolicyDocument, Statement};
+
+    #[test]
+    fn admin_needs_action_star_on_resource_star() {
+        let admin =
+            |body: &str| PolicyDocument::parse(&format!(r#"{{"Statement":[{body}]}}"#)).unwrap().grants_full_admin();
+        assert!(admin(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#));
+        assert!(admin(
+            r#"{"Effect":"Allow","Action":["s3:GetObject","*"],"Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}"#
+        ));
+        assert!(!admin(r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}"#));
+        assert!(!admin(r#"{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/*"}"#));
+        assert!(!admin(r#"{"Effect":"Deny","Action":"*","Resource":"*"}"#));
+        assert!(!admin(r#"{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}"#));
+        assert!(!admin(r#"{"Effect":"Allow","Action":"iam:*","Resource":"*"}"#));
+    }
 
     fn statement(json: &str) -> Statement {
         let doc = PolicyDocument::parse(&format!(r#"{{"Statement":[{json}]}}"#)).unwrap();

@@ -67,7 +67,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::model::{Finding, Outcome, ResourceRef, RuleMeta, Severity, Trigger};
+    use crate::model::{Finding, Outcome, ResourceRef, RuleDoc, RuleMeta, Severity, Trigger};
     use crate::render::asff::{default_product_arn, product_arn_for, to_asff, Before};
     use chrono::Utc;
 
@@ -104,9 +104,9 @@ mod tests {
         severity: Severity::Low,
         resource_type: "AwsS3Bucket",
         trigger: Trigger::Change,
-        remediation: "none",
-        mappings: &["none"],
-        seeds: &["000"],
+        mappings: &[],
+        seeds: &[],
+        doc: RuleDoc::remediation_only("none"),
     };
 
     fn finding(account: &str) -> Finding {

@@ -307,7 +307,13 @@ pub fn to_asff(f: &Finding, product_arn: &str, history: Option<History>, before:
         }],
         compliance: Some(AsffCompliance {
             status: ComplianceStatus::of(f.status),
-            related_requirements: f.mappings.clone(),
+            // Standards' requirements only (FSBP, CIS): a peer tool's check is not one.
+            related_requirements: f
+                .mappings
+                .iter()
+                .filter(|m| m.is_compliance_requirement())
+                .map(ToString::to_string)
+                .collect(),
         }),
         record_state,
     }
@@ -453,6 +459,21 @@ mod tests {
             })
         );
         assert!(asff.id.starts_with("ztscan/123456789012/us-east-1/s3.bucket-versioning-enabled/"));
+    }
+
+    #[test]
+    fn related_requirements_hold_only_standards_ids() {
+        use crate::model::Mapping;
+        let f = Finding {
+            mappings: vec![
+                Mapping::Fsbp("IAM.1".into()),
+                Mapping::Cis("1.16".into()),
+                Mapping::Prowler("iam_policy_allows_privilege_escalation".into()),
+            ],
+            ..finding(Status::Fail)
+        };
+        let compliance = to_asff(&f, "arn:p", None, Before::New).compliance.unwrap();
+        assert_eq!(compliance.related_requirements, vec!["IAM.1", "CIS 1.16"]);
     }
 
     #[test]

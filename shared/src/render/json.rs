@@ -25,7 +25,7 @@ fn row(f: &Finding) -> Value {
     o.insert("title".into(), text(&f.title));
     o.insert("reason".into(), text(&f.reason));
     o.insert("remediation".into(), text(&f.remediation));
-    o.insert("mappings".into(), Value::Array(f.mappings.iter().map(|m| text(m)).collect()));
+    o.insert("mappings".into(), Value::Array(f.mappings.iter().map(|m| Value::String(m.to_string())).collect()));
     o.insert("finding_id".into(), Value::String(f.id()));
     o.insert("observed_at".into(), Value::String(f.observed_at.to_rfc3339_opts(SecondsFormat::AutoSi, true)));
     Value::Object(o)

@@ -7,7 +7,7 @@
 //! (AccessDenied by an SCP, throttling, an API error) is that aspect's `CollectError`, so its
 //! rule reports UNKNOWN for that region only.
 
-use crate::collect::error::{CollectError, CollectErrorKind, Collected};
+use crate::collected::{CollectError, CollectErrorKind, Collected};
 
 /// A CloudTrail trail as `DescribeTrails(includeShadowTrails)` shows it in one region (a
 /// multi-region trail appears in every region, as a shadow outside its home region).

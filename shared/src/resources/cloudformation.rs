@@ -7,7 +7,7 @@
 //! [`Detection`]s (a label such as `Output ApiKey` and a detector id), so nothing downstream
 //! (rules, findings, renderers, logs) can ever see a value.
 
-use crate::collect::error::{CollectError, CollectErrorKind, Collected};
+use crate::collected::{CollectError, CollectErrorKind, Collected};
 use crate::secrets::Detection;
 
 /// The status of a stack whose deletion finished: such a stack is gone.
@@ -140,7 +140,7 @@ pub fn name_of_arn(arn: &str) -> Option<&str> {
     rest.split('/').next().filter(|n| !n.is_empty())
 }
 
-impl crate::engine::Resource for Stack {
+impl crate::collected::Resource for Stack {
     fn resource_ref(&self, ctx: &crate::context::ScanContext) -> crate::model::ResourceRef {
         crate::model::ResourceRef::new(
             "AwsCloudFormationStack",

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::collect::error::{CollectError, CollectErrorKind, Collected};
+use crate::collected::{CollectError, CollectErrorKind, Collected};
 use crate::policy::PolicyDocument;
 
 /// Who owns an inline policy.
@@ -215,10 +215,10 @@ pub struct IamUser {
     /// From the credential report; an error when the report could not be generated or read,
     /// `Ok(None)` when the report has no row for the user (created after the report).
     pub credentials: Collected<Option<Credentials>>,
-    /// True when a policy the user holds (directly or through a group) allows `*` on `*`.
-    /// Computed by the collector from the policy engine, so `iam.users-have-mfa` can require
-    /// MFA of administrators even without a console password.
-    pub is_admin: bool,
+    /// The policies the user holds, directly or through its groups (as its [`IamIdentity`]
+    /// holds them), each document read or the reason it could not be: `iam.users-have-mfa`
+    /// judges from them whether the user is an administrator.
+    pub policies: Vec<IamPolicy>,
 }
 
 impl IamUser {
@@ -239,7 +239,7 @@ impl IamUser {
                 mfa_active: false,
                 access_keys: Vec::new(),
             })),
-            is_admin: false,
+            policies: Vec::new(),
         }
     }
 }

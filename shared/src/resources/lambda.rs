@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::collect::error::{CollectError, CollectErrorKind, Collected};
+use crate::collected::{CollectError, CollectErrorKind, Collected};
 use crate::policy::PolicyDocument;
 use crate::secrets::Detection;
 

@@ -3,7 +3,7 @@
 //! encryption) and EventBridge event buses (policy). Rules read only these; SDK types never
 //! leave `collect/`. Message bodies are never read.
 
-use crate::collect::error::{CollectError, CollectErrorKind, Collected};
+use crate::collected::{CollectError, CollectErrorKind, Collected};
 use crate::policy::PolicyDocument;
 
 /// One SNS subscription as `ListSubscriptions` shows it.
@@ -176,19 +176,19 @@ fn resource_ref(
     crate::model::ResourceRef::new(resource_type, id, arn, &ctx.account, region)
 }
 
-impl crate::engine::Resource for SnsTopic {
+impl crate::collected::Resource for SnsTopic {
     fn resource_ref(&self, ctx: &crate::context::ScanContext) -> crate::model::ResourceRef {
         resource_ref("AwsSnsTopic", &self.name, &self.arn, &self.region, ctx)
     }
 }
 
-impl crate::engine::Resource for SqsQueue {
+impl crate::collected::Resource for SqsQueue {
     fn resource_ref(&self, ctx: &crate::context::ScanContext) -> crate::model::ResourceRef {
         resource_ref("AwsSqsQueue", &self.name, &self.arn, &self.region, ctx)
     }
 }
 
-impl crate::engine::Resource for EventBus {
+impl crate::collected::Resource for EventBus {
     fn resource_ref(&self, ctx: &crate::context::ScanContext) -> crate::model::ResourceRef {
         resource_ref("AwsEventsEventbus", &self.name, &self.arn, &self.region, ctx)
     }

@@ -1,7 +1,7 @@
 //! Plain structs describing security groups and VPCs as the network collector saw them, with
 //! which Lambda functions use each. Rules read only these; SDK types never leave `collect/`.
 
-use crate::collect::error::{CollectError, CollectErrorKind, Collected};
+use crate::collected::{CollectError, CollectErrorKind, Collected};
 
 /// Where a security-group rule lets traffic come from or go to.
 #[derive(Debug, Clone, PartialEq, Eq)]

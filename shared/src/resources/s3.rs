@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::collect::error::{CollectError, CollectErrorKind, Collected};
+use crate::collected::{CollectError, CollectErrorKind, Collected};
 use crate::policy::PolicyDocument;
 
 /// The four Block Public Access switches (bucket or account level).
@@ -224,7 +224,7 @@ pub struct S3Inventory {
     pub buckets: Collected<Vec<S3Bucket>>,
 }
 
-impl crate::engine::Resource for S3Bucket {
+impl crate::collected::Resource for S3Bucket {
     fn resource_ref(&self, ctx: &crate::context::ScanContext) -> crate::model::ResourceRef {
         crate::model::ResourceRef::new(
             "AwsS3Bucket",
@@ -236,8 +236,8 @@ impl crate::engine::Resource for S3Bucket {
     }
 }
 
-impl crate::engine::Resource for S3Account {
+impl crate::collected::Resource for S3Account {
     fn resource_ref(&self, ctx: &crate::context::ScanContext) -> crate::model::ResourceRef {
-        crate::engine::account_ref(&self.account_id, ctx)
+        crate::collected::account_ref(&self.account_id, ctx)
     }
 }

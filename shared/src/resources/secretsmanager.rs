@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::collect::error::{CollectError, CollectErrorKind, Collected};
+use crate::collected::{CollectError, CollectErrorKind, Collected};
 use crate::policy::PolicyDocument;
 
 /// The staging label of the version a secret's callers get.
@@ -150,7 +150,7 @@ pub struct SecretsInventory {
 
 pub use super::region_of_arn;
 
-impl crate::engine::Resource for Secret {
+impl crate::collected::Resource for Secret {
     fn resource_ref(&self, ctx: &crate::context::ScanContext) -> crate::model::ResourceRef {
         crate::model::ResourceRef::new(
             "AwsSecretsManagerSecret",

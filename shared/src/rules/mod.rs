@@ -1,5 +1,62 @@
 //! Rules: pure, synchronous checks over collected resources, one file per rule, and the
 //! registry that lists them. Adding a rule means its file plus one line here.
+//!
+//! A rule's metadata and documentation are written once, in its file, with [`rule!`]: the macro
+//! turns them into the rule struct's rustdoc and into its `META`, which `ztscan rules`,
+//! `ztscan explain` and `docs/rules.md` read at run time.
+
+/// Declares a rule: its struct, and a `static META: RuleMeta` holding its metadata and its
+/// documentation sections, which also become the struct's rustdoc. Each section is a string
+/// literal of Markdown; `remediation` starts with the one-sentence fix findings carry, then a
+/// blank line and the detail; `references` is further reading only (the mappings and seeds are
+/// data). Mappings are typed: `Fsbp("S3.5")`, `Cis("1.16")`, `Prowler("check_name")`, ...
+macro_rules! rule {
+    (
+        $vis:vis struct $name:ident;
+        id: $id:literal,
+        title: $title:literal,
+        severity: $severity:ident,
+        resource_type: $resource_type:literal,
+        trigger: $trigger:ident,
+        mappings: [$($kind:ident($mapping:literal)),* $(,)?],
+        seeds: [$($seed:literal),* $(,)?],
+        what_it_checks: $what:literal,
+        why_it_matters: $why:literal,
+        example: $example:literal,
+        remediation: $remediation:literal,
+        references: $references:literal $(,)?
+    ) => {
+        #[doc = concat!("`", $id, "`: ", $title, ".")]
+        #[doc = ""]
+        #[doc = concat!("**What it checks.** ", $what)]
+        #[doc = ""]
+        #[doc = concat!("**Why it matters.** ", $why)]
+        #[doc = ""]
+        #[doc = concat!("**Example.** ", $example)]
+        #[doc = ""]
+        #[doc = concat!("**Remediation.** ", $remediation)]
+        #[doc = ""]
+        #[doc = concat!("**References.** ", $(stringify!($kind), " ", $mapping, "; ",)* "seeds ", $($seed, " ",)* ". ", $references)]
+        $vis struct $name;
+
+        static META: $crate::model::RuleMeta = $crate::model::RuleMeta {
+            id: $id,
+            title: $title,
+            severity: $crate::model::Severity::$severity,
+            resource_type: $resource_type,
+            trigger: $crate::model::Trigger::$trigger,
+            mappings: &[$($crate::model::Mapping::$kind(::std::borrow::Cow::Borrowed($mapping))),*],
+            seeds: &[$($seed),*],
+            doc: $crate::model::RuleDoc {
+                what_it_checks: $what,
+                why_it_matters: $why,
+                example: $example,
+                remediation: $remediation,
+                references: $references,
+            },
+        };
+    };
+}
 
 pub mod account;
 pub mod cloudformation;
@@ -72,10 +129,27 @@ mod tests {
                 m.id
             );
             assert!(!m.title.is_empty(), "{}: title", m.id);
-            assert!(m.remediation.len() > 20, "{}: remediation", m.id);
+            assert!(m.remediation().len() > 20, "{}: remediation", m.id);
             assert!(!m.resource_type.is_empty(), "{}: resource type", m.id);
             assert!(!m.seeds.is_empty(), "{}: seed references", m.id);
-            assert!(!m.mappings.is_empty(), "{}: mappings", m.id);
+            for section in [m.doc.what_it_checks, m.doc.why_it_matters, m.doc.example, m.doc.remediation] {
+                assert!(section.trim().len() > 20, "{}: every documentation section is written", m.id);
+            }
+        }
+    }
+
+    #[test]
+    fn mappings_are_real_ids_never_placeholders() {
+        for m in all_metas() {
+            for mapping in m.mappings {
+                let id = mapping.id();
+                assert!(
+                    !id.is_empty() && !id.contains(['(', ')', ' ']) && !id.eq_ignore_ascii_case("none"),
+                    "{}: {mapping:?} is a placeholder, not an id",
+                    m.id
+                );
+                assert_eq!(mapping.to_string().parse::<crate::model::Mapping>().as_ref(), Ok(mapping), "{}", m.id);
+            }
         }
     }
 

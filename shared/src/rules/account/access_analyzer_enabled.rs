@@ -1,40 +1,35 @@
-//! `account.access-analyzer-enabled`.
-//!
-//! **What it checks.** In the region judged, IAM Access Analyzer has an `ACTIVE` analyzer of
-//! external access, with the account or the organisation as its zone of trust (type
-//! `ACCOUNT` or `ORGANIZATION`, from `ListAnalyzers`). Unused-access analyzers do not count:
-//! they do not report resources shared outside the zone of trust. No analyzer fails; analyzers
-//! that are not active, or only unused-access ones, fail naming them.
-//!
-//! **Why it matters.** Access Analyzer is AWS's own proof engine for "who outside my account
-//! can reach this bucket, key, queue, role or function": it catches the public or
-//! cross-account grant that slips past review, in every region where the resource lives.
-//!
-//! **Example.** A region where no analyzer was ever created.
-//!
-//! **Remediation.** `aws accessanalyzer create-analyzer --analyzer-name account --type
-//! ACCOUNT` in every region (or `--type ORGANIZATION` from the delegated administrator).
-//!
-//! **References.** Prowler accessanalyzer_enabled; seeds 003, 004.
+//! The rule `account.access-analyzer-enabled`; its documentation is on [`AccessAnalyzerEnabled`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::account::RegionBaseline;
 use crate::rules::Rule;
 
-pub struct AccessAnalyzerEnabled;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct AccessAnalyzerEnabled;
     id: "account.access-analyzer-enabled",
     title: "An IAM Access Analyzer exists",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsAccount",
-    trigger: Trigger::Change,
-    remediation: "Create an external-access analyzer in every region (aws accessanalyzer create-analyzer --analyzer-name account --type ACCOUNT, or ORGANIZATION from the delegated administrator).",
-    mappings: &["Prowler accessanalyzer_enabled"],
-    seeds: &["003", "004"],
-};
+    trigger: Change,
+    mappings: [Prowler("accessanalyzer_enabled")],
+    seeds: ["003", "004"],
+    what_it_checks: "In the region judged, IAM Access Analyzer has an `ACTIVE` analyzer of\n\
+        external access, with the account or the organisation as its zone of trust (type\n\
+        `ACCOUNT` or `ORGANIZATION`, from `ListAnalyzers`). Unused-access analyzers do not count:\n\
+        they do not report resources shared outside the zone of trust. No analyzer fails; analyzers\n\
+        that are not active, or only unused-access ones, fail naming them.",
+    why_it_matters: "Access Analyzer is AWS's own proof engine for \"who outside my account\n\
+        can reach this bucket, key, queue, role or function\": it catches the public or\n\
+        cross-account grant that slips past review, in every region where the resource lives.",
+    example: "A region where no analyzer was ever created.",
+    remediation: "Create an external-access analyzer in every region (aws accessanalyzer create-analyzer --analyzer-name account --type ACCOUNT, or ORGANIZATION from the delegated administrator).\n\
+        \n\
+        `aws accessanalyzer create-analyzer --analyzer-name account --type\n\
+        ACCOUNT` in every region (or `--type ORGANIZATION` from the delegated administrator).",
+    references: "",
+}
 
 impl Rule for AccessAnalyzerEnabled {
     type Resource = RegionBaseline;
@@ -59,7 +54,7 @@ impl Rule for AccessAnalyzerEnabled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::Collected;
+    use crate::collected::Collected;
     use crate::model::Status;
     use crate::resources::account::{denied, Analyzer};
 

@@ -1,44 +1,39 @@
-//! `account.cloudtrail-multi-region`.
-//!
-//! **What it checks.** In the region judged, `DescribeTrails(includeShadowTrails)` shows a
-//! multi-region trail that is logging (`GetTrailStatus.IsLogging`) and has log-file validation
-//! on. One finding per region, as FSBP CloudTrail.1 judges it: a multi-region trail created in
-//! one region covers every region, so it passes everywhere it is seen. A region with only
-//! single-region trails, a stopped trail or a trail without validation fails naming them; a
-//! trail whose status could not be read makes the region UNKNOWN unless another trail passes.
-//!
-//! **Why it matters.** CloudTrail is the account's record of who called which API. Without a
-//! multi-region trail, activity in a region nobody watches (the favourite place to mine
-//! crypto or stage exfiltration) leaves no trace; without validation, an attacker who reaches
-//! the log bucket can edit the record undetected.
-//!
-//! **Example.** A trail created with `aws cloudtrail create-trail --name t --s3-bucket-name b`
-//! (single-region, no validation) and never started.
-//!
-//! **Remediation.** `aws cloudtrail create-trail --name org-trail --s3-bucket-name <bucket>
-//! --is-multi-region-trail --enable-log-file-validation` then `aws cloudtrail start-logging
-//! --name org-trail` (or `update-trail` on the existing trail).
-//!
-//! **References.** FSBP CloudTrail.1, CloudTrail.4; seeds 002, 003.
+//! The rule `account.cloudtrail-multi-region`; its documentation is on [`CloudtrailMultiRegion`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::account::{RegionBaseline, Trail};
 use crate::rules::Rule;
 
-pub struct CloudtrailMultiRegion;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct CloudtrailMultiRegion;
     id: "account.cloudtrail-multi-region",
     title: "A multi-region CloudTrail trail is logging with log-file validation",
-    severity: Severity::High,
+    severity: High,
     resource_type: "AwsAccount",
-    trigger: Trigger::Change,
-    remediation: "Create a multi-region trail with log-file validation (aws cloudtrail create-trail --is-multi-region-trail --enable-log-file-validation ...) and start logging on it.",
-    mappings: &["CloudTrail.1", "CloudTrail.4"],
-    seeds: &["002", "003"],
-};
+    trigger: Change,
+    mappings: [Fsbp("CloudTrail.1"), Fsbp("CloudTrail.4")],
+    seeds: ["002", "003"],
+    what_it_checks: "In the region judged, `DescribeTrails(includeShadowTrails)` shows a\n\
+        multi-region trail that is logging (`GetTrailStatus.IsLogging`) and has log-file validation\n\
+        on. One finding per region, as FSBP CloudTrail.1 judges it: a multi-region trail created in\n\
+        one region covers every region, so it passes everywhere it is seen. A region with only\n\
+        single-region trails, a stopped trail or a trail without validation fails naming them; a\n\
+        trail whose status could not be read makes the region UNKNOWN unless another trail passes.",
+    why_it_matters: "CloudTrail is the account's record of who called which API. Without a\n\
+        multi-region trail, activity in a region nobody watches (the favourite place to mine\n\
+        crypto or stage exfiltration) leaves no trace; without validation, an attacker who reaches\n\
+        the log bucket can edit the record undetected.",
+    example: "A trail created with `aws cloudtrail create-trail --name t --s3-bucket-name b`\n\
+        (single-region, no validation) and never started.",
+    remediation: "Create a multi-region trail with log-file validation (aws cloudtrail create-trail --is-multi-region-trail --enable-log-file-validation ...) and start logging on it.\n\
+        \n\
+        `aws cloudtrail create-trail --name org-trail --s3-bucket-name <bucket>\n\
+        --is-multi-region-trail --enable-log-file-validation` then `aws cloudtrail start-logging\n\
+        --name org-trail` (or `update-trail` on the existing trail).",
+    references: "",
+}
 
 /// What a trail lacks to pass, or empty.
 fn shortcomings(t: &Trail) -> Vec<&'static str> {
@@ -90,7 +85,7 @@ impl Rule for CloudtrailMultiRegion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::Collected;
+    use crate::collected::Collected;
     use crate::model::Status;
     use crate::resources::account::denied;
 

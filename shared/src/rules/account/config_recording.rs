@@ -1,44 +1,39 @@
-//! `account.config-recording`.
-//!
-//! **What it checks.** In the region judged, an AWS Config configuration recorder records all
-//! supported resource types (`recordingGroup.allSupported`, or the recording strategy
-//! `ALL_SUPPORTED_RESOURCE_TYPES`) and is recording
-//! (`DescribeConfigurationRecorderStatus.recording`). No recorder fails; a recorder of chosen
-//! types only, or a stopped one, fails naming it. Global resource types (IAM) are not
-//! required in every region: AWS recommends recording them in one region only, so the reason
-//! says whether this recorder includes them, and the verdict does not depend on it.
-//!
-//! **Why it matters.** Config is the history of every resource's configuration, and the change
-//! feed ztscan's own change-triggered audits listen to. A region without it has neither the
-//! audit trail of what changed nor the immediate re-checks.
-//!
-//! **Example.** A region where Config was never set up, or a recorder limited to
-//! `AWS::S3::Bucket`.
-//!
-//! **Remediation.** `aws configservice put-configuration-recorder --configuration-recorder
-//! name=default,roleARN=<role> --recording-group allSupported=true` with a delivery channel,
-//! then `aws configservice start-configuration-recorder --configuration-recorder-name default`.
-//!
-//! **References.** FSBP Config.1; seeds 002, 003.
+//! The rule `account.config-recording`; its documentation is on [`ConfigRecording`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::account::RegionBaseline;
 use crate::rules::Rule;
 
-pub struct ConfigRecording;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct ConfigRecording;
     id: "account.config-recording",
     title: "AWS Config records all resources",
-    severity: Severity::High,
+    severity: High,
     resource_type: "AwsAccount",
-    trigger: Trigger::Periodic,
-    remediation: "Create a configuration recorder with allSupported=true and a delivery channel (aws configservice put-configuration-recorder ...), then start it (start-configuration-recorder).",
-    mappings: &["Config.1"],
-    seeds: &["002", "003"],
-};
+    trigger: Periodic,
+    mappings: [Fsbp("Config.1")],
+    seeds: ["002", "003"],
+    what_it_checks: "In the region judged, an AWS Config configuration recorder records all\n\
+        supported resource types (`recordingGroup.allSupported`, or the recording strategy\n\
+        `ALL_SUPPORTED_RESOURCE_TYPES`) and is recording\n\
+        (`DescribeConfigurationRecorderStatus.recording`). No recorder fails; a recorder of chosen\n\
+        types only, or a stopped one, fails naming it. Global resource types (IAM) are not\n\
+        required in every region: AWS recommends recording them in one region only, so the reason\n\
+        says whether this recorder includes them, and the verdict does not depend on it.",
+    why_it_matters: "Config is the history of every resource's configuration, and the change\n\
+        feed ztscan's own change-triggered audits listen to. A region without it has neither the\n\
+        audit trail of what changed nor the immediate re-checks.",
+    example: "A region where Config was never set up, or a recorder limited to\n\
+        `AWS::S3::Bucket`.",
+    remediation: "Create a configuration recorder with allSupported=true and a delivery channel (aws configservice put-configuration-recorder ...), then start it (start-configuration-recorder).\n\
+        \n\
+        `aws configservice put-configuration-recorder --configuration-recorder\n\
+        name=default,roleARN=<role> --recording-group allSupported=true` with a delivery channel,\n\
+        then `aws configservice start-configuration-recorder --configuration-recorder-name default`.",
+    references: "",
+}
 
 impl Rule for ConfigRecording {
     type Resource = RegionBaseline;
@@ -82,7 +77,7 @@ impl Rule for ConfigRecording {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::Collected;
+    use crate::collected::Collected;
     use crate::model::Status;
     use crate::resources::account::{denied, Recorder};
 

@@ -1,44 +1,39 @@
-//! `account.guardduty-enabled`.
-//!
-//! **What it checks.** In the region judged, a GuardDuty detector (`ListDetectors`,
-//! `GetDetector`) is `ENABLED` and its `LAMBDA_NETWORK_LOGS` feature (Lambda protection) is
-//! `ENABLED`. No detector fails ("GuardDuty is not enabled" is a fact, not an error); a
-//! suspended detector fails; an enabled detector without Lambda protection fails naming it
-//! (the older `DataSources` view has no Lambda source, so only `Features` counts).
-//!
-//! **Why it matters.** GuardDuty is the account's threat detection: credential exfiltration,
-//! crypto-mining, calls from known-bad addresses. Lambda protection watches the network
-//! activity of every function, the only view of a compromised function talking to a command
-//! and control server.
-//!
-//! **Example.** A region where GuardDuty was never turned on, or a detector created before
-//! Lambda protection existed and never updated.
-//!
-//! **Remediation.** `aws guardduty create-detector --enable --features
-//! Name=LAMBDA_NETWORK_LOGS,Status=ENABLED` (or `update-detector --detector-id <id> --features
-//! Name=LAMBDA_NETWORK_LOGS,Status=ENABLED`), in every region, ideally from the organisation's
-//! delegated administrator with auto-enable.
-//!
-//! **References.** FSBP GuardDuty.1, GuardDuty.6; seeds 002, 003.
+//! The rule `account.guardduty-enabled`; its documentation is on [`GuardDutyEnabled`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::account::RegionBaseline;
 use crate::rules::Rule;
 
-pub struct GuardDutyEnabled;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct GuardDutyEnabled;
     id: "account.guardduty-enabled",
     title: "GuardDuty is enabled with Lambda protection",
-    severity: Severity::High,
+    severity: High,
     resource_type: "AwsAccount",
-    trigger: Trigger::Change,
-    remediation: "Enable GuardDuty in every region with Lambda protection (aws guardduty create-detector --enable --features Name=LAMBDA_NETWORK_LOGS,Status=ENABLED), ideally org-wide from the delegated administrator.",
-    mappings: &["GuardDuty.1", "GuardDuty.6"],
-    seeds: &["002", "003"],
-};
+    trigger: Change,
+    mappings: [Fsbp("GuardDuty.1"), Fsbp("GuardDuty.6")],
+    seeds: ["002", "003"],
+    what_it_checks: "In the region judged, a GuardDuty detector (`ListDetectors`,\n\
+        `GetDetector`) is `ENABLED` and its `LAMBDA_NETWORK_LOGS` feature (Lambda protection) is\n\
+        `ENABLED`. No detector fails (\"GuardDuty is not enabled\" is a fact, not an error); a\n\
+        suspended detector fails; an enabled detector without Lambda protection fails naming it\n\
+        (the older `DataSources` view has no Lambda source, so only `Features` counts).",
+    why_it_matters: "GuardDuty is the account's threat detection: credential exfiltration,\n\
+        crypto-mining, calls from known-bad addresses. Lambda protection watches the network\n\
+        activity of every function, the only view of a compromised function talking to a command\n\
+        and control server.",
+    example: "A region where GuardDuty was never turned on, or a detector created before\n\
+        Lambda protection existed and never updated.",
+    remediation: "Enable GuardDuty in every region with Lambda protection (aws guardduty create-detector --enable --features Name=LAMBDA_NETWORK_LOGS,Status=ENABLED), ideally org-wide from the delegated administrator.\n\
+        \n\
+        `aws guardduty create-detector --enable --features\n\
+        Name=LAMBDA_NETWORK_LOGS,Status=ENABLED` (or `update-detector --detector-id <id> --features\n\
+        Name=LAMBDA_NETWORK_LOGS,Status=ENABLED`), in every region, ideally from the organisation's\n\
+        delegated administrator with auto-enable.",
+    references: "",
+}
 
 impl Rule for GuardDutyEnabled {
     type Resource = RegionBaseline;
@@ -69,7 +64,7 @@ impl Rule for GuardDutyEnabled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::Collected;
+    use crate::collected::Collected;
     use crate::model::Status;
     use crate::resources::account::{denied, Detector};
 

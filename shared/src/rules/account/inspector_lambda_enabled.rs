@@ -1,41 +1,36 @@
-//! `account.inspector-lambda-enabled`.
-//!
-//! **What it checks.** In the region judged, Amazon Inspector scans Lambda functions:
-//! `BatchGetAccountStatus` for the account reports `resourceState.lambda` `ENABLED` (Lambda
-//! standard scanning of packages and dependencies). Lambda code scanning is reported in the
-//! reason but not required. An account Inspector reports nothing for, or with Lambda
-//! scanning in any other state, fails; a failed account entry (`ACCESS_DENIED`, ...) or a
-//! failed call is UNKNOWN.
-//!
-//! **Why it matters.** Functions ship third-party packages that age into known
-//! vulnerabilities; Inspector re-scans every function against new CVEs, the only way to know
-//! a deployed function carries one.
-//!
-//! **Example.** A region where Inspector was enabled for EC2 and ECR only.
-//!
-//! **Remediation.** `aws inspector2 enable --resource-types LAMBDA LAMBDA_CODE` in every
-//! region (or auto-enable from the organisation's delegated administrator).
-//!
-//! **References.** Prowler inspector2_is_enabled; seed 003.
+//! The rule `account.inspector-lambda-enabled`; its documentation is on [`InspectorLambdaEnabled`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::account::RegionBaseline;
 use crate::rules::Rule;
 
-pub struct InspectorLambdaEnabled;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct InspectorLambdaEnabled;
     id: "account.inspector-lambda-enabled",
     title: "Amazon Inspector scans Lambda functions",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsAccount",
-    trigger: Trigger::Periodic,
-    remediation: "Enable Inspector Lambda scanning in every region (aws inspector2 enable --resource-types LAMBDA LAMBDA_CODE), or auto-enable it from the delegated administrator.",
-    mappings: &["Prowler inspector2_is_enabled"],
-    seeds: &["003"],
-};
+    trigger: Periodic,
+    mappings: [Prowler("inspector2_is_enabled")],
+    seeds: ["003"],
+    what_it_checks: "In the region judged, Amazon Inspector scans Lambda functions:\n\
+        `BatchGetAccountStatus` for the account reports `resourceState.lambda` `ENABLED` (Lambda\n\
+        standard scanning of packages and dependencies). Lambda code scanning is reported in the\n\
+        reason but not required. An account Inspector reports nothing for, or with Lambda\n\
+        scanning in any other state, fails; a failed account entry (`ACCESS_DENIED`, ...) or a\n\
+        failed call is UNKNOWN.",
+    why_it_matters: "Functions ship third-party packages that age into known\n\
+        vulnerabilities; Inspector re-scans every function against new CVEs, the only way to know\n\
+        a deployed function carries one.",
+    example: "A region where Inspector was enabled for EC2 and ECR only.",
+    remediation: "Enable Inspector Lambda scanning in every region (aws inspector2 enable --resource-types LAMBDA LAMBDA_CODE), or auto-enable it from the delegated administrator.\n\
+        \n\
+        `aws inspector2 enable --resource-types LAMBDA LAMBDA_CODE` in every\n\
+        region (or auto-enable from the organisation's delegated administrator).",
+    references: "",
+}
 
 impl Rule for InspectorLambdaEnabled {
     type Resource = RegionBaseline;
@@ -64,7 +59,7 @@ impl Rule for InspectorLambdaEnabled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::Collected;
+    use crate::collected::Collected;
     use crate::model::Status;
     use crate::resources::account::{denied, InspectorStatus};
 

@@ -1,42 +1,37 @@
-//! `account.kms-rotation-enabled`.
-//!
-//! **What it checks.** Every customer-managed KMS key that can rotate automatically (key spec
-//! `SYMMETRIC_DEFAULT`, origin `AWS_KMS`, state `Enabled`) has automatic rotation on
-//! (`GetKeyRotationStatus`). One finding per key. Other customer-managed keys (asymmetric,
-//! HMAC, imported or custom-key-store material, disabled or pending deletion) are
-//! NOT_APPLICABLE with the reason; AWS-managed keys are not reported at all (AWS rotates them
-//! every year and the account cannot change that). A key whose description or rotation status
-//! could not be read is UNKNOWN.
-//!
-//! **Why it matters.** Rotation limits how much data one key version protects and how long a
-//! leaked or cryptanalysed version stays useful; compliance regimes require it for keys that
-//! protect customer data.
-//!
-//! **Example.** A key created with `aws kms create-key` (rotation is off by default).
-//!
-//! **Remediation.** `aws kms enable-key-rotation --key-id <key>` (optionally
-//! `--rotation-period-in-days`), or `EnableKeyRotation: true` on the `AWS::KMS::Key`.
-//!
-//! **References.** FSBP KMS.4; seeds 002, 003.
+//! The rule `account.kms-rotation-enabled`; its documentation is on [`KmsRotationEnabled`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::account::KmsKey;
 use crate::rules::Rule;
 
-pub struct KmsRotationEnabled;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct KmsRotationEnabled;
     id: "account.kms-rotation-enabled",
     title: "Customer-managed symmetric KMS key rotates automatically",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsKmsKey",
-    trigger: Trigger::Change,
-    remediation: "Enable automatic rotation on the key (aws kms enable-key-rotation --key-id <key>), or set EnableKeyRotation: true on the AWS::KMS::Key.",
-    mappings: &["KMS.4"],
-    seeds: &["002", "003"],
-};
+    trigger: Change,
+    mappings: [Fsbp("KMS.4")],
+    seeds: ["002", "003"],
+    what_it_checks: "Every customer-managed KMS key that can rotate automatically (key spec\n\
+        `SYMMETRIC_DEFAULT`, origin `AWS_KMS`, state `Enabled`) has automatic rotation on\n\
+        (`GetKeyRotationStatus`). One finding per key. Other customer-managed keys (asymmetric,\n\
+        HMAC, imported or custom-key-store material, disabled or pending deletion) are\n\
+        NOT_APPLICABLE with the reason; AWS-managed keys are not reported at all (AWS rotates them\n\
+        every year and the account cannot change that). A key whose description or rotation status\n\
+        could not be read is UNKNOWN.",
+    why_it_matters: "Rotation limits how much data one key version protects and how long a\n\
+        leaked or cryptanalysed version stays useful; compliance regimes require it for keys that\n\
+        protect customer data.",
+    example: "A key created with `aws kms create-key` (rotation is off by default).",
+    remediation: "Enable automatic rotation on the key (aws kms enable-key-rotation --key-id <key>), or set EnableKeyRotation: true on the AWS::KMS::Key.\n\
+        \n\
+        `aws kms enable-key-rotation --key-id <key>` (optionally\n\
+        `--rotation-period-in-days`), or `EnableKeyRotation: true` on the `AWS::KMS::Key`.",
+    references: "",
+}
 
 impl Rule for KmsRotationEnabled {
     type Resource = KmsKey;
@@ -61,7 +56,7 @@ impl Rule for KmsRotationEnabled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::Collected;
+    use crate::collected::Collected;
     use crate::model::Status;
     use crate::resources::account::denied;
 

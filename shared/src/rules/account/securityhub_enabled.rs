@@ -1,39 +1,34 @@
-//! `account.securityhub-enabled`.
-//!
-//! **What it checks.** In the region judged, the account is subscribed to Security Hub
-//! (`DescribeHub` answers with the hub). Security Hub's "not subscribed" answers
-//! (`InvalidAccessException`, `ResourceNotFoundException`) fail; AccessDenied, throttling and
-//! other errors are UNKNOWN.
-//!
-//! **Why it matters.** Security Hub is where ztscan's own findings, GuardDuty, Inspector and
-//! Access Analyzer meet. A region without it has no single place where anyone sees that
-//! region's problems, and ztscan's publisher cannot import there.
-//!
-//! **Example.** An account that enabled Security Hub in its home region only.
-//!
-//! **Remediation.** `aws securityhub enable-security-hub --enable-default-standards` in every
-//! region (or central configuration from the organisation's delegated administrator).
-//!
-//! **References.** Prowler securityhub_enabled; seed 003.
+//! The rule `account.securityhub-enabled`; its documentation is on [`SecurityHubEnabled`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::account::RegionBaseline;
 use crate::rules::Rule;
 
-pub struct SecurityHubEnabled;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct SecurityHubEnabled;
     id: "account.securityhub-enabled",
     title: "Security Hub is enabled",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsAccount",
-    trigger: Trigger::Change,
-    remediation: "Enable Security Hub in every region (aws securityhub enable-security-hub --enable-default-standards), or with central configuration from the delegated administrator.",
-    mappings: &["Prowler securityhub_enabled"],
-    seeds: &["003"],
-};
+    trigger: Change,
+    mappings: [Prowler("securityhub_enabled")],
+    seeds: ["003"],
+    what_it_checks: "In the region judged, the account is subscribed to Security Hub\n\
+        (`DescribeHub` answers with the hub). Security Hub's \"not subscribed\" answers\n\
+        (`InvalidAccessException`, `ResourceNotFoundException`) fail; AccessDenied, throttling and\n\
+        other errors are UNKNOWN.",
+    why_it_matters: "Security Hub is where ztscan's own findings, GuardDuty, Inspector and\n\
+        Access Analyzer meet. A region without it has no single place where anyone sees that\n\
+        region's problems, and ztscan's publisher cannot import there.",
+    example: "An account that enabled Security Hub in its home region only.",
+    remediation: "Enable Security Hub in every region (aws securityhub enable-security-hub --enable-default-standards), or with central configuration from the delegated administrator.\n\
+        \n\
+        `aws securityhub enable-security-hub --enable-default-standards` in every\n\
+        region (or central configuration from the organisation's delegated administrator).",
+    references: "",
+}
 
 impl Rule for SecurityHubEnabled {
     type Resource = RegionBaseline;
@@ -53,7 +48,7 @@ impl Rule for SecurityHubEnabled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::Collected;
+    use crate::collected::Collected;
     use crate::model::Status;
     use crate::resources::account::denied;
 

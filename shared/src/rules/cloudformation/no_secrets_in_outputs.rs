@@ -1,50 +1,45 @@
-//! `cloudformation.no-secrets-in-outputs`.
-//!
-//! **What it checks.** No stack output, no parameter default in the stack's template, and no
-//! deployed parameter value (of a parameter that is not `NoEcho`) looks like it holds a secret.
-//! The collector runs the shared secret detector (`secrets::Detector`, with the configured
-//! `secret_ignore` patterns, exactly as for Lambda environment variables) while it holds the
-//! SDK output, and keeps only the names and the detector that fired; this rule reads those
-//! detections and never sees a value. Values of `NoEcho` parameters (masked `****` by the API)
-//! are not scanned. A stack with no output and no parameter is NOT_APPLICABLE. When
-//! `GetTemplateSummary` failed, the parameter defaults are unknown: the result is UNKNOWN
-//! naming that error, unless the outputs or parameter values already fail.
-//!
-//! **Why it matters.** Outputs and parameters are readable by anyone with
-//! `cloudformation:DescribeStacks` (a read-only permission most roles hold), appear in the
-//! console, in exports other stacks import, and in CI logs; parameter defaults live in the
-//! template, in source control. A credential there has none of the access control or rotation
-//! of Secrets Manager.
-//!
-//! **Example.** A template that outputs `ApiKey: !GetAtt ApiKey.Value`, or declares
-//! `DbPassword` with a `Default`: the finding reads `Output ApiKey (generic-high-entropy),
-//! Parameter default DbPassword (generic-high-entropy)`.
-//!
-//! **Remediation.** Keep the secret in Secrets Manager and reference it with
-//! `{{resolve:secretsmanager:...}}` (or pass it as a `NoEcho` parameter without a default),
-//! remove the output, and rotate the exposed credential. Add a name that only looks secret
-//! (e.g. `BuildToken` holding a build number) to `secret_ignore`.
-//!
-//! **References.** Prowler cloudformation_stack_outputs_find_secrets; seed 000.
+//! The rule `cloudformation.no-secrets-in-outputs`; its documentation is on [`NoSecretsInOutputs`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::cloudformation::Stack;
 use crate::rules::Rule;
 use crate::secrets::Detection;
 
-pub struct NoSecretsInOutputs;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct NoSecretsInOutputs;
     id: "cloudformation.no-secrets-in-outputs",
     title: "CloudFormation stack outputs and parameter defaults hold no secrets",
-    severity: Severity::High,
+    severity: High,
     resource_type: "AwsCloudFormationStack",
-    trigger: Trigger::Change,
-    remediation: "Move the secret to Secrets Manager and reference it with {{resolve:secretsmanager:...}} (or a NoEcho parameter without a default), remove the output, and rotate the exposed credential.",
-    mappings: &["Prowler cloudformation_stack_outputs_find_secrets"],
-    seeds: &["000"],
-};
+    trigger: Change,
+    mappings: [Prowler("cloudformation_stack_outputs_find_secrets")],
+    seeds: ["000"],
+    what_it_checks: "No stack output, no parameter default in the stack's template, and no\n\
+        deployed parameter value (of a parameter that is not `NoEcho`) looks like it holds a secret.\n\
+        The collector runs the shared secret detector (`secrets::Detector`, with the configured\n\
+        `secret_ignore` patterns, exactly as for Lambda environment variables) while it holds the\n\
+        SDK output, and keeps only the names and the detector that fired; this rule reads those\n\
+        detections and never sees a value. Values of `NoEcho` parameters (masked `****` by the API)\n\
+        are not scanned. A stack with no output and no parameter is NOT_APPLICABLE. When\n\
+        `GetTemplateSummary` failed, the parameter defaults are unknown: the result is UNKNOWN\n\
+        naming that error, unless the outputs or parameter values already fail.",
+    why_it_matters: "Outputs and parameters are readable by anyone with\n\
+        `cloudformation:DescribeStacks` (a read-only permission most roles hold), appear in the\n\
+        console, in exports other stacks import, and in CI logs; parameter defaults live in the\n\
+        template, in source control. A credential there has none of the access control or rotation\n\
+        of Secrets Manager.",
+    example: "A template that outputs `ApiKey: !GetAtt ApiKey.Value`, or declares\n\
+        `DbPassword` with a `Default`: the finding reads `Output ApiKey (generic-high-entropy),\n\
+        Parameter default DbPassword (generic-high-entropy)`.",
+    remediation: "Move the secret to Secrets Manager and reference it with {{resolve:secretsmanager:...}} (or a NoEcho parameter without a default), remove the output, and rotate the exposed credential.\n\
+        \n\
+        Keep the secret in Secrets Manager and reference it with\n\
+        `{{resolve:secretsmanager:...}}` (or pass it as a `NoEcho` parameter without a default),\n\
+        remove the output, and rotate the exposed credential. Add a name that only looks secret\n\
+        (e.g. `BuildToken` holding a build number) to `secret_ignore`.",
+    references: "",
+}
 
 fn named(detections: &[&Detection]) -> String {
     detections.iter().map(|d| format!("{} ({})", d.variable, d.detector)).collect::<Vec<_>>().join(", ")

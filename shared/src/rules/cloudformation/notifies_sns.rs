@@ -1,40 +1,35 @@
-//! `cloudformation.notifies-sns`.
-//!
-//! **What it checks.** The stack sends its events to at least one SNS topic
-//! (`NotificationARNs` is not empty). The verdict needs only the listing, so it is never
-//! UNKNOWN on its own (a failed listing makes every rule UNKNOWN at the audit level).
-//!
-//! **Why it matters.** Stack events (updates, rollbacks, deletions, drift-causing failures)
-//! are the change log of the infrastructure. Without a notification topic nobody hears about
-//! an unexpected update or a failed rollback until something breaks, and there is no feed for
-//! change management or incident response to subscribe to.
-//!
-//! **Example.** A stack created from the console with the notification option left empty:
-//! someone deletes its security group rule through an update and no one is told.
-//!
-//! **Remediation.** `aws cloudformation update-stack --stack-name <name>
-//! --use-previous-template --notification-arns <topic-arn>` (keep the parameters with
-//! `UsePreviousValue`), or `NotificationARNs` in the pipeline that deploys the stack.
-//!
-//! **References.** FSBP CloudFormation.1; seed 000.
+//! The rule `cloudformation.notifies-sns`; its documentation is on [`NotifiesSns`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::cloudformation::Stack;
 use crate::rules::Rule;
 
-pub struct NotifiesSns;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct NotifiesSns;
     id: "cloudformation.notifies-sns",
     title: "CloudFormation stack sends its events to an SNS topic",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsCloudFormationStack",
-    trigger: Trigger::Change,
-    remediation: "Add an SNS topic to the stack's NotificationARNs (cloudformation update-stack --notification-arns <topic-arn> with the previous template).",
-    mappings: &["CloudFormation.1"],
-    seeds: &["000"],
-};
+    trigger: Change,
+    mappings: [Fsbp("CloudFormation.1")],
+    seeds: ["000"],
+    what_it_checks: "The stack sends its events to at least one SNS topic\n\
+        (`NotificationARNs` is not empty). The verdict needs only the listing, so it is never\n\
+        UNKNOWN on its own (a failed listing makes every rule UNKNOWN at the audit level).",
+    why_it_matters: "Stack events (updates, rollbacks, deletions, drift-causing failures)\n\
+        are the change log of the infrastructure. Without a notification topic nobody hears about\n\
+        an unexpected update or a failed rollback until something breaks, and there is no feed for\n\
+        change management or incident response to subscribe to.",
+    example: "A stack created from the console with the notification option left empty:\n\
+        someone deletes its security group rule through an update and no one is told.",
+    remediation: "Add an SNS topic to the stack's NotificationARNs (cloudformation update-stack --notification-arns <topic-arn> with the previous template).\n\
+        \n\
+        `aws cloudformation update-stack --stack-name <name>\n\
+        --use-previous-template --notification-arns <topic-arn>` (keep the parameters with\n\
+        `UsePreviousValue`), or `NotificationARNs` in the pipeline that deploys the stack.",
+    references: "",
+}
 
 impl Rule for NotifiesSns {
     type Resource = Stack;

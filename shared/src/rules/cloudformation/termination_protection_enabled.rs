@@ -1,43 +1,38 @@
-//! `cloudformation.termination-protection-enabled`.
-//!
-//! **What it checks.** The stack has termination protection on (`EnableTerminationProtection`).
-//! A nested stack (one with a `ParentId`/`RootId`) cannot carry its own protection: it follows
-//! its root stack, so it is NOT_APPLICABLE and the finding names the root, whose own finding
-//! carries the verdict. The verdict needs only the listing, so it is never UNKNOWN on its own
-//! (a failed listing makes every rule UNKNOWN at the audit level).
-//!
-//! **Why it matters.** Deleting a stack deletes every resource it manages that has no
-//! `DeletionPolicy: Retain`: databases, buckets, keys, the whole application. Termination
-//! protection makes `DeleteStack` fail until someone deliberately turns it off, so a wrong
-//! stack name in a script or a console slip cannot take production down.
-//!
-//! **Example.** `aws cloudformation delete-stack --stack-name prod-api` run in the wrong
-//! terminal: without protection, the stack and its RDS instance are gone minutes later.
-//!
-//! **Remediation.** `aws cloudformation update-termination-protection
-//! --enable-termination-protection --stack-name <name>` (on the root stack for nested ones), or
-//! `--enable-termination-protection` at `create-stack` / `EnableTerminationProtection` in the
-//! pipeline that deploys it.
-//!
-//! **References.** AWS Config managed rule cloudformation-termination-protection-check; seed 001.
+//! The rule `cloudformation.termination-protection-enabled`; its documentation is on [`TerminationProtectionEnabled`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::cloudformation::Stack;
 use crate::rules::Rule;
 
-pub struct TerminationProtectionEnabled;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct TerminationProtectionEnabled;
     id: "cloudformation.termination-protection-enabled",
     title: "CloudFormation stack has termination protection enabled",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsCloudFormationStack",
-    trigger: Trigger::Change,
-    remediation: "Enable termination protection on the stack (cloudformation update-termination-protection --enable-termination-protection), on the root stack for nested stacks.",
-    mappings: &["Config cloudformation-termination-protection-check"],
-    seeds: &["001"],
-};
+    trigger: Change,
+    mappings: [AwsConfig("cloudformation-termination-protection-check")],
+    seeds: ["001"],
+    what_it_checks: "The stack has termination protection on (`EnableTerminationProtection`).\n\
+        A nested stack (one with a `ParentId`/`RootId`) cannot carry its own protection: it follows\n\
+        its root stack, so it is NOT_APPLICABLE and the finding names the root, whose own finding\n\
+        carries the verdict. The verdict needs only the listing, so it is never UNKNOWN on its own\n\
+        (a failed listing makes every rule UNKNOWN at the audit level).",
+    why_it_matters: "Deleting a stack deletes every resource it manages that has no\n\
+        `DeletionPolicy: Retain`: databases, buckets, keys, the whole application. Termination\n\
+        protection makes `DeleteStack` fail until someone deliberately turns it off, so a wrong\n\
+        stack name in a script or a console slip cannot take production down.",
+    example: "`aws cloudformation delete-stack --stack-name prod-api` run in the wrong\n\
+        terminal: without protection, the stack and its RDS instance are gone minutes later.",
+    remediation: "Enable termination protection on the stack (cloudformation update-termination-protection --enable-termination-protection), on the root stack for nested stacks.\n\
+        \n\
+        `aws cloudformation update-termination-protection\n\
+        --enable-termination-protection --stack-name <name>` (on the root stack for nested ones), or\n\
+        `--enable-termination-protection` at `create-stack` / `EnableTerminationProtection` in the\n\
+        pipeline that deploys it.",
+    references: "",
+}
 
 impl Rule for TerminationProtectionEnabled {
     type Resource = Stack;

@@ -1,46 +1,41 @@
-//! `events.bus-not-public`.
-//!
-//! **What it checks.** The event bus's resource policy (the `default` bus included) has no
-//! `Allow` statement that reaches everyone (`Principal: "*"`, `{"AWS": "*"}`, `NotPrincipal`)
-//! or a foreign, untrusted account without a condition confining it to this account or
-//! organisation, as the shared policy engine decides (`policy::external_grants` with the
-//! scan's `Trust`, read by `rules::policy_checks::not_public`). What
-//! `aws events put-permission --principal '*' --condition Type=StringEquals,Key=aws:PrincipalOrgID,Value=o-...`
-//! writes is confined to that organisation: it passes when it is the configured
-//! `organization_id` (or, with a note, when none is configured) and fails when it is another.
-//! A grant to a foreign account (`put-permission --principal 999999999999`) fails unless that
-//! account is in `trusted_accounts`. A bus without a policy passes; a policy that is not JSON
-//! or could not be read is UNKNOWN.
-//!
-//! **Why it matters.** `events:PutEvents` open to everyone lets any AWS account inject events
-//! that your rules route to Lambda functions, queues and workflows as if they were your own.
-//!
-//! **Example.** `aws events put-permission --event-bus-name default --action events:PutEvents --principal '*' --statement-id open`.
-//!
-//! **Remediation.** `aws events remove-permission --statement-id <sid>`, then grant named
-//! accounts, or `*` with an `aws:PrincipalOrgID` condition naming your own organisation.
-//!
-//! **References.** Prowler eventbridge_bus_exposed; seed 004.
+//! The rule `events.bus-not-public`; its documentation is on [`BusNotPublic`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::messaging::EventBus;
 use crate::rules::policy_checks::not_public;
 use crate::rules::Rule;
 
-pub struct BusNotPublic;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct BusNotPublic;
     id: "events.bus-not-public",
     title: "EventBridge event bus policy grants no access to everyone",
-    severity: Severity::High,
+    severity: High,
     resource_type: "AwsEventsEventbus",
-    trigger: Trigger::Change,
-    remediation: "Remove event bus policy statements that allow Principal \"*\" or foreign accounts (aws events remove-permission), or confine them with an aws:PrincipalOrgID condition naming your own organisation.",
-    mappings: &["Prowler eventbridge_bus_exposed"],
-    seeds: &["004"],
-};
+    trigger: Change,
+    mappings: [Prowler("eventbridge_bus_exposed")],
+    seeds: ["004"],
+    what_it_checks: "The event bus's resource policy (the `default` bus included) has no\n\
+        `Allow` statement that reaches everyone (`Principal: \"*\"`, `{\"AWS\": \"*\"}`, `NotPrincipal`)\n\
+        or a foreign, untrusted account without a condition confining it to this account or\n\
+        organisation, as the shared policy engine decides (`policy::external_grants` with the\n\
+        scan's `Trust`, read by `rules::policy_checks::not_public`). What\n\
+        `aws events put-permission --principal '*' --condition Type=StringEquals,Key=aws:PrincipalOrgID,Value=o-...`\n\
+        writes is confined to that organisation: it passes when it is the configured\n\
+        `organization_id` (or, with a note, when none is configured) and fails when it is another.\n\
+        A grant to a foreign account (`put-permission --principal 999999999999`) fails unless that\n\
+        account is in `trusted_accounts`. A bus without a policy passes; a policy that is not JSON\n\
+        or could not be read is UNKNOWN.",
+    why_it_matters: "`events:PutEvents` open to everyone lets any AWS account inject events\n\
+        that your rules route to Lambda functions, queues and workflows as if they were your own.",
+    example: "`aws events put-permission --event-bus-name default --action events:PutEvents --principal '*' --statement-id open`.",
+    remediation: "Remove event bus policy statements that allow Principal \"*\" or foreign accounts (aws events remove-permission), or confine them with an aws:PrincipalOrgID condition naming your own organisation.\n\
+        \n\
+        `aws events remove-permission --statement-id <sid>`, then grant named\n\
+        accounts, or `*` with an `aws:PrincipalOrgID` condition naming your own organisation.",
+    references: "",
+}
 
 impl Rule for BusNotPublic {
     type Resource = EventBus;
@@ -62,7 +57,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::collected::{CollectError, CollectErrorKind};
     use crate::model::Status;
     use crate::policy::PolicyDocument;
     use crate::resources::messaging::denied;

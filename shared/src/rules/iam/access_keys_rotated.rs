@@ -1,46 +1,41 @@
-//! `iam.access-keys-rotated`.
-//!
-//! **What it checks.** Each active access key of an IAM user (from the credential report) is
-//! younger than `access_key_max_age_days` (default 90) and has been used within `unused_days`
-//! (default 90). A key that was never used fails once it is `unused_days` old; a new key that
-//! has not been used yet passes. Inactive keys are ignored. A user with no active key is
-//! NOT_APPLICABLE (there is nothing to rotate). An active key whose creation date is missing
-//! from the report is UNKNOWN unless another key already fails. An unreadable report, or a
-//! user with no row in it, is UNKNOWN.
-//!
-//! **Why it matters.** Long-lived keys leak (source code, CI logs, laptops) and stay valid
-//! until someone rotates them; regular rotation bounds how long a leaked key is useful. A key
-//! nobody uses is all risk and no benefit.
-//!
-//! **Example.** Key 1 created 200 days ago and used yesterday fails: "key 1 is 200 days old
-//! (limit 90)".
-//!
-//! **Remediation.** Create a second key, move the workload to it, deactivate and then delete
-//! the old one (`aws iam create-access-key`, `update-access-key --status Inactive`,
-//! `delete-access-key`); delete keys that are not used. Better, replace user keys with roles.
-//!
-//! **References.** FSBP IAM.3 and IAM.8; CIS AWS Foundations 1.12 and 1.14; seed 002.
+//! The rule `iam.access-keys-rotated`; its documentation is on [`AccessKeysRotated`].
 
 use chrono::Duration;
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::iam::IamUser;
 use crate::rules::Rule;
 
-pub struct AccessKeysRotated;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct AccessKeysRotated;
     id: "iam.access-keys-rotated",
     title: "Active access keys are rotated and in use",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsIamUser",
-    trigger: Trigger::Change,
-    remediation: "Rotate access keys older than access_key_max_age_days and delete keys unused for unused_days; prefer roles over user access keys.",
-    mappings: &["IAM.3", "IAM.8"],
-    seeds: &["002"],
-};
+    trigger: Change,
+    mappings: [Fsbp("IAM.3"), Fsbp("IAM.8"), Cis("1.12"), Cis("1.14")],
+    seeds: ["002"],
+    what_it_checks: "Each active access key of an IAM user (from the credential report) is\n\
+        younger than `access_key_max_age_days` (default 90) and has been used within `unused_days`\n\
+        (default 90). A key that was never used fails once it is `unused_days` old; a new key that\n\
+        has not been used yet passes. Inactive keys are ignored. A user with no active key is\n\
+        NOT_APPLICABLE (there is nothing to rotate). An active key whose creation date is missing\n\
+        from the report is UNKNOWN unless another key already fails. An unreadable report, or a\n\
+        user with no row in it, is UNKNOWN.",
+    why_it_matters: "Long-lived keys leak (source code, CI logs, laptops) and stay valid\n\
+        until someone rotates them; regular rotation bounds how long a leaked key is useful. A key\n\
+        nobody uses is all risk and no benefit.",
+    example: "Key 1 created 200 days ago and used yesterday fails: \"key 1 is 200 days old\n\
+        (limit 90)\".",
+    remediation: "Rotate access keys older than access_key_max_age_days and delete keys unused for unused_days; prefer roles over user access keys.\n\
+        \n\
+        Create a second key, move the workload to it, deactivate and then delete\n\
+        the old one (`aws iam create-access-key`, `update-access-key --status Inactive`,\n\
+        `delete-access-key`); delete keys that are not used. Better, replace user keys with roles.",
+    references: "",
+}
 
 impl Rule for AccessKeysRotated {
     type Resource = IamUser;
@@ -105,7 +100,7 @@ mod tests {
     use chrono::{DateTime, Utc};
 
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::collected::{CollectError, CollectErrorKind};
     use crate::model::Status;
     use crate::resources::iam::{AccessKeyInfo, Credentials};
 

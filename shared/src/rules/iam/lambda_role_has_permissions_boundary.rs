@@ -1,44 +1,39 @@
-//! `iam.lambda-role-has-permissions-boundary`.
-//!
-//! **What it checks.** Every Lambda execution role has a permissions boundary. A role is an
-//! execution role when its trust policy lets `lambda.amazonaws.com` assume it or when a
-//! function in the scanned region uses it ([`IamRole::is_lambda_execution_role`]). Other roles
-//! and service-linked roles are NOT_APPLICABLE. When the trust policy could not be read and no
-//! function is known to use the role, the rule cannot tell and reports UNKNOWN.
-//!
-//! **Why it matters.** A boundary caps what the function's role can ever be granted: if the
-//! function's code or a deployer that may edit the role's policies is compromised, the
-//! attacker cannot attach more than the boundary allows (for example `iam:*` or access to
-//! other teams' data). Boundaries are what let a platform team delegate role creation to
-//! function owners safely.
-//!
-//! **Example.** A role trusted by `lambda.amazonaws.com` with only an inline policy and no
-//! `PermissionsBoundary` fails.
-//!
-//! **Remediation.** `aws iam put-role-permissions-boundary --role-name <role>
-//! --permissions-boundary <boundary policy arn>`, or set `PermissionsBoundary` on the role in
-//! the template (SAM: `PermissionsBoundary` on the function).
-//!
-//! **References.** Seeds 000 and 002; IAM User Guide, "Permissions boundaries for IAM
-//! entities".
+//! The rule `iam.lambda-role-has-permissions-boundary`; its documentation is on [`LambdaRoleHasPermissionsBoundary`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::iam::IamRole;
 use crate::rules::Rule;
 
-pub struct LambdaRoleHasPermissionsBoundary;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct LambdaRoleHasPermissionsBoundary;
     id: "iam.lambda-role-has-permissions-boundary",
     title: "Lambda execution roles have a permissions boundary",
-    severity: Severity::High,
+    severity: High,
     resource_type: "AwsIamRole",
-    trigger: Trigger::Change,
-    remediation: "Attach a permissions boundary policy to every Lambda execution role (iam put-role-permissions-boundary, or PermissionsBoundary in the template).",
-    mappings: &["(none in Prowler)"],
-    seeds: &["000", "002"],
-};
+    trigger: Change,
+    mappings: [],
+    seeds: ["000", "002"],
+    what_it_checks: "Every Lambda execution role has a permissions boundary. A role is an\n\
+        execution role when its trust policy lets `lambda.amazonaws.com` assume it or when a\n\
+        function in the scanned region uses it (`IamRole::is_lambda_execution_role`). Other roles\n\
+        and service-linked roles are NOT_APPLICABLE. When the trust policy could not be read and no\n\
+        function is known to use the role, the rule cannot tell and reports UNKNOWN.",
+    why_it_matters: "A boundary caps what the function's role can ever be granted: if the\n\
+        function's code or a deployer that may edit the role's policies is compromised, the\n\
+        attacker cannot attach more than the boundary allows (for example `iam:*` or access to\n\
+        other teams' data). Boundaries are what let a platform team delegate role creation to\n\
+        function owners safely.",
+    example: "A role trusted by `lambda.amazonaws.com` with only an inline policy and no\n\
+        `PermissionsBoundary` fails.",
+    remediation: "Attach a permissions boundary policy to every Lambda execution role (iam put-role-permissions-boundary, or PermissionsBoundary in the template).\n\
+        \n\
+        `aws iam put-role-permissions-boundary --role-name <role>\n\
+        --permissions-boundary <boundary policy arn>`, or set `PermissionsBoundary` on the role in\n\
+        the template (SAM: `PermissionsBoundary` on the function).",
+    references: "IAM User Guide, \"Permissions boundaries for IAM\n\
+        entities\".",
+}
 
 /// Whether `role` is a Lambda execution role, for the three `iam.lambda-role-*` rules.
 ///
@@ -85,7 +80,7 @@ impl Rule for LambdaRoleHasPermissionsBoundary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::collected::{CollectError, CollectErrorKind};
     use crate::model::Status;
     use crate::policy::PolicyDocument;
 

@@ -1,48 +1,43 @@
-//! `iam.lambda-role-no-broad-managed-policy`.
-//!
-//! **What it checks.** No Lambda execution role has a broad AWS-managed policy attached:
-//! `AWSLambdaBasicExecutionRole` (logs on every log group), `AWSLambdaExecute` (logs plus
-//! `s3:GetObject`/`s3:PutObject` on every bucket), any `*FullAccess` policy,
-//! `PowerUserAccess`, and `AdministratorAccess` with its variants (`AdministratorAccess-Amplify`,
-//! ...). A policy is AWS-managed when its ARN is `arn:<partition>:iam::aws:policy/...` (any
-//! path, such as `service-role/` or `job-function/`); a customer-managed policy that happens to
-//! have the same name is the customer's own and is judged by the policy rules instead. Roles
-//! that are not execution roles and service-linked roles are NOT_APPLICABLE.
-//!
-//! **Why it matters.** AWS-managed policies are written for every customer, so they grant
-//! every resource of a kind (`Resource: "*"`) and change when AWS updates them. A function
-//! needs a few actions on a few resources; anything more is what an attacker gets through a
-//! code-injection bug.
-//!
-//! **Example.** An execution role with `arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess` can
-//! delete every table in the account.
-//!
-//! **Remediation.** Detach the managed policy and add a policy scoped to the function's own
-//! resources, e.g. `logs:CreateLogStream`/`logs:PutLogEvents` on the function's log group and
-//! `dynamodb:GetItem` on its one table.
-//!
-//! **References.** Seed 001; IAM User Guide, "Get started with AWS managed policies and move
-//! toward least-privilege permissions".
+//! The rule `iam.lambda-role-no-broad-managed-policy`; its documentation is on [`LambdaRoleNoBroadManagedPolicy`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::iam::{AttachedPolicy, IamRole};
 use crate::rules::Rule;
 
 use super::lambda_role_has_permissions_boundary::execution_role;
 
-pub struct LambdaRoleNoBroadManagedPolicy;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct LambdaRoleNoBroadManagedPolicy;
     id: "iam.lambda-role-no-broad-managed-policy",
     title: "Lambda execution roles carry no broad AWS-managed policy",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsIamRole",
-    trigger: Trigger::Change,
-    remediation: "Detach broad AWS-managed policies from Lambda execution roles and grant the function only the actions it uses on its own resources.",
-    mappings: &["(none)"],
-    seeds: &["001"],
-};
+    trigger: Change,
+    mappings: [],
+    seeds: ["001"],
+    what_it_checks: "No Lambda execution role has a broad AWS-managed policy attached:\n\
+        `AWSLambdaBasicExecutionRole` (logs on every log group), `AWSLambdaExecute` (logs plus\n\
+        `s3:GetObject`/`s3:PutObject` on every bucket), any `*FullAccess` policy,\n\
+        `PowerUserAccess`, and `AdministratorAccess` with its variants (`AdministratorAccess-Amplify`,\n\
+        ...). A policy is AWS-managed when its ARN is `arn:<partition>:iam::aws:policy/...` (any\n\
+        path, such as `service-role/` or `job-function/`); a customer-managed policy that happens to\n\
+        have the same name is the customer's own and is judged by the policy rules instead. Roles\n\
+        that are not execution roles and service-linked roles are NOT_APPLICABLE.",
+    why_it_matters: "AWS-managed policies are written for every customer, so they grant\n\
+        every resource of a kind (`Resource: \"*\"`) and change when AWS updates them. A function\n\
+        needs a few actions on a few resources; anything more is what an attacker gets through a\n\
+        code-injection bug.",
+    example: "An execution role with `arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess` can\n\
+        delete every table in the account.",
+    remediation: "Detach broad AWS-managed policies from Lambda execution roles and grant the function only the actions it uses on its own resources.\n\
+        \n\
+        Detach the managed policy and add a policy scoped to the function's own\n\
+        resources, e.g. `logs:CreateLogStream`/`logs:PutLogEvents` on the function's log group and\n\
+        `dynamodb:GetItem` on its one table.",
+    references: "IAM User Guide, \"Get started with AWS managed policies and move\n\
+        toward least-privilege permissions\".",
+}
 
 /// AWS-managed policy names that are broad wherever they are attached to a function.
 pub const BROAD_POLICY_NAMES: &[&str] = &["AWSLambdaBasicExecutionRole", "AWSLambdaExecute", "PowerUserAccess"];
@@ -86,7 +81,7 @@ impl Rule for LambdaRoleNoBroadManagedPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::collected::{CollectError, CollectErrorKind};
     use crate::model::Status;
     use crate::policy::PolicyDocument;
 

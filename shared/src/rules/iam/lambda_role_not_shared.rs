@@ -1,46 +1,41 @@
-//! `iam.lambda-role-not-shared`.
-//!
-//! **What it checks.** Each Lambda execution role is the execution role of exactly one
-//! function in the scanned region (from `lambda:ListFunctions`). Two or more functions: FAIL,
-//! naming them. No function: NOT_APPLICABLE, because a role no function in this region uses
-//! is not shared (it may serve a function in another region, or be left over; unused roles
-//! are the business of `iam.no-unused-permissions`). Roles that are not execution roles and
-//! service-linked roles are NOT_APPLICABLE; a failed function listing is UNKNOWN.
-//!
-//! **Why it matters.** A shared role holds the union of every function's permissions, so each
-//! function can do what any of them may: a compromise of the least important function
-//! reaches the data of the most important one, and no policy can be tightened without
-//! checking every user of the role.
-//!
-//! **Example.** `orders-api` and `reports-nightly` both run as `app-role`: the nightly job can
-//! write orders.
-//!
-//! **Remediation.** Give each function its own role holding only what that function uses
-//! (SAM creates one per function when `Role` is omitted and `Policies` is used).
-//!
-//! **References.** Seed 004; AWS Lambda Developer Guide, "Defining Lambda function
-//! permissions with an execution role".
+//! The rule `iam.lambda-role-not-shared`; its documentation is on [`LambdaRoleNotShared`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::iam::IamRole;
 use crate::rules::Rule;
 
 use super::lambda_role_has_permissions_boundary::execution_role;
 
-pub struct LambdaRoleNotShared;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct LambdaRoleNotShared;
     id: "iam.lambda-role-not-shared",
     title: "Each Lambda execution role is used by exactly one function",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsIamRole",
-    trigger: Trigger::Periodic,
-    remediation: "Give every Lambda function its own execution role that grants only what that function needs.",
-    mappings: &["(none)"],
-    seeds: &["004"],
-};
+    trigger: Periodic,
+    mappings: [],
+    seeds: ["004"],
+    what_it_checks: "Each Lambda execution role is the execution role of exactly one\n\
+        function in the scanned region (from `lambda:ListFunctions`). Two or more functions: FAIL,\n\
+        naming them. No function: NOT_APPLICABLE, because a role no function in this region uses\n\
+        is not shared (it may serve a function in another region, or be left over; unused roles\n\
+        are the business of `iam.no-unused-permissions`). Roles that are not execution roles and\n\
+        service-linked roles are NOT_APPLICABLE; a failed function listing is UNKNOWN.",
+    why_it_matters: "A shared role holds the union of every function's permissions, so each\n\
+        function can do what any of them may: a compromise of the least important function\n\
+        reaches the data of the most important one, and no policy can be tightened without\n\
+        checking every user of the role.",
+    example: "`orders-api` and `reports-nightly` both run as `app-role`: the nightly job can\n\
+        write orders.",
+    remediation: "Give every Lambda function its own execution role that grants only what that function needs.\n\
+        \n\
+        Give each function its own role holding only what that function uses\n\
+        (SAM creates one per function when `Role` is omitted and `Policies` is used).",
+    references: "AWS Lambda Developer Guide, \"Defining Lambda function\n\
+        permissions with an execution role\".",
+}
 
 impl Rule for LambdaRoleNotShared {
     type Resource = IamRole;
@@ -87,7 +82,7 @@ fn function_name(arn: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::collected::{CollectError, CollectErrorKind};
     use crate::model::Status;
     use crate::policy::PolicyDocument;
 

@@ -67,7 +67,7 @@ pub static ACCOUNT_RULES: &[&dyn Rule<Resource = IamAccount>] = &[&RootMfaAndNoK
 #[cfg(test)]
 pub(crate) mod policy_rule_tests {
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::collected::{CollectError, CollectErrorKind};
     use crate::context::ScanContext;
     use crate::model::Status;
     use crate::resources::iam::{aws_managed_fixture, doc_fixture, inline_fixture, managed_fixture, OwnerKind};

@@ -1,64 +1,58 @@
-//! `iam.no-admin-policy`.
-//!
-//! **What it checks.** No customer-managed or inline policy allows every action on every
-//! resource. A policy fails when one of its `Allow` statements
-//! - lists an action pattern that matches every action (`*`, `*:*`, `**`),
-//!   on every resource (`Resource` with a pattern made only of `*`, no `Resource` at all, or a
-//!   `NotResource`, which means "every resource except"); or
-//! - uses `NotAction` on every resource while the excluded actions still leave the
-//!   permissions-management actions that let a principal grant itself anything
-//!   ([`SELF_GRANT_ACTIONS`]: attaching or putting policies on users, groups and roles, or
-//!   rewriting a managed policy's version). Such a statement is effectively administrator
-//!   access: `NotAction: "s3:DeleteBucket"` on `*` grants `iam:AttachUserPolicy`, and from
-//!   there `AdministratorAccess`. `NotAction: ["iam:*", "organizations:*"]` (the
-//!   `PowerUserAccess` shape) does not fail here; `iam.no-notaction-allow` reports it.
-//!
-//! Decisions:
-//! - A condition does not make the statement non-admin: `aws:MultiFactorAuthPresent`, a
-//!   source IP or a time window narrows *when* the access can be used, not *what* it is.
-//!   The finding still fails and names the condition keys so a reviewer can weigh them.
-//! - A `Deny` in the same document does not lift the failure (as in FSBP IAM.1, which judges
-//!   the `Allow` alone): the fix is to write the `Allow` narrowly.
-//! - AWS-managed policies are NOT_APPLICABLE: the customer cannot change them, and they are
-//!   judged where they are attached (`iam.lambda-role-no-broad-managed-policy`,
-//!   `iam.no-privilege-escalation`, `iam.users-have-mfa`).
-//!
-//! **Why it matters.** A principal holding such a policy can do anything in the account,
-//! including erasing the audit trail and granting itself or others any access; least
-//! privilege starts by granting only what a task needs.
-//!
-//! **Example.**
-//! `{"Effect":"Allow","Action":"*","Resource":"*"}` fails, and so does
-//! `{"Effect":"Allow","NotAction":"s3:DeleteBucket","Resource":"*"}`.
-//! `{"Effect":"Allow","Action":"s3:*","Resource":"*"}` passes here (it fails
-//! `iam.no-service-wildcard-actions`).
-//!
-//! **Remediation.** Replace the statement with the actions and resources the workload needs
-//! (IAM Access Analyzer can generate a policy from CloudTrail activity), then detach the old
-//! policy.
-//!
-//! **References.** FSBP IAM.1 ("IAM policies should not allow full `*` administrative
-//! privileges"); CIS AWS Foundations 1.16; seeds 001, 003.
+//! The rule `iam.no-admin-policy`; its documentation is on [`NoAdminPolicy`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::policy::{wildcard_match, Effect, Statement};
 use crate::resources::iam::IamPolicy;
 use crate::rules::Rule;
 
-pub struct NoAdminPolicy;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct NoAdminPolicy;
     id: "iam.no-admin-policy",
     title: "No customer-managed or inline IAM policy allows * on *",
-    severity: Severity::Critical,
+    severity: Critical,
     resource_type: "AwsIamPolicy",
-    trigger: Trigger::Change,
-    remediation: "Replace the statement that allows all actions on all resources with the specific actions and resources the principal needs, then detach or delete the broad policy.",
-    mappings: &["IAM.1"],
-    seeds: &["001", "003"],
-};
+    trigger: Change,
+    mappings: [Fsbp("IAM.1"), Cis("1.16")],
+    seeds: ["001", "003"],
+    what_it_checks: "No customer-managed or inline policy allows every action on every\n\
+        resource. A policy fails when one of its `Allow` statements\n\
+        - lists an action pattern that matches every action (`*`, `*:*`, `**`),\n\
+          on every resource (`Resource` with a pattern made only of `*`, no `Resource` at all, or a\n\
+          `NotResource`, which means \"every resource except\"); or\n\
+        - uses `NotAction` on every resource while the excluded actions still leave the\n\
+          permissions-management actions that let a principal grant itself anything\n\
+          (`SELF_GRANT_ACTIONS`: attaching or putting policies on users, groups and roles, or\n\
+          rewriting a managed policy's version). Such a statement is effectively administrator\n\
+          access: `NotAction: \"s3:DeleteBucket\"` on `*` grants `iam:AttachUserPolicy`, and from\n\
+          there `AdministratorAccess`. `NotAction: [\"iam:*\", \"organizations:*\"]` (the\n\
+          `PowerUserAccess` shape) does not fail here; `iam.no-notaction-allow` reports it.\n\
+        \n\
+        Decisions:\n\
+        - A condition does not make the statement non-admin: `aws:MultiFactorAuthPresent`, a\n\
+          source IP or a time window narrows *when* the access can be used, not *what* it is.\n\
+          The finding still fails and names the condition keys so a reviewer can weigh them.\n\
+        - A `Deny` in the same document does not lift the failure (as in FSBP IAM.1, which judges\n\
+          the `Allow` alone): the fix is to write the `Allow` narrowly.\n\
+        - AWS-managed policies are NOT_APPLICABLE: the customer cannot change them, and they are\n\
+          judged where they are attached (`iam.lambda-role-no-broad-managed-policy`,\n\
+          `iam.no-privilege-escalation`, `iam.users-have-mfa`).",
+    why_it_matters: "A principal holding such a policy can do anything in the account,\n\
+        including erasing the audit trail and granting itself or others any access; least\n\
+        privilege starts by granting only what a task needs.",
+    example: "`{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}` fails, and so does\n\
+        `{\"Effect\":\"Allow\",\"NotAction\":\"s3:DeleteBucket\",\"Resource\":\"*\"}`.\n\
+        `{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}` passes here (it fails\n\
+        `iam.no-service-wildcard-actions`).",
+    remediation: "Replace the statement that allows all actions on all resources with the specific actions and resources the principal needs, then detach or delete the broad policy.\n\
+        \n\
+        Replace the statement with the actions and resources the workload needs\n\
+        (IAM Access Analyzer can generate a policy from CloudTrail activity), then detach the old\n\
+        policy.",
+    references: "FSBP IAM.1 (\"IAM policies should not allow full `*` administrative\n\
+        privileges\").",
+}
 
 /// The IAM actions that let a principal grant itself any permission. A `NotAction` statement
 /// on every resource that still allows one of them is effectively administrator access.

@@ -1,45 +1,40 @@
-//! `iam.no-notaction-allow`.
-//!
-//! **What it checks.** No `Allow` statement of a customer-managed or inline policy uses
-//! `NotAction` or `NotResource`. `Deny` statements may use them (a `Deny` with `NotAction` is a
-//! common, safe guard rail: "deny everything except ..."). AWS-managed policies are
-//! NOT_APPLICABLE: the customer cannot change them (`PowerUserAccess` uses `NotAction`), and
-//! they are judged where they are attached.
-//!
-//! **Why it matters.** `Allow` + `NotAction` grants every action except the listed ones, and
-//! `Allow` + `NotResource` every resource except the listed ones: both turn IAM's default deny
-//! into a default allow, so every new service, action or resource AWS adds is granted
-//! automatically, and a typo in the exclusion list silently grants what it meant to exclude.
-//!
-//! **Example.** `{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}` fails;
-//! `{"Effect":"Deny","NotAction":["sts:GetCallerIdentity"],"Resource":"*","Condition":...}`
-//! passes.
-//!
-//! **Remediation.** Rewrite the statement as an `Allow` of the actions and resources needed;
-//! express exclusions as a separate `Deny` statement.
-//!
-//! **References.** Parliament `NOTRESOURCE_WITH_ALLOW` and the AWS IAM guide ("NotAction with
-//! Allow ... use this element with caution"); seed 000.
+//! The rule `iam.no-notaction-allow`; its documentation is on [`NoNotActionAllow`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::policy::Effect;
 use crate::resources::iam::IamPolicy;
 use crate::rules::Rule;
 
-pub struct NoNotActionAllow;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct NoNotActionAllow;
     id: "iam.no-notaction-allow",
     title: "No IAM Allow statement uses NotAction or NotResource",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsIamPolicy",
-    trigger: Trigger::Change,
-    remediation: "Rewrite Allow statements that use NotAction or NotResource as explicit Allow lists, and express exclusions as separate Deny statements.",
-    mappings: &["Parliament NOTRESOURCE_WITH_ALLOW"],
-    seeds: &["000"],
-};
+    trigger: Change,
+    mappings: [Parliament("NOTRESOURCE_WITH_ALLOW")],
+    seeds: ["000"],
+    what_it_checks: "No `Allow` statement of a customer-managed or inline policy uses\n\
+        `NotAction` or `NotResource`. `Deny` statements may use them (a `Deny` with `NotAction` is a\n\
+        common, safe guard rail: \"deny everything except ...\"). AWS-managed policies are\n\
+        NOT_APPLICABLE: the customer cannot change them (`PowerUserAccess` uses `NotAction`), and\n\
+        they are judged where they are attached.",
+    why_it_matters: "`Allow` + `NotAction` grants every action except the listed ones, and\n\
+        `Allow` + `NotResource` every resource except the listed ones: both turn IAM's default deny\n\
+        into a default allow, so every new service, action or resource AWS adds is granted\n\
+        automatically, and a typo in the exclusion list silently grants what it meant to exclude.",
+    example: "`{\"Effect\":\"Allow\",\"NotAction\":\"iam:*\",\"Resource\":\"*\"}` fails;\n\
+        `{\"Effect\":\"Deny\",\"NotAction\":[\"sts:GetCallerIdentity\"],\"Resource\":\"*\",\"Condition\":...}`\n\
+        passes.",
+    remediation: "Rewrite Allow statements that use NotAction or NotResource as explicit Allow lists, and express exclusions as separate Deny statements.\n\
+        \n\
+        Rewrite the statement as an `Allow` of the actions and resources needed;\n\
+        express exclusions as a separate `Deny` statement.",
+    references: "Parliament `NOTRESOURCE_WITH_ALLOW` and the AWS IAM guide (\"NotAction with\n\
+        Allow ... use this element with caution\").",
+}
 
 impl Rule for NoNotActionAllow {
     type Resource = IamPolicy;

@@ -1,66 +1,61 @@
-//! `iam.no-privilege-escalation`.
-//!
-//! **What it checks.** No role or user is granted, across all its policies together (inline,
-//! attached customer- and AWS-managed, and for a user its groups' policies), every action of a
-//! known privilege-escalation method from the catalogue in [`super::privesc`] (Rhino Security
-//! Labs' 21 methods, its CodeStar method, and Cloudsplaining's additions such as
-//! `iam:PassRole` + `sagemaker:CreateNotebookInstance`, CodeBuild, ECS, Glue jobs and
-//! `ssm:SendCommand`).
-//!
-//! An action is granted when
-//! - some `Allow` statement covers it, through `Action` or `NotAction`, with wildcards and in
-//!   any letter case (`IAM:PassRole`, `iam:passrole` and `Iam:Pass*` all grant
-//!   `iam:PassRole`). Resource scoping does not lift a grant (`iam:PassRole` on one role is
-//!   enough to become that role), except for the methods that act on *another* user
-//!   (`iam:CreateAccessKey`, `iam:CreateLoginProfile`, `iam:UpdateLoginProfile`): a statement
-//!   whose every resource is the caller itself (`${aws:username}`) does not grant those;
-//!   conditions on an `Allow` do not lift it either;
-//! - no `Deny` statement without conditions covers it on every resource (`Resource` of `*`
-//!   or no resource element), in any of the identity's policies;
-//! - when the identity has a permissions boundary, the boundary also allows it (same test).
-//!
-//! Outcomes: FAIL names each method found (first five, then a count), its actions and the
-//! policies granting each. UNKNOWN when the boundary could not be read, or when a policy could
-//! not be read and the readable ones prove no escalation. PASS otherwise.
-//!
-//! **Why it matters.** A principal that can escalate is effectively an administrator: a
-//! compromised function or user with `iam:PassRole` + `lambda:CreateFunction` +
-//! `lambda:InvokeFunction` can run code as any role it may pass.
-//!
-//! **Example.** A role with `{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"*"}`
-//! fails (it can rewrite any policy it holds); a user whose only IAM grant is
-//! `iam:CreateAccessKey` on `arn:aws:iam::*:user/${aws:username}` passes.
-//!
-//! **Remediation.** Remove the permissions-management actions from workload identities, scope
-//! `iam:PassRole` to the exact roles with an `iam:PassedToService` condition, and set a
-//! permissions boundary that denies the catalogued actions.
-//!
-//! **References.** Prowler `iam_policy_allows_privilege_escalation`; Rhino Security Labs, "AWS
-//! IAM Privilege Escalation – Methods and Mitigation"; Cloudsplaining privilege-escalation
-//! list; seed 004.
+//! The rule `iam.no-privilege-escalation`; its documentation is on [`NoPrivilegeEscalation`].
 
 use std::collections::{BTreeMap, HashMap};
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::policy::{Effect, PolicyDocument, Statement};
 use crate::resources::iam::IamIdentity;
 use crate::rules::Rule;
 
 use super::privesc::METHODS;
 
-pub struct NoPrivilegeEscalation;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct NoPrivilegeEscalation;
     id: "iam.no-privilege-escalation",
     title: "No IAM role or user is granted a known privilege-escalation combination",
-    severity: Severity::High,
+    severity: High,
     resource_type: "AwsIamRole",
-    trigger: Trigger::Change,
-    remediation: "Remove the escalation actions (policy and credential management, or iam:PassRole with a compute-creating action) from the identity, scope iam:PassRole to specific roles, or add a permissions boundary that denies them.",
-    mappings: &["Prowler iam_policy_allows_privilege_escalation"],
-    seeds: &["004"],
-};
+    trigger: Change,
+    mappings: [Prowler("iam_policy_allows_privilege_escalation")],
+    seeds: ["004"],
+    what_it_checks: "No role or user is granted, across all its policies together (inline,\n\
+        attached customer- and AWS-managed, and for a user its groups' policies), every action of a\n\
+        known privilege-escalation method from the catalogue in `super::privesc` (Rhino Security\n\
+        Labs' 21 methods, its CodeStar method, and Cloudsplaining's additions such as\n\
+        `iam:PassRole` + `sagemaker:CreateNotebookInstance`, CodeBuild, ECS, Glue jobs and\n\
+        `ssm:SendCommand`).\n\
+        \n\
+        An action is granted when\n\
+        - some `Allow` statement covers it, through `Action` or `NotAction`, with wildcards and in\n\
+          any letter case (`IAM:PassRole`, `iam:passrole` and `Iam:Pass*` all grant\n\
+          `iam:PassRole`). Resource scoping does not lift a grant (`iam:PassRole` on one role is\n\
+          enough to become that role), except for the methods that act on *another* user\n\
+          (`iam:CreateAccessKey`, `iam:CreateLoginProfile`, `iam:UpdateLoginProfile`): a statement\n\
+          whose every resource is the caller itself (`${aws:username}`) does not grant those;\n\
+          conditions on an `Allow` do not lift it either;\n\
+        - no `Deny` statement without conditions covers it on every resource (`Resource` of `*`\n\
+          or no resource element), in any of the identity's policies;\n\
+        - when the identity has a permissions boundary, the boundary also allows it (same test).\n\
+        \n\
+        Outcomes: FAIL names each method found (first five, then a count), its actions and the\n\
+        policies granting each. UNKNOWN when the boundary could not be read, or when a policy could\n\
+        not be read and the readable ones prove no escalation. PASS otherwise.",
+    why_it_matters: "A principal that can escalate is effectively an administrator: a\n\
+        compromised function or user with `iam:PassRole` + `lambda:CreateFunction` +\n\
+        `lambda:InvokeFunction` can run code as any role it may pass.",
+    example: "A role with `{\"Effect\":\"Allow\",\"Action\":\"iam:CreatePolicyVersion\",\"Resource\":\"*\"}`\n\
+        fails (it can rewrite any policy it holds); a user whose only IAM grant is\n\
+        `iam:CreateAccessKey` on `arn:aws:iam::*:user/${aws:username}` passes.",
+    remediation: "Remove the escalation actions (policy and credential management, or iam:PassRole with a compute-creating action) from the identity, scope iam:PassRole to specific roles, or add a permissions boundary that denies them.\n\
+        \n\
+        Remove the permissions-management actions from workload identities, scope\n\
+        `iam:PassRole` to the exact roles with an `iam:PassedToService` condition, and set a\n\
+        permissions boundary that denies the catalogued actions.",
+    references: "Rhino Security Labs, \"AWS\n\
+        IAM Privilege Escalation – Methods and Mitigation\"; Cloudsplaining privilege-escalation\n\
+        list.",
+}
 
 /// Methods listed in a reason before the rest are counted.
 const MAX_METHODS_IN_REASON: usize = 5;
@@ -206,7 +201,7 @@ impl Rule for NoPrivilegeEscalation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::collected::{CollectError, CollectErrorKind};
     use crate::model::Status;
     use crate::resources::iam::{
         aws_managed_fixture, doc_fixture as doc, inline_fixture, managed_fixture, IamPolicy, OwnerKind,

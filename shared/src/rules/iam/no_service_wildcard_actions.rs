@@ -1,50 +1,45 @@
-//! `iam.no-service-wildcard-actions`.
-//!
-//! **What it checks.** No `Allow` statement of a customer-managed or inline policy lists a
-//! service-wide action wildcard: `service:*` in any letter case (`s3:*`, `S3:*`, `Lambda:**`).
-//! An action pattern counts when its part after the `:` is made only of `*`. `s3:Get*` or
-//! `s3:*Object` are narrower and pass.
-//!
-//! Decisions:
-//! - `*` and `*:*` (every action of every service) fail here too, whatever the resource, as
-//!   FSBP IAM.21 flags them. On `Resource: "*"` the same statement also fails
-//!   `iam.no-admin-policy`; both findings are true and each has its own remediation.
-//! - `NotAction` statements are left to `iam.no-notaction-allow`, and `Deny` statements with a
-//!   wildcard are fine (denying broadly is safe).
-//! - AWS-managed policies are NOT_APPLICABLE (the customer cannot change them).
-//!
-//! **Why it matters.** `service:*` grants every current *and future* action of the service,
-//! including its permissions-management and destructive ones (`s3:PutBucketPolicy`,
-//! `s3:DeleteBucket`, `kms:ScheduleKeyDeletion`), far beyond what a workload needs.
-//!
-//! **Example.** `{"Effect":"Allow","Action":"dynamodb:*","Resource":"arn:aws:dynamodb:...:table/t"}`
-//! fails; `{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem"],...}` passes.
-//!
-//! **Remediation.** List the specific actions the workload uses (IAM Access Analyzer policy
-//! generation or Access Advisor's last-accessed actions show them).
-//!
-//! **References.** FSBP IAM.21 ("IAM customer managed policies that you create should not
-//! allow wildcard actions for services"); Cloudsplaining "ServiceWildcard"; seeds 001, 004.
+//! The rule `iam.no-service-wildcard-actions`; its documentation is on [`NoServiceWildcardActions`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::policy::Effect;
 use crate::resources::iam::IamPolicy;
 use crate::rules::Rule;
 
-pub struct NoServiceWildcardActions;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct NoServiceWildcardActions;
     id: "iam.no-service-wildcard-actions",
     title: "No customer IAM policy allows service:* actions",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsIamPolicy",
-    trigger: Trigger::Change,
-    remediation: "Replace service:* (and *) in Allow statements with the specific actions the workload uses, e.g. from IAM Access Analyzer policy generation.",
-    mappings: &["IAM.21"],
-    seeds: &["001", "004"],
-};
+    trigger: Change,
+    mappings: [Fsbp("IAM.21")],
+    seeds: ["001", "004"],
+    what_it_checks: "No `Allow` statement of a customer-managed or inline policy lists a\n\
+        service-wide action wildcard: `service:*` in any letter case (`s3:*`, `S3:*`, `Lambda:**`).\n\
+        An action pattern counts when its part after the `:` is made only of `*`. `s3:Get*` or\n\
+        `s3:*Object` are narrower and pass.\n\
+        \n\
+        Decisions:\n\
+        - `*` and `*:*` (every action of every service) fail here too, whatever the resource, as\n\
+          FSBP IAM.21 flags them. On `Resource: \"*\"` the same statement also fails\n\
+          `iam.no-admin-policy`; both findings are true and each has its own remediation.\n\
+        - `NotAction` statements are left to `iam.no-notaction-allow`, and `Deny` statements with a\n\
+          wildcard are fine (denying broadly is safe).\n\
+        - AWS-managed policies are NOT_APPLICABLE (the customer cannot change them).",
+    why_it_matters: "`service:*` grants every current *and future* action of the service,\n\
+        including its permissions-management and destructive ones (`s3:PutBucketPolicy`,\n\
+        `s3:DeleteBucket`, `kms:ScheduleKeyDeletion`), far beyond what a workload needs.",
+    example: "`{\"Effect\":\"Allow\",\"Action\":\"dynamodb:*\",\"Resource\":\"arn:aws:dynamodb:...:table/t\"}`\n\
+        fails; `{\"Effect\":\"Allow\",\"Action\":[\"dynamodb:GetItem\",\"dynamodb:PutItem\"],...}` passes.",
+    remediation: "Replace service:* (and *) in Allow statements with the specific actions the workload uses, e.g. from IAM Access Analyzer policy generation.\n\
+        \n\
+        List the specific actions the workload uses (IAM Access Analyzer policy\n\
+        generation or Access Advisor's last-accessed actions show them).",
+    references: "FSBP IAM.21 (\"IAM customer managed policies that you create should not\n\
+        allow wildcard actions for services\"); Cloudsplaining \"ServiceWildcard\".",
+}
 
 /// True for `service:*` (any case, any run of `*`), `*` and `*:*`.
 fn is_service_wildcard(pattern: &str) -> bool {

@@ -1,48 +1,43 @@
-//! `iam.no-unused-permissions`.
-//!
-//! **What it checks.** From IAM Access Advisor (`GenerateServiceLastAccessedDetails`): the role
-//! has not been granted any service that it has not used within `unused_days` (default 90),
-//! that is a service it never used in the tracking period, or last used before
-//! `now - unused_days`. The reason lists each unused service with when it was last used.
-//! A role created less than `unused_days` ago is NOT_APPLICABLE (the tracking period is too
-//! short to call anything unused); so are service-linked roles (AWS owns their permissions)
-//! and roles for which Access Advisor data was not requested. A failed Access Advisor call is
-//! UNKNOWN.
-//!
-//! **Why it matters.** Permissions that are never used are pure risk: they do nothing for the
-//! workload and everything for an attacker who obtains the role's credentials. Access Advisor
-//! is AWS's own evidence of what a role really needs.
-//!
-//! **Example.** A function role granted `s3`, `dynamodb` and `sqs` that has only called
-//! `dynamodb` in the last 90 days fails, naming `s3` and `sqs`.
-//!
-//! **Remediation.** Remove the unused services' actions from the role's policies (IAM Access
-//! Analyzer can generate a policy from CloudTrail activity); if a permission is needed only
-//! rarely, document it and raise `unused_days`.
-//!
-//! **References.** Seed 004; IAM User Guide, "Refine permissions in AWS using last accessed
-//! information".
+//! The rule `iam.no-unused-permissions`; its documentation is on [`NoUnusedPermissions`].
 
 use chrono::Duration;
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::iam::IamRole;
 use crate::rules::Rule;
 
-pub struct NoUnusedPermissions;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct NoUnusedPermissions;
     id: "iam.no-unused-permissions",
     title: "Roles are not granted services they have not used recently",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsIamRole",
-    trigger: Trigger::Periodic,
-    remediation: "Remove permissions for services the role has not used within the unused_days window (see IAM Access Advisor), or raise unused_days if the use is rare but needed.",
-    mappings: &["(Access Advisor)"],
-    seeds: &["004"],
-};
+    trigger: Periodic,
+    mappings: [],
+    seeds: ["004"],
+    what_it_checks: "From IAM Access Advisor (`GenerateServiceLastAccessedDetails`): the role\n\
+        has not been granted any service that it has not used within `unused_days` (default 90),\n\
+        that is a service it never used in the tracking period, or last used before\n\
+        `now - unused_days`. The reason lists each unused service with when it was last used.\n\
+        A role created less than `unused_days` ago is NOT_APPLICABLE (the tracking period is too\n\
+        short to call anything unused); so are service-linked roles (AWS owns their permissions)\n\
+        and roles for which Access Advisor data was not requested. A failed Access Advisor call is\n\
+        UNKNOWN.",
+    why_it_matters: "Permissions that are never used are pure risk: they do nothing for the\n\
+        workload and everything for an attacker who obtains the role's credentials. Access Advisor\n\
+        is AWS's own evidence of what a role really needs.",
+    example: "A function role granted `s3`, `dynamodb` and `sqs` that has only called\n\
+        `dynamodb` in the last 90 days fails, naming `s3` and `sqs`.",
+    remediation: "Remove permissions for services the role has not used within the unused_days window (see IAM Access Advisor), or raise unused_days if the use is rare but needed.\n\
+        \n\
+        Remove the unused services' actions from the role's policies (IAM Access\n\
+        Analyzer can generate a policy from CloudTrail activity); if a permission is needed only\n\
+        rarely, document it and raise `unused_days`.",
+    references: "IAM User Guide, \"Refine permissions in AWS using last accessed\n\
+        information\".",
+}
 
 impl Rule for NoUnusedPermissions {
     type Resource = IamRole;
@@ -99,7 +94,7 @@ mod tests {
     use chrono::{DateTime, Utc};
 
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::collected::{CollectError, CollectErrorKind};
     use crate::model::Status;
     use crate::resources::iam::ServiceLastAccessed;
 

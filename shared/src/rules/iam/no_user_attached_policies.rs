@@ -1,40 +1,35 @@
-//! `iam.no-user-attached-policies`.
-//!
-//! **What it checks.** An IAM user has no inline policies and no attached managed policies, so
-//! that it receives permissions only through groups (or by assuming roles). Both lists come
-//! from the authorization-details listing itself, so there is no partial-read case and no
-//! UNKNOWN outcome here: when that listing fails, the IAM audit reports every user rule UNKNOWN
-//! at account level instead of evaluating users.
-//!
-//! **Why it matters.** Permissions attached to individual users drift: each user ends up with
-//! a one-off set nobody reviews, and removing someone's access means finding every policy on
-//! them. Granting through groups keeps access reviewable by role.
-//!
-//! **Example.** User `ci` with the inline policy `deploy` and `AmazonS3FullAccess` attached
-//! fails, naming both.
-//!
-//! **Remediation.** Create a group (or a role) with the needed policies, add the user to it,
-//! then delete the user's inline policies and detach its managed policies.
-//!
-//! **References.** FSBP IAM.2; CIS AWS Foundations 1.15; seed 004.
+//! The rule `iam.no-user-attached-policies`; its documentation is on [`NoUserAttachedPolicies`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::iam::IamUser;
 use crate::rules::Rule;
 
-pub struct NoUserAttachedPolicies;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct NoUserAttachedPolicies;
     id: "iam.no-user-attached-policies",
     title: "IAM users receive permissions only through groups or roles",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsIamUser",
-    trigger: Trigger::Change,
-    remediation: "Move the user's inline and attached policies to a group (or a role the user assumes) and remove them from the user.",
-    mappings: &["IAM.2"],
-    seeds: &["004"],
-};
+    trigger: Change,
+    mappings: [Fsbp("IAM.2"), Cis("1.15")],
+    seeds: ["004"],
+    what_it_checks: "An IAM user has no inline policies and no attached managed policies, so\n\
+        that it receives permissions only through groups (or by assuming roles). Both lists come\n\
+        from the authorization-details listing itself, so there is no partial-read case and no\n\
+        UNKNOWN outcome here: when that listing fails, the IAM audit reports every user rule UNKNOWN\n\
+        at account level instead of evaluating users.",
+    why_it_matters: "Permissions attached to individual users drift: each user ends up with\n\
+        a one-off set nobody reviews, and removing someone's access means finding every policy on\n\
+        them. Granting through groups keeps access reviewable by role.",
+    example: "User `ci` with the inline policy `deploy` and `AmazonS3FullAccess` attached\n\
+        fails, naming both.",
+    remediation: "Move the user's inline and attached policies to a group (or a role the user assumes) and remove them from the user.\n\
+        \n\
+        Create a group (or a role) with the needed policies, add the user to it,\n\
+        then delete the user's inline policies and detach its managed policies.",
+    references: "",
+}
 
 impl Rule for NoUserAttachedPolicies {
     type Resource = IamUser;

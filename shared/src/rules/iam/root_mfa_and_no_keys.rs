@@ -1,39 +1,34 @@
-//! `iam.root-mfa-and-no-keys`.
-//!
-//! **What it checks.** The account's root user has MFA enabled (`AccountMFAEnabled` in the
-//! account summary) and has no access keys (`AccountAccessKeysPresent`). An unreadable
-//! account summary is UNKNOWN.
-//!
-//! **Why it matters.** The root user can do everything, including closing the account and
-//! changing its contact details, and no policy can restrict it. A root password without MFA
-//! or a root access key is the most valuable credential an attacker can find.
-//!
-//! **Example.** `AccountMFAEnabled=0` and `AccountAccessKeysPresent=1` fails with both
-//! shortfalls named.
-//!
-//! **Remediation.** Sign in as root, assign a hardware or virtual MFA device, and delete the
-//! root access keys (Security credentials page); use IAM Identity Center or roles for daily work.
-//!
-//! **References.** FSBP IAM.4 and IAM.9; CIS AWS Foundations 1.4 and 1.5; seed 003.
+//! The rule `iam.root-mfa-and-no-keys`; its documentation is on [`RootMfaAndNoKeys`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::iam::IamAccount;
 use crate::rules::Rule;
 
-pub struct RootMfaAndNoKeys;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct RootMfaAndNoKeys;
     id: "iam.root-mfa-and-no-keys",
     title: "The root user has MFA and no access keys",
-    severity: Severity::Critical,
+    severity: Critical,
     resource_type: "AwsAccount",
-    trigger: Trigger::Periodic,
-    remediation: "Enable MFA on the root user and delete any root access keys; use roles or IAM Identity Center for everyday access.",
-    mappings: &["IAM.4", "IAM.9"],
-    seeds: &["003"],
-};
+    trigger: Periodic,
+    mappings: [Fsbp("IAM.4"), Fsbp("IAM.9"), Cis("1.4"), Cis("1.5")],
+    seeds: ["003"],
+    what_it_checks: "The account's root user has MFA enabled (`AccountMFAEnabled` in the\n\
+        account summary) and has no access keys (`AccountAccessKeysPresent`). An unreadable\n\
+        account summary is UNKNOWN.",
+    why_it_matters: "The root user can do everything, including closing the account and\n\
+        changing its contact details, and no policy can restrict it. A root password without MFA\n\
+        or a root access key is the most valuable credential an attacker can find.",
+    example: "`AccountMFAEnabled=0` and `AccountAccessKeysPresent=1` fails with both\n\
+        shortfalls named.",
+    remediation: "Enable MFA on the root user and delete any root access keys; use roles or IAM Identity Center for everyday access.\n\
+        \n\
+        Sign in as root, assign a hardware or virtual MFA device, and delete the\n\
+        root access keys (Security credentials page); use IAM Identity Center or roles for daily work.",
+    references: "",
+}
 
 impl Rule for RootMfaAndNoKeys {
     type Resource = IamAccount;
@@ -62,7 +57,7 @@ impl Rule for RootMfaAndNoKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::collected::{CollectError, CollectErrorKind};
     use crate::model::Status;
     use crate::resources::iam::RootUser;
 

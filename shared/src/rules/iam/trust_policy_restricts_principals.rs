@@ -1,79 +1,74 @@
-//! `iam.trust-policy-restricts-principals`.
-//!
-//! **What it checks.** Every `Allow` statement of a role's trust policy that covers
-//! `sts:AssumeRole`, `sts:AssumeRoleWithWebIdentity` or `sts:AssumeRoleWithSAML` names its
-//! principals tightly enough:
-//! - **Everyone.** `Principal: "*"`, `{"AWS": "*"}` or a `NotPrincipal` fails unless a
-//!   restricting condition (`aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:SourceIp`, ...;
-//!   see `policy::exposure`) narrows it.
-//! - **Other accounts.** An `AWS` principal in an account other than the scanned one and the
-//!   configured `trusted_accounts` fails without a positive `sts:ExternalId` condition (the
-//!   third-party pattern) or an `aws:PrincipalOrgID` / `aws:PrincipalOrgPaths` condition (the
-//!   same-organisation pattern).
-//! - **Service principals (confused deputy).** A service principal in
-//!   [`SOURCE_CONDITION_SERVICES`] fails without a restricting `aws:SourceArn`,
-//!   `aws:SourceAccount` or `aws:SourceOrgID` condition. The list holds only services whose
-//!   own documentation shows those keys in the trust policy of the roles they assume (each
-//!   entry names its page). Execution-role services (`lambda`, `edgelambda`, `ec2`,
-//!   `ecs-tasks`, ...) are deliberately not on it: the role is handed to them with
-//!   `iam:PassRole`, which AWS does not allow across accounts, so another customer cannot make
-//!   them use it; several services also do not send the keys at all, and adding them breaks
-//!   the integration (AWS Support stated that no public list of supporting services exists,
-//!   prowler-cloud/prowler#2810; CloudTrail-to-CloudWatch and Elastic Transcoder roles broke,
-//!   prowler-cloud/prowler#4714). Service principals that are not on the list are not judged,
-//!   and the PASS reason names them.
-//! - **Web identity (OIDC).** A `Federated` OIDC provider (`...:oidc-provider/<host>` or a bare
-//!   host such as `cognito-identity.amazonaws.com`) fails without a positive condition on one
-//!   of its own claims (`<host>:aud`, `<host>:sub`, ...). For GitHub Actions
-//!   (`token.actions.githubusercontent.com`) the condition must be on
-//!   `token.actions.githubusercontent.com:sub` and every value must name a repository owner
-//!   (`repo:my-org/*` passes; `*`, `repo:*` and `*:ref:refs/heads/main` do not): with only
-//!   the `aud` check, any GitHub repository in the world can assume the role. SAML providers
-//!   are account-owned identity providers whose assertions are signed by the customer's IdP,
-//!   so they are not judged here.
-//!
-//! `Deny` statements are not credited (they only narrow). Service-linked roles are
-//! NOT_APPLICABLE (AWS owns their trust policy); an unreadable trust policy is UNKNOWN.
-//!
-//! **Why it matters.** Whoever the trust policy admits gets every permission of the role. A
-//! wildcard principal opens the role to every AWS account; a vendor's account without an
-//! external id lets any other customer of that vendor aim the vendor at your role (the confused
-//! deputy); an OIDC trust without a `sub` condition lets anyone with a token from that
-//! provider in.
-//!
-//! **Example.** `{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}}`
-//! lets a workflow in any GitHub repository assume the role.
-//!
-//! **Remediation.** Name the exact accounts or roles that may assume the role; require
-//! `sts:ExternalId` from third parties and `aws:PrincipalOrgID` for your own organisation; add
-//! `aws:SourceArn`/`aws:SourceAccount` for the services listed; pin OIDC roles to a subject
-//! (`token.actions.githubusercontent.com:sub` = `repo:<org>/<repo>:ref:refs/heads/main`).
-//!
-//! **References.** Seeds 002, 004; Prowler `iam_role_cross_service_confused_deputy_prevention`;
-//! IAM User Guide, "The confused deputy problem" and "Configuring a role for GitHub OIDC
-//! identity provider"; the per-service pages listed in [`SOURCE_CONDITION_SERVICES`].
+//! The rule `iam.trust-policy-restricts-principals`; its documentation is on [`TrustPolicyRestrictsPrincipals`].
 
 use std::collections::BTreeSet;
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::policy::{is_public_statement, is_restricting_condition, Condition, Effect, PolicyDocument, Statement};
 use crate::resources::iam::IamRole;
 use crate::rules::Rule;
 
-pub struct TrustPolicyRestrictsPrincipals;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct TrustPolicyRestrictsPrincipals;
     id: "iam.trust-policy-restricts-principals",
     title: "Role trust policies admit only named principals, with external id, organisation, source or subject conditions",
-    severity: Severity::High,
+    severity: High,
     resource_type: "AwsIamRole",
-    trigger: Trigger::Change,
-    remediation: "Remove wildcard principals; require sts:ExternalId or aws:PrincipalOrgID for other accounts, aws:SourceArn/aws:SourceAccount for cross-service principals and a sub condition for OIDC providers.",
-    mappings: &["IAM role_cross_service_confused_deputy_prevention"],
-    seeds: &["002", "004"],
-};
+    trigger: Change,
+    mappings: [Prowler("iam_role_cross_service_confused_deputy_prevention")],
+    seeds: ["002", "004"],
+    what_it_checks: "Every `Allow` statement of a role's trust policy that covers\n\
+        `sts:AssumeRole`, `sts:AssumeRoleWithWebIdentity` or `sts:AssumeRoleWithSAML` names its\n\
+        principals tightly enough:\n\
+        - **Everyone.** `Principal: \"*\"`, `{\"AWS\": \"*\"}` or a `NotPrincipal` fails unless a\n\
+          restricting condition (`aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:SourceIp`, ...;\n\
+          see `policy::exposure`) narrows it.\n\
+        - **Other accounts.** An `AWS` principal in an account other than the scanned one and the\n\
+          configured `trusted_accounts` fails without a positive `sts:ExternalId` condition (the\n\
+          third-party pattern) or an `aws:PrincipalOrgID` / `aws:PrincipalOrgPaths` condition (the\n\
+          same-organisation pattern).\n\
+        - **Service principals (confused deputy).** A service principal in\n\
+          `SOURCE_CONDITION_SERVICES` fails without a restricting `aws:SourceArn`,\n\
+          `aws:SourceAccount` or `aws:SourceOrgID` condition. The list holds only services whose\n\
+          own documentation shows those keys in the trust policy of the roles they assume (each\n\
+          entry names its page). Execution-role services (`lambda`, `edgelambda`, `ec2`,\n\
+          `ecs-tasks`, ...) are deliberately not on it: the role is handed to them with\n\
+          `iam:PassRole`, which AWS does not allow across accounts, so another customer cannot make\n\
+          them use it; several services also do not send the keys at all, and adding them breaks\n\
+          the integration (AWS Support stated that no public list of supporting services exists,\n\
+          prowler-cloud/prowler#2810; CloudTrail-to-CloudWatch and Elastic Transcoder roles broke,\n\
+          prowler-cloud/prowler#4714). Service principals that are not on the list are not judged,\n\
+          and the PASS reason names them.\n\
+        - **Web identity (OIDC).** A `Federated` OIDC provider (`...:oidc-provider/<host>` or a bare\n\
+          host such as `cognito-identity.amazonaws.com`) fails without a positive condition on one\n\
+          of its own claims (`<host>:aud`, `<host>:sub`, ...). For GitHub Actions\n\
+          (`token.actions.githubusercontent.com`) the condition must be on\n\
+          `token.actions.githubusercontent.com:sub` and every value must name a repository owner\n\
+          (`repo:my-org/*` passes; `*`, `repo:*` and `*:ref:refs/heads/main` do not): with only\n\
+          the `aud` check, any GitHub repository in the world can assume the role. SAML providers\n\
+          are account-owned identity providers whose assertions are signed by the customer's IdP,\n\
+          so they are not judged here.\n\
+        \n\
+        `Deny` statements are not credited (they only narrow). Service-linked roles are\n\
+        NOT_APPLICABLE (AWS owns their trust policy); an unreadable trust policy is UNKNOWN.",
+    why_it_matters: "Whoever the trust policy admits gets every permission of the role. A\n\
+        wildcard principal opens the role to every AWS account; a vendor's account without an\n\
+        external id lets any other customer of that vendor aim the vendor at your role (the confused\n\
+        deputy); an OIDC trust without a `sub` condition lets anyone with a token from that\n\
+        provider in.",
+    example: "`{\"Effect\":\"Allow\",\"Principal\":{\"Federated\":\"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com\"},\"Action\":\"sts:AssumeRoleWithWebIdentity\",\"Condition\":{\"StringEquals\":{\"token.actions.githubusercontent.com:aud\":\"sts.amazonaws.com\"}}}`\n\
+        lets a workflow in any GitHub repository assume the role.",
+    remediation: "Remove wildcard principals; require sts:ExternalId or aws:PrincipalOrgID for other accounts, aws:SourceArn/aws:SourceAccount for cross-service principals and a sub condition for OIDC providers.\n\
+        \n\
+        Name the exact accounts or roles that may assume the role; require\n\
+        `sts:ExternalId` from third parties and `aws:PrincipalOrgID` for your own organisation; add\n\
+        `aws:SourceArn`/`aws:SourceAccount` for the services listed; pin OIDC roles to a subject\n\
+        (`token.actions.githubusercontent.com:sub` = `repo:<org>/<repo>:ref:refs/heads/main`).",
+    references: "Prowler `iam_role_cross_service_confused_deputy_prevention`;\n\
+        IAM User Guide, \"The confused deputy problem\" and \"Configuring a role for GitHub OIDC\n\
+        identity provider\"; the per-service pages listed in `SOURCE_CONDITION_SERVICES`.",
+}
 
 /// The actions that assume a role.
 const ASSUME_ACTIONS: &[&str] = &["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"];
@@ -276,7 +271,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::collected::{CollectError, CollectErrorKind};
     use crate::model::Status;
 
     fn role(statements: &str) -> IamRole {

@@ -1,44 +1,39 @@
-//! `lambda.code-signing-enforced`.
-//!
-//! **What it checks.** A `.zip` function has a code-signing config attached whose
-//! `UntrustedArtifactOnDeployment` policy is `Enforce`. `Warn` fails (unsigned or untrusted
-//! code is still deployed, only logged), as does no config. Container-image functions are
-//! NOT_APPLICABLE: Lambda code signing does not support images (sign those with ECR/Signer
-//! image signing instead). When the attachment or the config itself could not be read the
-//! result is UNKNOWN.
-//!
-//! **Why it matters.** Enforced code signing makes Lambda reject any deployment package not
-//! signed by an allowed Signer profile, so stolen deployment credentials or a tampered build
-//! artifact cannot replace the function's code.
-//!
-//! **Example.** A function with no code-signing config, or one with
-//! `CodeSigningPolicies.UntrustedArtifactOnDeployment=Warn`.
-//!
-//! **Remediation.** Create a Signer profile and a code-signing config with
-//! `--code-signing-policies UntrustedArtifactOnDeployment=Enforce`, attach it
-//! (`aws lambda put-function-code-signing-config`), and sign packages in the pipeline
-//! (`sam deploy --signing-profiles`).
-//!
-//! **References.** No Prowler equivalent; seed 002.
+//! The rule `lambda.code-signing-enforced`; its documentation is on [`CodeSigningEnforced`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::lambda::{LambdaFunction, PackageType};
 use crate::rules::Rule;
 
-pub struct CodeSigningEnforced;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct CodeSigningEnforced;
     id: "lambda.code-signing-enforced",
     title: "Lambda function enforces code signing",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsLambdaFunction",
-    trigger: Trigger::Change,
-    remediation: "Attach a code-signing config with UntrustedArtifactOnDeployment=Enforce and an allowed Signer profile (aws lambda put-function-code-signing-config), and sign packages in the deployment pipeline.",
-    mappings: &["(none in Prowler)"],
-    seeds: &["002"],
-};
+    trigger: Change,
+    mappings: [],
+    seeds: ["002"],
+    what_it_checks: "A `.zip` function has a code-signing config attached whose\n\
+        `UntrustedArtifactOnDeployment` policy is `Enforce`. `Warn` fails (unsigned or untrusted\n\
+        code is still deployed, only logged), as does no config. Container-image functions are\n\
+        NOT_APPLICABLE: Lambda code signing does not support images (sign those with ECR/Signer\n\
+        image signing instead). When the attachment or the config itself could not be read the\n\
+        result is UNKNOWN.",
+    why_it_matters: "Enforced code signing makes Lambda reject any deployment package not\n\
+        signed by an allowed Signer profile, so stolen deployment credentials or a tampered build\n\
+        artifact cannot replace the function's code.",
+    example: "A function with no code-signing config, or one with\n\
+        `CodeSigningPolicies.UntrustedArtifactOnDeployment=Warn`.",
+    remediation: "Attach a code-signing config with UntrustedArtifactOnDeployment=Enforce and an allowed Signer profile (aws lambda put-function-code-signing-config), and sign packages in the deployment pipeline.\n\
+        \n\
+        Create a Signer profile and a code-signing config with\n\
+        `--code-signing-policies UntrustedArtifactOnDeployment=Enforce`, attach it\n\
+        (`aws lambda put-function-code-signing-config`), and sign packages in the pipeline\n\
+        (`sam deploy --signing-profiles`).",
+    references: "",
+}
 
 impl Rule for CodeSigningEnforced {
     type Resource = LambdaFunction;
@@ -69,7 +64,7 @@ impl Rule for CodeSigningEnforced {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::Collected;
+    use crate::collected::Collected;
     use crate::model::Status;
     use crate::resources::lambda::CodeSigning;
 

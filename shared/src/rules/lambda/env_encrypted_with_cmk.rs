@@ -1,40 +1,35 @@
-//! `lambda.env-encrypted-with-cmk`.
-//!
-//! **What it checks.** A function with environment variables encrypts them with a
-//! customer-managed KMS key (`KMSKeyArn` set). Without one, Lambda uses the AWS-managed key
-//! `aws/lambda`, and the rule fails. A function without environment variables is
-//! NOT_APPLICABLE. The key ARN is part of the function configuration, so there is no UNKNOWN
-//! outcome (even when Lambda could not decrypt the variables, the key in use is known).
-//!
-//! **Why it matters.** With the AWS-managed key, anyone allowed to read the function's
-//! configuration sees the variables in clear text; a customer-managed key lets the key policy
-//! decide who may decrypt them, and its use is logged per caller in CloudTrail.
-//!
-//! **Example.** A function with `TABLE_NAME` and `API_URL` set and no `KMSKeyArn`.
-//!
-//! **Remediation.** `aws lambda update-function-configuration --function-name f --kms-key-arn
-//! <CMK ARN>`, granting the execution role `kms:Decrypt` on the key; keep secrets themselves in
-//! Secrets Manager (`lambda.no-secrets-in-env`).
-//!
-//! **References.** Prowler awslambda_function_env_vars_not_encrypted_with_cmk; seed 002.
+//! The rule `lambda.env-encrypted-with-cmk`; its documentation is on [`EnvEncryptedWithCmk`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::lambda::LambdaFunction;
 use crate::rules::Rule;
 
-pub struct EnvEncryptedWithCmk;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct EnvEncryptedWithCmk;
     id: "lambda.env-encrypted-with-cmk",
     title: "Lambda function environment variables are encrypted with a customer-managed KMS key",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsLambdaFunction",
-    trigger: Trigger::Change,
-    remediation: "Set a customer-managed KMS key for the environment (aws lambda update-function-configuration --kms-key-arn) and grant the execution role kms:Decrypt on it.",
-    mappings: &["Prowler awslambda_function_env_vars_not_encrypted_with_cmk"],
-    seeds: &["002"],
-};
+    trigger: Change,
+    mappings: [Prowler("awslambda_function_env_vars_not_encrypted_with_cmk")],
+    seeds: ["002"],
+    what_it_checks: "A function with environment variables encrypts them with a\n\
+        customer-managed KMS key (`KMSKeyArn` set). Without one, Lambda uses the AWS-managed key\n\
+        `aws/lambda`, and the rule fails. A function without environment variables is\n\
+        NOT_APPLICABLE. The key ARN is part of the function configuration, so there is no UNKNOWN\n\
+        outcome (even when Lambda could not decrypt the variables, the key in use is known).",
+    why_it_matters: "With the AWS-managed key, anyone allowed to read the function's\n\
+        configuration sees the variables in clear text; a customer-managed key lets the key policy\n\
+        decide who may decrypt them, and its use is logged per caller in CloudTrail.",
+    example: "A function with `TABLE_NAME` and `API_URL` set and no `KMSKeyArn`.",
+    remediation: "Set a customer-managed KMS key for the environment (aws lambda update-function-configuration --kms-key-arn) and grant the execution role kms:Decrypt on it.\n\
+        \n\
+        `aws lambda update-function-configuration --function-name f --kms-key-arn\n\
+        <CMK ARN>`, granting the execution role `kms:Decrypt` on the key; keep secrets themselves in\n\
+        Secrets Manager (`lambda.no-secrets-in-env`).",
+    references: "",
+}
 
 impl Rule for EnvEncryptedWithCmk {
     type Resource = LambdaFunction;

@@ -1,51 +1,46 @@
-//! `lambda.has-failure-destination`.
-//!
-//! **What it checks.** Failed asynchronous invocations of the function go somewhere: a
-//! dead-letter queue or topic (`DeadLetterConfig.TargetArn`), or an on-failure destination in
-//! the asynchronous-invocation config of the unqualified function (the config whose function
-//! ARN is the function's ARN or `<arn>:$LATEST`). With a dead-letter target the invoke configs
-//! are not needed and the rule passes even if they could not be read; otherwise an unreadable
-//! list is UNKNOWN.
-//!
-//! Aliases and versions: the resource is the unqualified function, so an on-failure
-//! destination set only on an alias or version does not pass. Events sent to that alias are
-//! covered, but any event source or caller that invokes the function unqualified is not, and
-//! the config does not follow a new alias. The failure reason then names the qualifiers that do
-//! have a destination, so a function deployed only through an alias is easy to recognise; the
-//! fix is to set the destination (or a DLQ) on the function itself too.
-//!
-//! **Why it matters.** Lambda retries an asynchronous event twice and then discards it. Without
-//! a DLQ or destination, every event that fails (a bug, a throttle, a downstream outage) is lost
-//! silently, with no record of what was dropped.
-//!
-//! **Example.** An S3-triggered function with no `DeadLetterConfig` and no
-//! `put-function-event-invoke-config --destination-config OnFailure=...`.
-//!
-//! **Remediation.** `aws lambda put-function-event-invoke-config --function-name f
-//! --destination-config '{"OnFailure":{"Destination":"<SQS/SNS/EventBridge/Lambda ARN>"}}'`
-//! (SAM: `EventInvokeConfig.DestinationConfig.OnFailure`), or set `DeadLetterConfig`; alarm on
-//! the queue's depth.
-//!
-//! **References.** Prowler awslambda_function_no_dead_letter_queue; seed 002.
+//! The rule `lambda.has-failure-destination`; its documentation is on [`HasFailureDestination`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::lambda::LambdaFunction;
 use crate::rules::Rule;
 
-pub struct HasFailureDestination;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct HasFailureDestination;
     id: "lambda.has-failure-destination",
     title: "Lambda function sends failed asynchronous invocations to a DLQ or on-failure destination",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsLambdaFunction",
-    trigger: Trigger::Change,
-    remediation: "Configure an on-failure destination for the unqualified function (aws lambda put-function-event-invoke-config --destination-config OnFailure=...) or a dead-letter queue (DeadLetterConfig).",
-    mappings: &["Prowler awslambda_function_no_dead_letter_queue"],
-    seeds: &["002"],
-};
+    trigger: Change,
+    mappings: [Prowler("awslambda_function_no_dead_letter_queue")],
+    seeds: ["002"],
+    what_it_checks: "Failed asynchronous invocations of the function go somewhere: a\n\
+        dead-letter queue or topic (`DeadLetterConfig.TargetArn`), or an on-failure destination in\n\
+        the asynchronous-invocation config of the unqualified function (the config whose function\n\
+        ARN is the function's ARN or `<arn>:$LATEST`). With a dead-letter target the invoke configs\n\
+        are not needed and the rule passes even if they could not be read; otherwise an unreadable\n\
+        list is UNKNOWN.\n\
+        \n\
+        Aliases and versions: the resource is the unqualified function, so an on-failure\n\
+        destination set only on an alias or version does not pass. Events sent to that alias are\n\
+        covered, but any event source or caller that invokes the function unqualified is not, and\n\
+        the config does not follow a new alias. The failure reason then names the qualifiers that do\n\
+        have a destination, so a function deployed only through an alias is easy to recognise; the\n\
+        fix is to set the destination (or a DLQ) on the function itself too.",
+    why_it_matters: "Lambda retries an asynchronous event twice and then discards it. Without\n\
+        a DLQ or destination, every event that fails (a bug, a throttle, a downstream outage) is lost\n\
+        silently, with no record of what was dropped.",
+    example: "An S3-triggered function with no `DeadLetterConfig` and no\n\
+        `put-function-event-invoke-config --destination-config OnFailure=...`.",
+    remediation: "Configure an on-failure destination for the unqualified function (aws lambda put-function-event-invoke-config --destination-config OnFailure=...) or a dead-letter queue (DeadLetterConfig).\n\
+        \n\
+        `aws lambda put-function-event-invoke-config --function-name f\n\
+        --destination-config '{\"OnFailure\":{\"Destination\":\"<SQS/SNS/EventBridge/Lambda ARN>\"}}'`\n\
+        (SAM: `EventInvokeConfig.DestinationConfig.OnFailure`), or set `DeadLetterConfig`; alarm on\n\
+        the queue's depth.",
+    references: "",
+}
 
 impl Rule for HasFailureDestination {
     type Resource = LambdaFunction;
@@ -88,7 +83,7 @@ impl Rule for HasFailureDestination {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::Collected;
+    use crate::collected::Collected;
     use crate::model::Status;
     use crate::resources::lambda::EventInvokeConfig;
 

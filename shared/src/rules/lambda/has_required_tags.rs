@@ -1,43 +1,38 @@
-//! `lambda.has-required-tags`.
-//!
-//! **What it checks.** The function carries every tag key in the configured `required_tags`
-//! (default `owner` and `data-classification`). Keys are compared case-sensitively, as AWS
-//! compares them (`Owner` does not satisfy `owner`). A key whose value is empty or blank counts
-//! as missing: it names no owner or classification. The finding lists the missing keys (and,
-//! separately, the empty ones). With `required_tags` configured empty the rule is
-//! NOT_APPLICABLE. When the tags could not be listed the result is UNKNOWN.
-//!
-//! **Why it matters.** Incident response needs to know at once who owns a function and what
-//! data it touches; the tags are also what cost allocation and tag-based access control
-//! (ABAC) rely on.
-//!
-//! **Example.** A function tagged only `{"team": "payments"}` lacks `owner` and
-//! `data-classification`.
-//!
-//! **Remediation.** `aws lambda tag-resource --resource <function ARN> --tags
-//! owner=<team>,data-classification=<level>` (SAM: `Tags` on the function, or `Globals`), and
-//! enforce it with a tag policy or an SCP.
-//!
-//! **References.** No FSBP or Prowler equivalent; seed 000.
+//! The rule `lambda.has-required-tags`; its documentation is on [`HasRequiredTags`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::lambda::LambdaFunction;
 use crate::rules::Rule;
 
-pub struct HasRequiredTags;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct HasRequiredTags;
     id: "lambda.has-required-tags",
     title: "Lambda function carries the required tags",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsLambdaFunction",
-    trigger: Trigger::Change,
-    remediation: "Tag the function with every required key and a non-empty value (aws lambda tag-resource --tags owner=...,data-classification=...).",
-    mappings: &["(none)"],
-    seeds: &["000"],
-};
+    trigger: Change,
+    mappings: [],
+    seeds: ["000"],
+    what_it_checks: "The function carries every tag key in the configured `required_tags`\n\
+        (default `owner` and `data-classification`). Keys are compared case-sensitively, as AWS\n\
+        compares them (`Owner` does not satisfy `owner`). A key whose value is empty or blank counts\n\
+        as missing: it names no owner or classification. The finding lists the missing keys (and,\n\
+        separately, the empty ones). With `required_tags` configured empty the rule is\n\
+        NOT_APPLICABLE. When the tags could not be listed the result is UNKNOWN.",
+    why_it_matters: "Incident response needs to know at once who owns a function and what\n\
+        data it touches; the tags are also what cost allocation and tag-based access control\n\
+        (ABAC) rely on.",
+    example: "A function tagged only `{\"team\": \"payments\"}` lacks `owner` and\n\
+        `data-classification`.",
+    remediation: "Tag the function with every required key and a non-empty value (aws lambda tag-resource --tags owner=...,data-classification=...).\n\
+        \n\
+        `aws lambda tag-resource --resource <function ARN> --tags\n\
+        owner=<team>,data-classification=<level>` (SAM: `Tags` on the function, or `Globals`), and\n\
+        enforce it with a tag policy or an SCP.",
+    references: "",
+}
 
 impl Rule for HasRequiredTags {
     type Resource = LambdaFunction;

@@ -1,42 +1,37 @@
-//! `lambda.in-vpc`.
-//!
-//! **What it checks.** The function is attached to a VPC (`VpcConfig` with subnets). The
-//! control is opt-in: a function that reaches no private resource gains nothing from a VPC and
-//! pays for it in ENIs, NAT and cold-start complexity, so with the default configuration the
-//! rule is NOT_APPLICABLE and says how to turn it on (`require_lambda_vpc: true`). When it is
-//! on, a function without a VPC attachment fails. Nothing here is collected separately, so the
-//! rule has no UNKNOWN outcome.
-//!
-//! **Why it matters.** In a VPC, the function's network egress goes through security groups,
-//! NACLs, VPC endpoints and flow logs you control; outside one it reaches the internet directly
-//! and cannot be confined to private endpoints.
-//!
-//! **Example.** With `require_lambda_vpc: true`, a function created without `--vpc-config`.
-//!
-//! **Remediation.** `aws lambda update-function-configuration --function-name f --vpc-config
-//! SubnetIds=<private subnets in two AZs>,SecurityGroupIds=<sg>`, with VPC endpoints (or NAT)
-//! for the AWS services it calls; or leave `require_lambda_vpc` off for accounts whose
-//! functions reach no private resources.
-//!
-//! **References.** FSBP Lambda.3; seeds 002, 003.
+//! The rule `lambda.in-vpc`; its documentation is on [`InVpc`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::lambda::LambdaFunction;
 use crate::rules::Rule;
 
-pub struct InVpc;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct InVpc;
     id: "lambda.in-vpc",
     title: "Lambda function is attached to a VPC (when required)",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsLambdaFunction",
-    trigger: Trigger::Change,
-    remediation: "Attach the function to private subnets in at least two Availability Zones with a security group (aws lambda update-function-configuration --vpc-config), adding VPC endpoints for the services it calls.",
-    mappings: &["Lambda.3"],
-    seeds: &["002", "003"],
-};
+    trigger: Change,
+    mappings: [Fsbp("Lambda.3")],
+    seeds: ["002", "003"],
+    what_it_checks: "The function is attached to a VPC (`VpcConfig` with subnets). The\n\
+        control is opt-in: a function that reaches no private resource gains nothing from a VPC and\n\
+        pays for it in ENIs, NAT and cold-start complexity, so with the default configuration the\n\
+        rule is NOT_APPLICABLE and says how to turn it on (`require_lambda_vpc: true`). When it is\n\
+        on, a function without a VPC attachment fails. Nothing here is collected separately, so the\n\
+        rule has no UNKNOWN outcome.",
+    why_it_matters: "In a VPC, the function's network egress goes through security groups,\n\
+        NACLs, VPC endpoints and flow logs you control; outside one it reaches the internet directly\n\
+        and cannot be confined to private endpoints.",
+    example: "With `require_lambda_vpc: true`, a function created without `--vpc-config`.",
+    remediation: "Attach the function to private subnets in at least two Availability Zones with a security group (aws lambda update-function-configuration --vpc-config), adding VPC endpoints for the services it calls.\n\
+        \n\
+        `aws lambda update-function-configuration --function-name f --vpc-config\n\
+        SubnetIds=<private subnets in two AZs>,SecurityGroupIds=<sg>`, with VPC endpoints (or NAT)\n\
+        for the AWS services it calls; or leave `require_lambda_vpc` off for accounts whose\n\
+        functions reach no private resources.",
+    references: "",
+}
 
 impl Rule for InVpc {
     type Resource = LambdaFunction;

@@ -1,46 +1,41 @@
-//! `lambda.no-cross-account-layers`.
-//!
-//! **What it checks.** Every layer the function uses is published by the function's own account
-//! (the 5th field of the function ARN, or the scanned account), an account in
-//! `trusted_accounts`, or an account in `trusted_layer_accounts`. The account is the 5th field
-//! of the layer version ARN (`arn:aws:lambda:<region>:<account>:layer:<name>:<version>`). Each
-//! foreign layer ARN is named in the finding. There is deliberately no built-in list of
-//! "well-known" publishers: layers published by AWS (Powertools, Lambda Insights, the
-//! Parameters and Secrets extension) and by vendors live in their own accounts too, and which
-//! of them to trust is the operator's decision, recorded in `trusted_layer_accounts`. A layer
-//! ARN whose account cannot be read is UNKNOWN (after any foreign layer, which fails). A
-//! function without layers (including every container image) is NOT_APPLICABLE.
-//!
-//! **Why it matters.** A layer's code runs inside the function with its execution role and sees
-//! its events and environment. A layer from another account is code you do not control: its
-//! publisher can change what a new version contains, and a compromise there becomes yours.
-//!
-//! **Example.** `arn:aws:lambda:us-east-1:999999999999:layer:helpers:3` attached to a function
-//! in 123456789012, with 999999999999 not configured as trusted.
-//!
-//! **Remediation.** Copy the layer's content into a layer published from your own account (after
-//! review), or add the publisher's account to `trusted_layer_accounts` if you trust it, and pin
-//! layer versions.
-//!
-//! **References.** Prowler awslambda_function_using_cross_account_layers; seed 004.
+//! The rule `lambda.no-cross-account-layers`; its documentation is on [`NoCrossAccountLayers`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::lambda::LambdaFunction;
 use crate::rules::Rule;
 
-pub struct NoCrossAccountLayers;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct NoCrossAccountLayers;
     id: "lambda.no-cross-account-layers",
     title: "Lambda function uses layers only from its own or trusted accounts",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsLambdaFunction",
-    trigger: Trigger::Change,
-    remediation: "Republish reviewed copies of foreign layers from your own account, or list the publisher's account in trusted_layer_accounts if you trust it.",
-    mappings: &["Prowler awslambda_function_using_cross_account_layers"],
-    seeds: &["004"],
-};
+    trigger: Change,
+    mappings: [Prowler("awslambda_function_using_cross_account_layers")],
+    seeds: ["004"],
+    what_it_checks: "Every layer the function uses is published by the function's own account\n\
+        (the 5th field of the function ARN, or the scanned account), an account in\n\
+        `trusted_accounts`, or an account in `trusted_layer_accounts`. The account is the 5th field\n\
+        of the layer version ARN (`arn:aws:lambda:<region>:<account>:layer:<name>:<version>`). Each\n\
+        foreign layer ARN is named in the finding. There is deliberately no built-in list of\n\
+        \"well-known\" publishers: layers published by AWS (Powertools, Lambda Insights, the\n\
+        Parameters and Secrets extension) and by vendors live in their own accounts too, and which\n\
+        of them to trust is the operator's decision, recorded in `trusted_layer_accounts`. A layer\n\
+        ARN whose account cannot be read is UNKNOWN (after any foreign layer, which fails). A\n\
+        function without layers (including every container image) is NOT_APPLICABLE.",
+    why_it_matters: "A layer's code runs inside the function with its execution role and sees\n\
+        its events and environment. A layer from another account is code you do not control: its\n\
+        publisher can change what a new version contains, and a compromise there becomes yours.",
+    example: "`arn:aws:lambda:us-east-1:999999999999:layer:helpers:3` attached to a function\n\
+        in 123456789012, with 999999999999 not configured as trusted.",
+    remediation: "Republish reviewed copies of foreign layers from your own account, or list the publisher's account in trusted_layer_accounts if you trust it.\n\
+        \n\
+        Copy the layer's content into a layer published from your own account (after\n\
+        review), or add the publisher's account to `trusted_layer_accounts` if you trust it, and pin\n\
+        layer versions.",
+    references: "",
+}
 
 impl Rule for NoCrossAccountLayers {
     type Resource = LambdaFunction;

@@ -1,48 +1,43 @@
-//! `lambda.no-secrets-in-env`.
-//!
-//! **What it checks.** No environment variable of the function looks like it holds a secret.
-//! The collector runs the secret detector (`secrets::Detector`, with the configured
-//! `secret_ignore` patterns) while it holds the configuration and keeps only the variable
-//! names and the detector that fired; this rule reads those detections and never sees a value.
-//! Values that *reference* a secret (a Secrets Manager or SSM ARN or name, `{{resolve:...}}`)
-//! are not detections. A function without environment variables is NOT_APPLICABLE. When Lambda
-//! reports it could not decrypt the variables (`Environment.Error`, e.g.
-//! `KMSAccessDeniedException`) the names are unknown and the result is UNKNOWN naming the
-//! error code.
-//!
-//! **Why it matters.** Environment variables are readable by anyone with
-//! `lambda:GetFunctionConfiguration`, are copied into every published version, and end up in
-//! templates, CI logs and crash dumps. A credential there is a long-lived secret with none of
-//! the rotation or access control of Secrets Manager.
-//!
-//! **Example.** `DB_PASSWORD=Xk9...` (a random password) or `STRIPE_KEY=sk_live_...`: the finding
-//! reads `DB_PASSWORD (generic-high-entropy), STRIPE_KEY (stripe-live-key)`.
-//!
-//! **Remediation.** Move the secret to Secrets Manager (or SSM Parameter Store SecureString),
-//! put its ARN in the variable, grant the execution role `secretsmanager:GetSecretValue` on it,
-//! read it at cold start (or through the Parameters and Secrets extension), and rotate the
-//! exposed credential. Add a variable that only looks random (e.g. `BUILD_ID`) to
-//! `secret_ignore`.
-//!
-//! **References.** Prowler awslambda_function_no_secrets_in_variables; seeds 000, 002.
+//! The rule `lambda.no-secrets-in-env`; its documentation is on [`NoSecretsInEnv`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::lambda::LambdaFunction;
 use crate::rules::Rule;
 
-pub struct NoSecretsInEnv;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct NoSecretsInEnv;
     id: "lambda.no-secrets-in-env",
     title: "Lambda function environment variables hold no secrets",
-    severity: Severity::Critical,
+    severity: Critical,
     resource_type: "AwsLambdaFunction",
-    trigger: Trigger::Change,
-    remediation: "Move the secret to Secrets Manager, store only its ARN in the variable, read it at runtime with secretsmanager:GetSecretValue, and rotate the exposed credential.",
-    mappings: &["Prowler awslambda_function_no_secrets_in_variables"],
-    seeds: &["000", "002"],
-};
+    trigger: Change,
+    mappings: [Prowler("awslambda_function_no_secrets_in_variables")],
+    seeds: ["000", "002"],
+    what_it_checks: "No environment variable of the function looks like it holds a secret.\n\
+        The collector runs the secret detector (`secrets::Detector`, with the configured\n\
+        `secret_ignore` patterns) while it holds the configuration and keeps only the variable\n\
+        names and the detector that fired; this rule reads those detections and never sees a value.\n\
+        Values that *reference* a secret (a Secrets Manager or SSM ARN or name, `{{resolve:...}}`)\n\
+        are not detections. A function without environment variables is NOT_APPLICABLE. When Lambda\n\
+        reports it could not decrypt the variables (`Environment.Error`, e.g.\n\
+        `KMSAccessDeniedException`) the names are unknown and the result is UNKNOWN naming the\n\
+        error code.",
+    why_it_matters: "Environment variables are readable by anyone with\n\
+        `lambda:GetFunctionConfiguration`, are copied into every published version, and end up in\n\
+        templates, CI logs and crash dumps. A credential there is a long-lived secret with none of\n\
+        the rotation or access control of Secrets Manager.",
+    example: "`DB_PASSWORD=Xk9...` (a random password) or `STRIPE_KEY=sk_live_...`: the finding\n\
+        reads `DB_PASSWORD (generic-high-entropy), STRIPE_KEY (stripe-live-key)`.",
+    remediation: "Move the secret to Secrets Manager, store only its ARN in the variable, read it at runtime with secretsmanager:GetSecretValue, and rotate the exposed credential.\n\
+        \n\
+        Move the secret to Secrets Manager (or SSM Parameter Store SecureString),\n\
+        put its ARN in the variable, grant the execution role `secretsmanager:GetSecretValue` on it,\n\
+        read it at cold start (or through the Parameters and Secrets extension), and rotate the\n\
+        exposed credential. Add a variable that only looks random (e.g. `BUILD_ID`) to\n\
+        `secret_ignore`.",
+    references: "",
+}
 
 impl Rule for NoSecretsInEnv {
     type Resource = LambdaFunction;

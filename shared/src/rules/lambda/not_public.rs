@@ -1,51 +1,46 @@
-//! `lambda.not-public`.
-//!
-//! **What it checks.** The function's resource-based policy has no `Allow` statement that
-//! applies to everyone (`Principal: "*"`, `{"AWS": "*"}` or a `NotPrincipal`) without a
-//! restricting condition, as decided by the shared `policy::exposure` test: a positive match on
-//! an account, organisation, principal, source ARN/account, VPC or IP key restricts;
-//! `...IfExists`, negated operators and `*` values do not. So a grant to `*` under
-//! `aws:SourceAccount` or `aws:SourceArn` (what `lambda add-permission --source-account` writes)
-//! is restricted and passes. `lambda:FunctionUrlAuthType` is **not** a restricting key: the
-//! statement Lambda writes for a function URL with `AuthType NONE` (`Principal: "*"`,
-//! `lambda:InvokeFunctionUrl`, `lambda:FunctionUrlAuthType = NONE`) is public and fails, and the
-//! reason says it is a function URL grant. Statements are named by `Sid` or position. A function
-//! with no policy passes.
-//!
-//! **Why it matters.** Anyone on the internet (any AWS account, or any anonymous caller for a
-//! URL) can invoke a public function: they run your code with your execution role's
-//! permissions, at your cost, with inputs you did not plan for.
-//!
-//! **Example.** `{"Sid":"open","Effect":"Allow","Principal":"*","Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:...:function:f"}`.
-//!
-//! **Remediation.** Remove the statement (`aws lambda remove-permission --function-name f
-//! --statement-id open`) and grant the specific principal, or add `--source-account` /
-//! `--source-arn` (or `--principal-org-id`) so only your own resources can invoke it; give
-//! function URLs `AuthType AWS_IAM`.
-//!
-//! **References.** FSBP Lambda.1; seeds 002, 004.
+//! The rule `lambda.not-public`; its documentation is on [`NotPublic`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::policy::{public_statements, Statement};
 use crate::resources::lambda::LambdaFunction;
 use crate::rules::Rule;
 
 use super::{describe_actions, statement_label};
 
-pub struct NotPublic;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct NotPublic;
     id: "lambda.not-public",
     title: "Lambda function policy grants no public access",
-    severity: Severity::Critical,
+    severity: Critical,
     resource_type: "AwsLambdaFunction",
-    trigger: Trigger::Change,
-    remediation: "Remove resource-policy statements that allow Principal \"*\" without an aws:SourceAccount/aws:SourceArn/aws:PrincipalOrgID condition (aws lambda remove-permission), and use AuthType AWS_IAM for function URLs.",
-    mappings: &["Lambda.1"],
-    seeds: &["002", "004"],
-};
+    trigger: Change,
+    mappings: [Fsbp("Lambda.1")],
+    seeds: ["002", "004"],
+    what_it_checks: "The function's resource-based policy has no `Allow` statement that\n\
+        applies to everyone (`Principal: \"*\"`, `{\"AWS\": \"*\"}` or a `NotPrincipal`) without a\n\
+        restricting condition, as decided by the shared `policy::exposure` test: a positive match on\n\
+        an account, organisation, principal, source ARN/account, VPC or IP key restricts;\n\
+        `...IfExists`, negated operators and `*` values do not. So a grant to `*` under\n\
+        `aws:SourceAccount` or `aws:SourceArn` (what `lambda add-permission --source-account` writes)\n\
+        is restricted and passes. `lambda:FunctionUrlAuthType` is **not** a restricting key: the\n\
+        statement Lambda writes for a function URL with `AuthType NONE` (`Principal: \"*\"`,\n\
+        `lambda:InvokeFunctionUrl`, `lambda:FunctionUrlAuthType = NONE`) is public and fails, and the\n\
+        reason says it is a function URL grant. Statements are named by `Sid` or position. A function\n\
+        with no policy passes.",
+    why_it_matters: "Anyone on the internet (any AWS account, or any anonymous caller for a\n\
+        URL) can invoke a public function: they run your code with your execution role's\n\
+        permissions, at your cost, with inputs you did not plan for.",
+    example: "`{\"Sid\":\"open\",\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"lambda:InvokeFunction\",\"Resource\":\"arn:aws:lambda:...:function:f\"}`.",
+    remediation: "Remove resource-policy statements that allow Principal \"*\" without an aws:SourceAccount/aws:SourceArn/aws:PrincipalOrgID condition (aws lambda remove-permission), and use AuthType AWS_IAM for function URLs.\n\
+        \n\
+        Remove the statement (`aws lambda remove-permission --function-name f\n\
+        --statement-id open`) and grant the specific principal, or add `--source-account` /\n\
+        `--source-arn` (or `--principal-org-id`) so only your own resources can invoke it; give\n\
+        function URLs `AuthType AWS_IAM`.",
+    references: "",
+}
 
 impl Rule for NotPublic {
     type Resource = LambdaFunction;

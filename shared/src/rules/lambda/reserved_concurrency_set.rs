@@ -1,41 +1,36 @@
-//! `lambda.reserved-concurrency-set`.
-//!
-//! **What it checks.** The function has reserved concurrency configured
-//! (`PutFunctionConcurrency`). A value of 0 passes but says so: it is a deliberate setting that
-//! throttles every invocation (the usual way to switch a function off), so it is bounded, but
-//! the reader should know the function cannot run. When the setting could not be read the
-//! result is UNKNOWN.
-//!
-//! **Why it matters.** Without a reservation the function draws from the account's shared
-//! concurrency pool: a flood of events (or an attacker triggering it) can consume the whole
-//! pool and throttle every other function in the region, and there is no cap on the cost or on
-//! the load it puts on downstream systems.
-//!
-//! **Example.** A function created without `ReservedConcurrentExecutions`.
-//!
-//! **Remediation.** `aws lambda put-function-concurrency --function-name f
-//! --reserved-concurrent-executions <peak + margin>` (SAM: `ReservedConcurrentExecutions`).
-//!
-//! **References.** No FSBP or Prowler equivalent; seed 002.
+//! The rule `lambda.reserved-concurrency-set`; its documentation is on [`ReservedConcurrencySet`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::lambda::LambdaFunction;
 use crate::rules::Rule;
 
-pub struct ReservedConcurrencySet;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct ReservedConcurrencySet;
     id: "lambda.reserved-concurrency-set",
     title: "Lambda function has reserved concurrency configured",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsLambdaFunction",
-    trigger: Trigger::Change,
-    remediation: "Reserve concurrency sized to the function's peak load (aws lambda put-function-concurrency --reserved-concurrent-executions N).",
-    mappings: &["(none in Prowler)"],
-    seeds: &["002"],
-};
+    trigger: Change,
+    mappings: [],
+    seeds: ["002"],
+    what_it_checks: "The function has reserved concurrency configured\n\
+        (`PutFunctionConcurrency`). A value of 0 passes but says so: it is a deliberate setting that\n\
+        throttles every invocation (the usual way to switch a function off), so it is bounded, but\n\
+        the reader should know the function cannot run. When the setting could not be read the\n\
+        result is UNKNOWN.",
+    why_it_matters: "Without a reservation the function draws from the account's shared\n\
+        concurrency pool: a flood of events (or an attacker triggering it) can consume the whole\n\
+        pool and throttle every other function in the region, and there is no cap on the cost or on\n\
+        the load it puts on downstream systems.",
+    example: "A function created without `ReservedConcurrentExecutions`.",
+    remediation: "Reserve concurrency sized to the function's peak load (aws lambda put-function-concurrency --reserved-concurrent-executions N).\n\
+        \n\
+        `aws lambda put-function-concurrency --function-name f\n\
+        --reserved-concurrent-executions <peak + margin>` (SAM: `ReservedConcurrentExecutions`).",
+    references: "",
+}
 
 impl Rule for ReservedConcurrencySet {
     type Resource = LambdaFunction;
@@ -64,7 +59,7 @@ mod tests {
 
     #[test]
     fn table() {
-        let cases: Vec<(crate::collect::error::Collected<Option<i32>>, Status, &str)> = vec![
+        let cases: Vec<(crate::collected::Collected<Option<i32>>, Status, &str)> = vec![
             (Ok(Some(5)), Status::Pass, "reserved concurrency is 5"),
             (Ok(Some(0)), Status::Pass, "throttled"),
             (Ok(None), Status::Fail, "no reserved concurrency"),

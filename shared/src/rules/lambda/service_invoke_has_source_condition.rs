@@ -1,53 +1,48 @@
-//! `lambda.service-invoke-has-source-condition`.
-//!
-//! **What it checks.** Every `Allow` statement of the function's resource-based policy whose
-//! principal is an AWS service (`s3.amazonaws.com`, `sns.amazonaws.com`,
-//! `events.amazonaws.com`, ...) carries a condition confining it to this account's own
-//! resources, as decided by the shared `policy::external_grants` evaluator: a positive
-//! `aws:SourceAccount` (or `aws:SourceOwner`) naming the scanned account or a
-//! `trusted_accounts` entry, or an `aws:SourceArn` whose ARN is in one of those accounts (also
-//! `aws:SourceOrgID` equal to the configured `organization_id`). `...IfExists`, negated
-//! operators and `*` values never confine. An `aws:SourceArn` naming an S3 bucket
-//! (`arn:aws:s3:::b`, an ARN without an account) cannot be verified and fails: bucket names
-//! are global and can be re-registered by another account after deletion, which is why AWS
-//! recommends `aws:SourceAccount` for S3 triggers. A function with no policy, or whose policy
-//! has no service-principal grant, is NOT_APPLICABLE.
-//!
-//! **Why it matters.** Without a source condition the service will invoke the function on
-//! behalf of *any* account's resource: anyone can point their own bucket notification, SNS
-//! topic or EventBridge rule at your function (the confused-deputy problem) and run your code
-//! with your execution role.
-//!
-//! **Example.** `aws lambda add-permission --principal s3.amazonaws.com --action
-//! lambda:InvokeFunction` without `--source-account`/`--source-arn` writes
-//! `{"Principal":{"Service":"s3.amazonaws.com"},"Action":"lambda:InvokeFunction"}` with no
-//! condition.
-//!
-//! **Remediation.** Re-create the permission with `--source-account <this account>` and
-//! `--source-arn <the topic, rule or bucket ARN>` (SAM: `SourceAccount`/`SourceArn` on
-//! `AWS::Lambda::Permission`).
-//!
-//! **References.** FSBP Lambda.1 (the S3 case); seeds 002, 004.
+//! The rule `lambda.service-invoke-has-source-condition`; its documentation is on [`ServiceInvokeHasSourceCondition`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::policy::{external_grants, Effect, Statement};
 use crate::resources::lambda::LambdaFunction;
 use crate::rules::Rule;
 
-pub struct ServiceInvokeHasSourceCondition;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct ServiceInvokeHasSourceCondition;
     id: "lambda.service-invoke-has-source-condition",
     title: "Lambda function policy binds service principals to this account's resources",
-    severity: Severity::High,
+    severity: High,
     resource_type: "AwsLambdaFunction",
-    trigger: Trigger::Change,
-    remediation: "Re-create each service permission with --source-account set to this account and --source-arn set to the invoking resource (aws lambda add-permission), then remove the unconditioned statement.",
-    mappings: &["Lambda.1"],
-    seeds: &["002", "004"],
-};
+    trigger: Change,
+    mappings: [Fsbp("Lambda.1")],
+    seeds: ["002", "004"],
+    what_it_checks: "Every `Allow` statement of the function's resource-based policy whose\n\
+        principal is an AWS service (`s3.amazonaws.com`, `sns.amazonaws.com`,\n\
+        `events.amazonaws.com`, ...) carries a condition confining it to this account's own\n\
+        resources, as decided by the shared `policy::external_grants` evaluator: a positive\n\
+        `aws:SourceAccount` (or `aws:SourceOwner`) naming the scanned account or a\n\
+        `trusted_accounts` entry, or an `aws:SourceArn` whose ARN is in one of those accounts (also\n\
+        `aws:SourceOrgID` equal to the configured `organization_id`). `...IfExists`, negated\n\
+        operators and `*` values never confine. An `aws:SourceArn` naming an S3 bucket\n\
+        (`arn:aws:s3:::b`, an ARN without an account) cannot be verified and fails: bucket names\n\
+        are global and can be re-registered by another account after deletion, which is why AWS\n\
+        recommends `aws:SourceAccount` for S3 triggers. A function with no policy, or whose policy\n\
+        has no service-principal grant, is NOT_APPLICABLE.",
+    why_it_matters: "Without a source condition the service will invoke the function on\n\
+        behalf of *any* account's resource: anyone can point their own bucket notification, SNS\n\
+        topic or EventBridge rule at your function (the confused-deputy problem) and run your code\n\
+        with your execution role.",
+    example: "`aws lambda add-permission --principal s3.amazonaws.com --action\n\
+        lambda:InvokeFunction` without `--source-account`/`--source-arn` writes\n\
+        `{\"Principal\":{\"Service\":\"s3.amazonaws.com\"},\"Action\":\"lambda:InvokeFunction\"}` with no\n\
+        condition.",
+    remediation: "Re-create each service permission with --source-account set to this account and --source-arn set to the invoking resource (aws lambda add-permission), then remove the unconditioned statement.\n\
+        \n\
+        Re-create the permission with `--source-account <this account>` and\n\
+        `--source-arn <the topic, rule or bucket ARN>` (SAM: `SourceAccount`/`SourceArn` on\n\
+        `AWS::Lambda::Permission`).",
+    references: "FSBP Lambda.1 (the S3 case).",
+}
 
 impl Rule for ServiceInvokeHasSourceCondition {
     type Resource = LambdaFunction;

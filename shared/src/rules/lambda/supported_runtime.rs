@@ -1,55 +1,50 @@
-//! `lambda.supported-runtime`.
-//!
-//! **What it checks.** The function's managed runtime is not deprecated on the scan date
-//! (`ctx.now`), according to the table in `runtimes` (AWS's "Lambda runtimes" page):
-//! - deprecated (the scan date is on or after the deprecation date) → FAIL with the date;
-//! - deprecated within [`WARNING_DAYS`] (180) days → PASS, with a reason that warns and gives
-//!   the date, so the upgrade can be planned before the finding turns red;
-//! - an identifier missing from the table → PASS saying so: the table lists every identifier
-//!   Lambda has ever deprecated, so an unknown one is newer than the table (a brand-new runtime
-//!   must not fail); the reason asks for the table to be refreshed;
-//! - a container image (no managed runtime) → NOT_APPLICABLE: the language runtime is inside the
-//!   image and its patching is the image owner's job.
-//!
-//! `provided` (Amazon Linux 1) is deprecated; `provided.al2` and `provided.al2023` follow the
-//! table. Nothing here is collected separately, so the rule has no UNKNOWN outcome.
-//!
-//! **Why it matters.** Lambda stops applying security patches to a deprecated runtime, the
-//! function loses technical support, and after the block dates it can no longer be created or
-//! updated (not even to ship a fix) until it is migrated.
-//!
-//! **Example.** A function on `python3.9` (deprecated 2025-12-15) or `nodejs18.x` (2025-09-01).
-//!
-//! **Remediation.** Upgrade to a supported runtime of the same language (e.g. `python3.13`,
-//! `nodejs22.x`, `provided.al2023`), test, and `aws lambda update-function-configuration
-//! --runtime <id>`.
-//!
-//! **References.** FSBP Lambda.2; seed 002.
+//! The rule `lambda.supported-runtime`; its documentation is on [`SupportedRuntime`].
 
 use chrono::NaiveDate;
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::lambda::LambdaFunction;
 use crate::rules::Rule;
 
 use super::runtimes;
 
-pub struct SupportedRuntime;
+rule! {
+    pub struct SupportedRuntime;
+    id: "lambda.supported-runtime",
+    title: "Lambda function uses a supported runtime",
+    severity: Medium,
+    resource_type: "AwsLambdaFunction",
+    trigger: Change,
+    mappings: [Fsbp("Lambda.2")],
+    seeds: ["002"],
+    what_it_checks: "The function's managed runtime is not deprecated on the scan date\n\
+        (`ctx.now`), according to the table in `runtimes` (AWS's \"Lambda runtimes\" page):\n\
+        - deprecated (the scan date is on or after the deprecation date) → FAIL with the date;\n\
+        - deprecated within `WARNING_DAYS` (180) days → PASS, with a reason that warns and gives\n\
+          the date, so the upgrade can be planned before the finding turns red;\n\
+        - an identifier missing from the table → PASS saying so: the table lists every identifier\n\
+          Lambda has ever deprecated, so an unknown one is newer than the table (a brand-new runtime\n\
+          must not fail); the reason asks for the table to be refreshed;\n\
+        - a container image (no managed runtime) → NOT_APPLICABLE: the language runtime is inside the\n\
+          image and its patching is the image owner's job.\n\
+        \n\
+        `provided` (Amazon Linux 1) is deprecated; `provided.al2` and `provided.al2023` follow the\n\
+        table. Nothing here is collected separately, so the rule has no UNKNOWN outcome.",
+    why_it_matters: "Lambda stops applying security patches to a deprecated runtime, the\n\
+        function loses technical support, and after the block dates it can no longer be created or\n\
+        updated (not even to ship a fix) until it is migrated.",
+    example: "A function on `python3.9` (deprecated 2025-12-15) or `nodejs18.x` (2025-09-01).",
+    remediation: "Migrate the function to a supported runtime of the same language (aws lambda update-function-configuration --runtime <id>) after testing it on that version.\n\
+        \n\
+        Upgrade to a supported runtime of the same language (e.g. `python3.13`,\n\
+        `nodejs22.x`, `provided.al2023`), test, and `aws lambda update-function-configuration\n\
+        --runtime <id>`.",
+    references: "",
+}
 
 /// How far ahead a coming deprecation is announced in a PASS reason.
 pub const WARNING_DAYS: i64 = 180;
-
-static META: RuleMeta = RuleMeta {
-    id: "lambda.supported-runtime",
-    title: "Lambda function uses a supported runtime",
-    severity: Severity::Medium,
-    resource_type: "AwsLambdaFunction",
-    trigger: Trigger::Change,
-    remediation: "Migrate the function to a supported runtime of the same language (aws lambda update-function-configuration --runtime <id>) after testing it on that version.",
-    mappings: &["Lambda.2"],
-    seeds: &["002"],
-};
 
 impl Rule for SupportedRuntime {
     type Resource = LambdaFunction;

@@ -1,39 +1,34 @@
-//! `lambda.tracing-enabled`.
-//!
-//! **What it checks.** X-Ray active tracing is on (`TracingConfig.Mode` is `Active`).
-//! `PassThrough` (the default: the function only forwards an upstream trace header) and no
-//! tracing config both fail. The mode is part of the function configuration, so there is no
-//! UNKNOWN outcome.
-//!
-//! **Why it matters.** Active tracing records every invocation's path through downstream AWS
-//! calls, which is what an investigation needs to see what a function touched and where time
-//! or errors came from.
-//!
-//! **Example.** A function created without `--tracing-config Mode=Active`.
-//!
-//! **Remediation.** `aws lambda update-function-configuration --function-name f
-//! --tracing-config Mode=Active` (SAM: `Tracing: Active`), granting the role
-//! `xray:PutTraceSegments` and `xray:PutTelemetryRecords` (AWSXRayDaemonWriteAccess).
-//!
-//! **References.** FSBP Lambda.7 (later FSBP versions); seed 002.
+//! The rule `lambda.tracing-enabled`; its documentation is on [`TracingEnabled`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::lambda::LambdaFunction;
 use crate::rules::Rule;
 
-pub struct TracingEnabled;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct TracingEnabled;
     id: "lambda.tracing-enabled",
     title: "Lambda function has X-Ray active tracing enabled",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsLambdaFunction",
-    trigger: Trigger::Change,
-    remediation: "Turn on active tracing (aws lambda update-function-configuration --tracing-config Mode=Active, or Tracing: Active in SAM) and allow the role to write X-Ray segments.",
-    mappings: &["Lambda.7"],
-    seeds: &["002"],
-};
+    trigger: Change,
+    mappings: [Fsbp("Lambda.7")],
+    seeds: ["002"],
+    what_it_checks: "X-Ray active tracing is on (`TracingConfig.Mode` is `Active`).\n\
+        `PassThrough` (the default: the function only forwards an upstream trace header) and no\n\
+        tracing config both fail. The mode is part of the function configuration, so there is no\n\
+        UNKNOWN outcome.",
+    why_it_matters: "Active tracing records every invocation's path through downstream AWS\n\
+        calls, which is what an investigation needs to see what a function touched and where time\n\
+        or errors came from.",
+    example: "A function created without `--tracing-config Mode=Active`.",
+    remediation: "Turn on active tracing (aws lambda update-function-configuration --tracing-config Mode=Active, or Tracing: Active in SAM) and allow the role to write X-Ray segments.\n\
+        \n\
+        `aws lambda update-function-configuration --function-name f\n\
+        --tracing-config Mode=Active` (SAM: `Tracing: Active`), granting the role\n\
+        `xray:PutTraceSegments` and `xray:PutTelemetryRecords` (AWSXRayDaemonWriteAccess).",
+    references: "FSBP Lambda.7 (later FSBP versions).",
+}
 
 impl Rule for TracingEnabled {
     type Resource = LambdaFunction;

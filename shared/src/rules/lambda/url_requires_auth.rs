@@ -1,43 +1,38 @@
-//! `lambda.url-requires-auth`.
-//!
-//! **What it checks.** No function URL of the function, or of any of its aliases, has
-//! `AuthType NONE`; each must be `AWS_IAM`. The finding names the function or alias ARN each
-//! open URL belongs to. A function with no URL is NOT_APPLICABLE rather than PASS: there is no
-//! endpoint to authenticate, and reporting PASS would count every URL-less function as a
-//! verified URL control. (An unauthenticated URL is also public through the resource policy
-//! Lambda writes for it; `lambda.not-public` reports that side.)
-//!
-//! **Why it matters.** A URL with `AuthType NONE` is an HTTPS endpoint anyone on the internet
-//! can call without credentials, unless the function's own code authenticates every request.
-//!
-//! **Example.** `aws lambda create-function-url-config --function-name f --qualifier live
-//! --auth-type NONE` gives `arn:aws:lambda:us-east-1:123456789012:function:f:live` an open
-//! `https://<id>.lambda-url.us-east-1.on.aws/`.
-//!
-//! **Remediation.** `aws lambda update-function-url-config --function-name f [--qualifier q]
-//! --auth-type AWS_IAM` and sign callers' requests with SigV4, or put the function behind API
-//! Gateway or CloudFront (with origin access control) and delete the URL.
-//!
-//! **References.** Prowler awslambda_function_url_public; seed 004.
+//! The rule `lambda.url-requires-auth`; its documentation is on [`UrlRequiresAuth`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::lambda::LambdaFunction;
 use crate::rules::Rule;
 
-pub struct UrlRequiresAuth;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct UrlRequiresAuth;
     id: "lambda.url-requires-auth",
     title: "Lambda function URLs require IAM authentication",
-    severity: Severity::High,
+    severity: High,
     resource_type: "AwsLambdaFunction",
-    trigger: Trigger::Change,
-    remediation: "Set AuthType AWS_IAM on every function URL (aws lambda update-function-url-config --auth-type AWS_IAM), or front the function with API Gateway and delete the URL.",
-    mappings: &["Prowler awslambda_function_url_public"],
-    seeds: &["004"],
-};
+    trigger: Change,
+    mappings: [Prowler("awslambda_function_url_public")],
+    seeds: ["004"],
+    what_it_checks: "No function URL of the function, or of any of its aliases, has\n\
+        `AuthType NONE`; each must be `AWS_IAM`. The finding names the function or alias ARN each\n\
+        open URL belongs to. A function with no URL is NOT_APPLICABLE rather than PASS: there is no\n\
+        endpoint to authenticate, and reporting PASS would count every URL-less function as a\n\
+        verified URL control. (An unauthenticated URL is also public through the resource policy\n\
+        Lambda writes for it; `lambda.not-public` reports that side.)",
+    why_it_matters: "A URL with `AuthType NONE` is an HTTPS endpoint anyone on the internet\n\
+        can call without credentials, unless the function's own code authenticates every request.",
+    example: "`aws lambda create-function-url-config --function-name f --qualifier live\n\
+        --auth-type NONE` gives `arn:aws:lambda:us-east-1:123456789012:function:f:live` an open\n\
+        `https://<id>.lambda-url.us-east-1.on.aws/`.",
+    remediation: "Set AuthType AWS_IAM on every function URL (aws lambda update-function-url-config --auth-type AWS_IAM), or front the function with API Gateway and delete the URL.\n\
+        \n\
+        `aws lambda update-function-url-config --function-name f [--qualifier q]\n\
+        --auth-type AWS_IAM` and sign callers' requests with SigV4, or put the function behind API\n\
+        Gateway or CloudFront (with origin access control) and delete the URL.",
+    references: "",
+}
 
 impl Rule for UrlRequiresAuth {
     type Resource = LambdaFunction;

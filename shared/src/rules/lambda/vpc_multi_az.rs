@@ -1,44 +1,39 @@
-//! `lambda.vpc-multi-az`.
-//!
-//! **What it checks.** A function attached to a VPC has subnets in at least two distinct
-//! Availability Zones, as EC2 reports them for its subnets (`ec2:DescribeSubnets`). A function
-//! outside a VPC (or with an empty subnet list) is NOT_APPLICABLE. When EC2 did not report the
-//! zone of some subnet (deleted, or not visible to the audit role), the known subnets are
-//! counted first: two zones among them already pass, since the missing ones can only add
-//! zones; otherwise the result is UNKNOWN naming the missing subnets rather than a guess. When
-//! the subnets could not be described at all, UNKNOWN with the error.
-//!
-//! **Why it matters.** Lambda places the function's network interfaces only in the configured
-//! subnets; with one zone, an outage of that zone stops every invocation, which is the failure
-//! the service's own multi-AZ design otherwise hides.
-//!
-//! **Example.** `--vpc-config SubnetIds=subnet-a` with `subnet-a` in `us-east-1a` only.
-//!
-//! **Remediation.** Add a private subnet in a second Availability Zone of the same VPC to the
-//! function's `SubnetIds` (`aws lambda update-function-configuration --vpc-config ...`).
-//!
-//! **References.** FSBP Lambda.5; seed 002.
+//! The rule `lambda.vpc-multi-az`; its documentation is on [`VpcMultiAz`].
 
 use std::collections::BTreeSet;
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::lambda::LambdaFunction;
 use crate::rules::Rule;
 
-pub struct VpcMultiAz;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct VpcMultiAz;
     id: "lambda.vpc-multi-az",
     title: "VPC-attached Lambda function spans at least two Availability Zones",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsLambdaFunction",
-    trigger: Trigger::Change,
-    remediation: "Add subnets from at least two Availability Zones to the function's VPC configuration (aws lambda update-function-configuration --vpc-config SubnetIds=...).",
-    mappings: &["Lambda.5"],
-    seeds: &["002"],
-};
+    trigger: Change,
+    mappings: [Fsbp("Lambda.5")],
+    seeds: ["002"],
+    what_it_checks: "A function attached to a VPC has subnets in at least two distinct\n\
+        Availability Zones, as EC2 reports them for its subnets (`ec2:DescribeSubnets`). A function\n\
+        outside a VPC (or with an empty subnet list) is NOT_APPLICABLE. When EC2 did not report the\n\
+        zone of some subnet (deleted, or not visible to the audit role), the known subnets are\n\
+        counted first: two zones among them already pass, since the missing ones can only add\n\
+        zones; otherwise the result is UNKNOWN naming the missing subnets rather than a guess. When\n\
+        the subnets could not be described at all, UNKNOWN with the error.",
+    why_it_matters: "Lambda places the function's network interfaces only in the configured\n\
+        subnets; with one zone, an outage of that zone stops every invocation, which is the failure\n\
+        the service's own multi-AZ design otherwise hides.",
+    example: "`--vpc-config SubnetIds=subnet-a` with `subnet-a` in `us-east-1a` only.",
+    remediation: "Add subnets from at least two Availability Zones to the function's VPC configuration (aws lambda update-function-configuration --vpc-config SubnetIds=...).\n\
+        \n\
+        Add a private subnet in a second Availability Zone of the same VPC to the\n\
+        function's `SubnetIds` (`aws lambda update-function-configuration --vpc-config ...`).",
+    references: "",
+}
 
 impl Rule for VpcMultiAz {
     type Resource = LambdaFunction;

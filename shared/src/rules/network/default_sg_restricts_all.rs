@@ -1,41 +1,36 @@
-//! `ec2.default-sg-restricts-all`.
-//!
-//! **What it checks.** The group named `default` of each VPC has no ingress and no egress
-//! rule. Other groups are NOT_APPLICABLE. A failing result names how many rules of each
-//! direction remain and where they lead. The group's rules are collected with the group, so
-//! there is no UNKNOWN outcome.
-//!
-//! **Why it matters.** Every resource launched without an explicit group lands in the default
-//! group; as created by AWS it lets members talk to each other and reach anywhere, so a
-//! forgotten ENI silently gets that access. An empty default group makes "no group chosen"
-//! mean "no traffic".
-//!
-//! **Example.** A new VPC's default group, untouched: ingress from itself, egress to
-//! `0.0.0.0/0`.
-//!
-//! **Remediation.** Move resources to purpose-built groups, then `aws ec2
-//! revoke-security-group-ingress` and `revoke-security-group-egress` for every rule of the
-//! default group (it cannot be deleted).
-//!
-//! **References.** FSBP EC2.2; seed 003.
+//! The rule `ec2.default-sg-restricts-all`; its documentation is on [`DefaultSgRestrictsAll`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::network::{SecurityGroup, SgRule};
 use crate::rules::Rule;
 
-pub struct DefaultSgRestrictsAll;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct DefaultSgRestrictsAll;
     id: "ec2.default-sg-restricts-all",
     title: "VPC default security group allows no traffic",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsEc2SecurityGroup",
-    trigger: Trigger::Change,
-    remediation: "Move resources to purpose-built security groups, then revoke every ingress and egress rule of the VPC's default security group (aws ec2 revoke-security-group-ingress / revoke-security-group-egress).",
-    mappings: &["EC2.2"],
-    seeds: &["003"],
-};
+    trigger: Change,
+    mappings: [Fsbp("EC2.2")],
+    seeds: ["003"],
+    what_it_checks: "The group named `default` of each VPC has no ingress and no egress\n\
+        rule. Other groups are NOT_APPLICABLE. A failing result names how many rules of each\n\
+        direction remain and where they lead. The group's rules are collected with the group, so\n\
+        there is no UNKNOWN outcome.",
+    why_it_matters: "Every resource launched without an explicit group lands in the default\n\
+        group; as created by AWS it lets members talk to each other and reach anywhere, so a\n\
+        forgotten ENI silently gets that access. An empty default group makes \"no group chosen\"\n\
+        mean \"no traffic\".",
+    example: "A new VPC's default group, untouched: ingress from itself, egress to\n\
+        `0.0.0.0/0`.",
+    remediation: "Move resources to purpose-built security groups, then revoke every ingress and egress rule of the VPC's default security group (aws ec2 revoke-security-group-ingress / revoke-security-group-egress).\n\
+        \n\
+        Move resources to purpose-built groups, then `aws ec2\n\
+        revoke-security-group-ingress` and `revoke-security-group-egress` for every rule of the\n\
+        default group (it cannot be deleted).",
+    references: "",
+}
 
 fn describe(rules: &[SgRule]) -> String {
     let shown: Vec<String> = rules

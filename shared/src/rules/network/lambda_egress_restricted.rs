@@ -1,42 +1,37 @@
-//! `ec2.lambda-egress-restricted`.
-//!
-//! **What it checks.** A security group that some Lambda function's `VpcConfig` names does not
-//! allow all egress to the internet: no egress rule with protocol `-1` (all traffic), or
-//! TCP/UDP over every port, to `0.0.0.0/0` or `::/0`. Egress to specific ports (say 443) or to
-//! private CIDRs, groups and prefix lists passes. Groups no function uses are NOT_APPLICABLE.
-//! When the functions could not be listed (`lambda:ListFunctions`), UNKNOWN with the error.
-//!
-//! **Why it matters.** A compromised function with unrestricted egress can send whatever it
-//! can read anywhere; limiting egress to the endpoints and ports it needs makes exfiltration
-//! and command-and-control much harder, and VPC endpoints make it unnecessary.
-//!
-//! **Example.** A function in `zt-fn-sg`, whose egress is AWS's default "all traffic to
-//! 0.0.0.0/0".
-//!
-//! **Remediation.** `aws ec2 revoke-security-group-egress` for the all-traffic rule, then
-//! allow only what the function needs (443 to VPC endpoints' prefix lists or groups, the
-//! database's group on its port).
-//!
-//! **References.** No FSBP control (peer practice: least-privilege egress); seed 004.
+//! The rule `ec2.lambda-egress-restricted`; its documentation is on [`LambdaEgressRestricted`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::network::SecurityGroup;
 use crate::rules::Rule;
 
-pub struct LambdaEgressRestricted;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct LambdaEgressRestricted;
     id: "ec2.lambda-egress-restricted",
     title: "Security groups of Lambda functions do not allow all egress to the internet",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsEc2SecurityGroup",
-    trigger: Trigger::Change,
-    remediation: "Revoke the all-traffic egress rule to 0.0.0.0/0 / ::/0 (aws ec2 revoke-security-group-egress) and allow only the destinations and ports the functions need, preferably VPC endpoints.",
-    mappings: &["(none)"],
-    seeds: &["004"],
-};
+    trigger: Change,
+    mappings: [],
+    seeds: ["004"],
+    what_it_checks: "A security group that some Lambda function's `VpcConfig` names does not\n\
+        allow all egress to the internet: no egress rule with protocol `-1` (all traffic), or\n\
+        TCP/UDP over every port, to `0.0.0.0/0` or `::/0`. Egress to specific ports (say 443) or to\n\
+        private CIDRs, groups and prefix lists passes. Groups no function uses are NOT_APPLICABLE.\n\
+        When the functions could not be listed (`lambda:ListFunctions`), UNKNOWN with the error.",
+    why_it_matters: "A compromised function with unrestricted egress can send whatever it\n\
+        can read anywhere; limiting egress to the endpoints and ports it needs makes exfiltration\n\
+        and command-and-control much harder, and VPC endpoints make it unnecessary.",
+    example: "A function in `zt-fn-sg`, whose egress is AWS's default \"all traffic to\n\
+        0.0.0.0/0\".",
+    remediation: "Revoke the all-traffic egress rule to 0.0.0.0/0 / ::/0 (aws ec2 revoke-security-group-egress) and allow only the destinations and ports the functions need, preferably VPC endpoints.\n\
+        \n\
+        `aws ec2 revoke-security-group-egress` for the all-traffic rule, then\n\
+        allow only what the function needs (443 to VPC endpoints' prefix lists or groups, the\n\
+        database's group on its port).",
+    references: "No FSBP control (peer practice: least-privilege egress).",
+}
 
 impl Rule for LambdaEgressRestricted {
     type Resource = SecurityGroup;
@@ -75,7 +70,7 @@ impl Rule for LambdaEgressRestricted {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::Collected;
+    use crate::collected::Collected;
     use crate::model::Status;
     use crate::resources::network::{denied, rule, SgRule};
 

@@ -1,45 +1,40 @@
-//! `ec2.no-open-admin-ports`.
-//!
-//! **What it checks.** No ingress rule of the security group lets the whole internet
-//! (`0.0.0.0/0` or `::/0`, IPv4 or IPv6) reach an administrative port: 22 (SSH), 3389 (RDP)
-//! and the configured `admin_ports` (by default telnet, SMB, the common databases, Redis,
-//! Elasticsearch, MongoDB, the Docker daemon and WinRM). A rule counts when its protocol is
-//! `-1` (all traffic), or TCP/UDP with a port range containing an admin port (so `0-65535`
-//! counts for every one). Rules from other groups or prefix lists are not the internet. Every
-//! offending rule is named. A group with no such rule passes; everything needed is in the
-//! group itself, so there is no UNKNOWN outcome.
-//!
-//! **Why it matters.** Admin ports open to the internet are scanned within minutes of being
-//! exposed; a weak password or an unpatched service is then a remote foothold in the VPC.
-//!
-//! **Example.** `aws ec2 authorize-security-group-ingress --group-id sg-1 --protocol tcp
-//! --port 22 --cidr 0.0.0.0/0`, or an IPv6 rule `0-65535` from `::/0`.
-//!
-//! **Remediation.** `aws ec2 revoke-security-group-ingress` for the named rule; reach
-//! instances through SSM Session Manager, or allow the port only from a known CIDR or group.
-//!
-//! **References.** FSBP EC2.19, EC2.13; seeds 003, 004.
+//! The rule `ec2.no-open-admin-ports`; its documentation is on [`NoOpenAdminPorts`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::network::SecurityGroup;
 use crate::rules::Rule;
 
-pub struct NoOpenAdminPorts;
+rule! {
+    pub struct NoOpenAdminPorts;
+    id: "ec2.no-open-admin-ports",
+    title: "Security group does not open administrative ports to the internet",
+    severity: High,
+    resource_type: "AwsEc2SecurityGroup",
+    trigger: Change,
+    mappings: [Fsbp("EC2.19"), Fsbp("EC2.13")],
+    seeds: ["003", "004"],
+    what_it_checks: "No ingress rule of the security group lets the whole internet\n\
+        (`0.0.0.0/0` or `::/0`, IPv4 or IPv6) reach an administrative port: 22 (SSH), 3389 (RDP)\n\
+        and the configured `admin_ports` (by default telnet, SMB, the common databases, Redis,\n\
+        Elasticsearch, MongoDB, the Docker daemon and WinRM). A rule counts when its protocol is\n\
+        `-1` (all traffic), or TCP/UDP with a port range containing an admin port (so `0-65535`\n\
+        counts for every one). Rules from other groups or prefix lists are not the internet. Every\n\
+        offending rule is named. A group with no such rule passes; everything needed is in the\n\
+        group itself, so there is no UNKNOWN outcome.",
+    why_it_matters: "Admin ports open to the internet are scanned within minutes of being\n\
+        exposed; a weak password or an unpatched service is then a remote foothold in the VPC.",
+    example: "`aws ec2 authorize-security-group-ingress --group-id sg-1 --protocol tcp\n\
+        --port 22 --cidr 0.0.0.0/0`, or an IPv6 rule `0-65535` from `::/0`.",
+    remediation: "Revoke the ingress rule that opens the admin port to 0.0.0.0/0 or ::/0 (aws ec2 revoke-security-group-ingress); use SSM Session Manager or restrict the source to a known CIDR or security group.\n\
+        \n\
+        `aws ec2 revoke-security-group-ingress` for the named rule; reach\n\
+        instances through SSM Session Manager, or allow the port only from a known CIDR or group.",
+    references: "",
+}
 
 /// Always administrative, whatever the configuration says.
 const ALWAYS_ADMIN: &[u16] = &[22, 3389];
-
-static META: RuleMeta = RuleMeta {
-    id: "ec2.no-open-admin-ports",
-    title: "Security group does not open administrative ports to the internet",
-    severity: Severity::High,
-    resource_type: "AwsEc2SecurityGroup",
-    trigger: Trigger::Change,
-    remediation: "Revoke the ingress rule that opens the admin port to 0.0.0.0/0 or ::/0 (aws ec2 revoke-security-group-ingress); use SSM Session Manager or restrict the source to a known CIDR or security group.",
-    mappings: &["EC2.19", "EC2.13"],
-    seeds: &["003", "004"],
-};
 
 impl Rule for NoOpenAdminPorts {
     type Resource = SecurityGroup;

@@ -1,41 +1,36 @@
-//! `ec2.vpc-flow-logs-enabled`.
-//!
-//! **What it checks.** The VPC has at least one flow log (`DescribeFlowLogs`, resource = the
-//! VPC) whose status is `ACTIVE`. Flow logs of single subnets or ENIs do not count. A VPC with
-//! flow logs that are all inactive fails naming them; when flow logs could not be listed,
-//! UNKNOWN with the error.
-//!
-//! **Why it matters.** Without flow logs there is no record of which addresses talked to what
-//! in the VPC: an exfiltration, a scan or a reverse shell leaves no network trace to
-//! investigate.
-//!
-//! **Example.** A VPC created with `aws ec2 create-vpc` and nothing else (the default VPC
-//! usually is one).
-//!
-//! **Remediation.** `aws ec2 create-flow-logs --resource-type VPC --resource-ids vpc-... \
-//! --traffic-type ALL --log-destination-type s3 --log-destination arn:aws:s3:::flow-logs`
-//! (or CloudWatch Logs with a delivery role).
-//!
-//! **References.** FSBP EC2.6; seed 004.
+//! The rule `ec2.vpc-flow-logs-enabled`; its documentation is on [`VpcFlowLogsEnabled`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::network::Vpc;
 use crate::rules::Rule;
 
-pub struct VpcFlowLogsEnabled;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct VpcFlowLogsEnabled;
     id: "ec2.vpc-flow-logs-enabled",
     title: "VPC has an active flow log",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsEc2Vpc",
-    trigger: Trigger::Change,
-    remediation: "Create a flow log for the VPC (aws ec2 create-flow-logs --resource-type VPC --resource-ids <vpc> --traffic-type ALL) delivering to S3 or CloudWatch Logs.",
-    mappings: &["EC2.6"],
-    seeds: &["004"],
-};
+    trigger: Change,
+    mappings: [Fsbp("EC2.6")],
+    seeds: ["004"],
+    what_it_checks: "The VPC has at least one flow log (`DescribeFlowLogs`, resource = the\n\
+        VPC) whose status is `ACTIVE`. Flow logs of single subnets or ENIs do not count. A VPC with\n\
+        flow logs that are all inactive fails naming them; when flow logs could not be listed,\n\
+        UNKNOWN with the error.",
+    why_it_matters: "Without flow logs there is no record of which addresses talked to what\n\
+        in the VPC: an exfiltration, a scan or a reverse shell leaves no network trace to\n\
+        investigate.",
+    example: "A VPC created with `aws ec2 create-vpc` and nothing else (the default VPC\n\
+        usually is one).",
+    remediation: "Create a flow log for the VPC (aws ec2 create-flow-logs --resource-type VPC --resource-ids <vpc> --traffic-type ALL) delivering to S3 or CloudWatch Logs.\n\
+        \n\
+        `aws ec2 create-flow-logs --resource-type VPC --resource-ids vpc-... \\\n\
+        --traffic-type ALL --log-destination-type s3 --log-destination arn:aws:s3:::flow-logs`\n\
+        (or CloudWatch Logs with a delivery role).",
+    references: "",
+}
 
 impl Rule for VpcFlowLogsEnabled {
     type Resource = Vpc;
@@ -69,7 +64,7 @@ impl Rule for VpcFlowLogsEnabled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::Collected;
+    use crate::collected::Collected;
     use crate::model::Status;
     use crate::resources::network::{denied, FlowLog};
 

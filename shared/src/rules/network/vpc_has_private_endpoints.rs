@@ -1,44 +1,39 @@
-//! `ec2.vpc-has-private-endpoints`.
-//!
-//! **What it checks.** A VPC hosting Lambda functions (a function's `VpcConfig` names one of
-//! its security groups) has a usable VPC endpoint for every service in `vpc_endpoint_services`
-//! (by default `s3` and `secretsmanager`), matched on the last part of the endpoint's service
-//! name (`com.amazonaws.<region>.s3`); endpoints being deleted, deleted, rejected or failed do
-//! not count. VPCs hosting no function are NOT_APPLICABLE. A failing result names the missing
-//! services and the functions. When the functions or the endpoints could not be listed,
-//! UNKNOWN with the error.
-//!
-//! **Why it matters.** Without endpoints, functions reach S3 and Secrets Manager through a NAT
-//! gateway and the internet, so their egress cannot be closed and endpoint policies cannot
-//! restrict which buckets and secrets they touch.
-//!
-//! **Example.** Functions in a private VPC reading secrets through a NAT gateway.
-//!
-//! **Remediation.** `aws ec2 create-vpc-endpoint --vpc-id vpc-... --service-name
-//! com.amazonaws.<region>.s3 --route-table-ids ...` (gateway) and `--vpc-endpoint-type
-//! Interface --service-name com.amazonaws.<region>.secretsmanager --subnet-ids ...
-//! --security-group-ids ...`, then tighten egress.
-//!
-//! **References.** No FSBP control (peer practice: private service access); seed 003.
+//! The rule `ec2.vpc-has-private-endpoints`; its documentation is on [`VpcHasPrivateEndpoints`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::network::Vpc;
 use crate::rules::Rule;
 
-pub struct VpcHasPrivateEndpoints;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct VpcHasPrivateEndpoints;
     id: "ec2.vpc-has-private-endpoints",
     title: "VPCs hosting Lambda functions have endpoints for the services they call",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsEc2Vpc",
-    trigger: Trigger::Change,
-    remediation: "Create VPC endpoints for the services the functions call (aws ec2 create-vpc-endpoint --service-name com.amazonaws.<region>.s3 / .secretsmanager ...), then restrict egress.",
-    mappings: &["(none)"],
-    seeds: &["003"],
-};
+    trigger: Change,
+    mappings: [],
+    seeds: ["003"],
+    what_it_checks: "A VPC hosting Lambda functions (a function's `VpcConfig` names one of\n\
+        its security groups) has a usable VPC endpoint for every service in `vpc_endpoint_services`\n\
+        (by default `s3` and `secretsmanager`), matched on the last part of the endpoint's service\n\
+        name (`com.amazonaws.<region>.s3`); endpoints being deleted, deleted, rejected or failed do\n\
+        not count. VPCs hosting no function are NOT_APPLICABLE. A failing result names the missing\n\
+        services and the functions. When the functions or the endpoints could not be listed,\n\
+        UNKNOWN with the error.",
+    why_it_matters: "Without endpoints, functions reach S3 and Secrets Manager through a NAT\n\
+        gateway and the internet, so their egress cannot be closed and endpoint policies cannot\n\
+        restrict which buckets and secrets they touch.",
+    example: "Functions in a private VPC reading secrets through a NAT gateway.",
+    remediation: "Create VPC endpoints for the services the functions call (aws ec2 create-vpc-endpoint --service-name com.amazonaws.<region>.s3 / .secretsmanager ...), then restrict egress.\n\
+        \n\
+        `aws ec2 create-vpc-endpoint --vpc-id vpc-... --service-name\n\
+        com.amazonaws.<region>.s3 --route-table-ids ...` (gateway) and `--vpc-endpoint-type\n\
+        Interface --service-name com.amazonaws.<region>.secretsmanager --subnet-ids ...\n\
+        --security-group-ids ...`, then tighten egress.",
+    references: "No FSBP control (peer practice: private service access).",
+}
 
 impl Rule for VpcHasPrivateEndpoints {
     type Resource = Vpc;
@@ -82,7 +77,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::collect::error::Collected;
+    use crate::collected::Collected;
     use crate::model::Status;
     use crate::resources::network::{denied, VpcEndpoint};
 

@@ -1,36 +1,31 @@
-//! `s3.account-public-access-blocked`.
-//!
-//! **What it checks.** The account-level S3 Block Public Access setting has all four switches
-//! on.
-//!
-//! **Why it matters.** The account-level setting is a guard rail over every bucket, present and
-//! future: a new bucket or a careless policy cannot become public while it is on.
-//!
-//! **Example.** `BlockPublicPolicy=false` at account level lets any bucket policy grant `*`.
-//!
-//! **Remediation.** `aws s3control put-public-access-block --account-id <id>
-//! --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`.
-//!
-//! **References.** FSBP S3.1; seed 001.
+//! The rule `s3.account-public-access-blocked`; its documentation is on [`AccountPublicAccessBlocked`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::s3::S3Account;
 use crate::rules::Rule;
 
-pub struct AccountPublicAccessBlocked;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct AccountPublicAccessBlocked;
     id: "s3.account-public-access-blocked",
     title: "Account-level S3 Block Public Access is fully enabled",
-    severity: Severity::High,
+    severity: High,
     resource_type: "AwsAccount",
-    trigger: Trigger::Periodic,
-    remediation: "Turn on all four account-level S3 Block Public Access settings (s3control PutPublicAccessBlock).",
-    mappings: &["S3.1"],
-    seeds: &["001"],
-};
+    trigger: Periodic,
+    mappings: [Fsbp("S3.1")],
+    seeds: ["001"],
+    what_it_checks: "The account-level S3 Block Public Access setting has all four switches\n\
+        on.",
+    why_it_matters: "The account-level setting is a guard rail over every bucket, present and\n\
+        future: a new bucket or a careless policy cannot become public while it is on.",
+    example: "`BlockPublicPolicy=false` at account level lets any bucket policy grant `*`.",
+    remediation: "Turn on all four account-level S3 Block Public Access settings (s3control PutPublicAccessBlock).\n\
+        \n\
+        `aws s3control put-public-access-block --account-id <id>\n\
+        --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`.",
+    references: "",
+}
 
 impl Rule for AccountPublicAccessBlocked {
     type Resource = S3Account;

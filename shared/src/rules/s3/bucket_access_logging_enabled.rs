@@ -1,39 +1,34 @@
-//! `s3.bucket-access-logging-enabled`.
-//!
-//! **What it checks.** Server access logging is configured on the bucket (a target bucket is
-//! set).
-//!
-//! **Why it matters.** Access logs record every request to the bucket, including the anonymous
-//! and failed ones CloudTrail data events may not cover, so an investigation can tell who read
-//! or changed which object.
-//!
-//! **Example.** A bucket without a `LoggingConfiguration` leaves no record of a leaked
-//! pre-signed URL being used.
-//!
-//! **Remediation.** `aws s3api put-bucket-logging --bucket <name> --bucket-logging-status
-//! '{"LoggingEnabled":{"TargetBucket":"<log bucket>","TargetPrefix":"<name>/"}}'` (or
-//! `LoggingConfiguration` in the template), sending logs to a dedicated bucket.
-//!
-//! **References.** FSBP S3.9; seed 002.
+//! The rule `s3.bucket-access-logging-enabled`; its documentation is on [`BucketAccessLoggingEnabled`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::s3::S3Bucket;
 use crate::rules::Rule;
 
-pub struct BucketAccessLoggingEnabled;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct BucketAccessLoggingEnabled;
     id: "s3.bucket-access-logging-enabled",
     title: "S3 bucket has server access logging enabled",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsS3Bucket",
-    trigger: Trigger::Change,
-    remediation: "Enable server access logging on the bucket (s3api put-bucket-logging, or LoggingConfiguration in the template) to a dedicated log bucket.",
-    mappings: &["S3.9"],
-    seeds: &["002"],
-};
+    trigger: Change,
+    mappings: [Fsbp("S3.9")],
+    seeds: ["002"],
+    what_it_checks: "Server access logging is configured on the bucket (a target bucket is\n\
+        set).",
+    why_it_matters: "Access logs record every request to the bucket, including the anonymous\n\
+        and failed ones CloudTrail data events may not cover, so an investigation can tell who read\n\
+        or changed which object.",
+    example: "A bucket without a `LoggingConfiguration` leaves no record of a leaked\n\
+        pre-signed URL being used.",
+    remediation: "Enable server access logging on the bucket (s3api put-bucket-logging, or LoggingConfiguration in the template) to a dedicated log bucket.\n\
+        \n\
+        `aws s3api put-bucket-logging --bucket <name> --bucket-logging-status\n\
+        '{\"LoggingEnabled\":{\"TargetBucket\":\"<log bucket>\",\"TargetPrefix\":\"<name>/\"}}'` (or\n\
+        `LoggingConfiguration` in the template), sending logs to a dedicated bucket.",
+    references: "",
+}
 
 impl Rule for BucketAccessLoggingEnabled {
     type Resource = S3Bucket;

@@ -1,40 +1,35 @@
-//! `s3.bucket-acls-disabled`.
-//!
-//! **What it checks.** The bucket's Object Ownership setting is `BucketOwnerEnforced`, which
-//! disables ACLs: the bucket owner owns every object and only policies grant access.
-//!
-//! **Why it matters.** With ACLs enabled, any writer can attach an ACL to an object that grants
-//! access the bucket policy never mentions, and objects uploaded by other accounts stay owned
-//! by them.
-//!
-//! **Example.** Ownership `ObjectWriter` (the old default) lets `PutObject` with
-//! `x-amz-acl: public-read` publish a single object.
-//!
-//! **Remediation.** `aws s3api put-bucket-ownership-controls --bucket <name>
-//! --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'` (or
-//! `OwnershipControls` in the template), after moving any access granted by ACLs into the
-//! bucket policy.
-//!
-//! **References.** FSBP S3.12; seed 001.
+//! The rule `s3.bucket-acls-disabled`; its documentation is on [`BucketAclsDisabled`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::s3::S3Bucket;
 use crate::rules::Rule;
 
-pub struct BucketAclsDisabled;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct BucketAclsDisabled;
     id: "s3.bucket-acls-disabled",
     title: "S3 bucket has ACLs disabled (Object Ownership is BucketOwnerEnforced)",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsS3Bucket",
-    trigger: Trigger::Change,
-    remediation: "Set Object Ownership to BucketOwnerEnforced (s3api put-bucket-ownership-controls) after moving any ACL grants into the bucket policy.",
-    mappings: &["S3.12"],
-    seeds: &["001"],
-};
+    trigger: Change,
+    mappings: [Fsbp("S3.12")],
+    seeds: ["001"],
+    what_it_checks: "The bucket's Object Ownership setting is `BucketOwnerEnforced`, which\n\
+        disables ACLs: the bucket owner owns every object and only policies grant access.",
+    why_it_matters: "With ACLs enabled, any writer can attach an ACL to an object that grants\n\
+        access the bucket policy never mentions, and objects uploaded by other accounts stay owned\n\
+        by them.",
+    example: "Ownership `ObjectWriter` (the old default) lets `PutObject` with\n\
+        `x-amz-acl: public-read` publish a single object.",
+    remediation: "Set Object Ownership to BucketOwnerEnforced (s3api put-bucket-ownership-controls) after moving any ACL grants into the bucket policy.\n\
+        \n\
+        `aws s3api put-bucket-ownership-controls --bucket <name>\n\
+        --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'` (or\n\
+        `OwnershipControls` in the template), after moving any access granted by ACLs into the\n\
+        bucket policy.",
+    references: "",
+}
 
 const ENFORCED: &str = "BucketOwnerEnforced";
 

@@ -1,40 +1,35 @@
-//! `s3.bucket-encrypted-with-kms`.
-//!
-//! **What it checks.** The bucket's default encryption uses SSE-KMS (`aws:kms`) or DSSE-KMS
-//! (`aws:kms:dsse`). SSE-S3 (`AES256`) fails, as does a bucket with no default encryption
-//! configuration.
-//!
-//! **Why it matters.** With a KMS key, reading an object needs `kms:Decrypt` on the key as well
-//! as `s3:GetObject`, every use of the key is logged in CloudTrail, and the key can be disabled
-//! to cut off access. SSE-S3 gives none of these controls.
-//!
-//! **Example.** A bucket created without `BucketEncryption` gets SSE-S3 by default: a leaked
-//! role with `s3:GetObject` reads every object without touching a key policy.
-//!
-//! **Remediation.** `aws s3api put-bucket-encryption --bucket <name>
-//! --server-side-encryption-configuration
-//! '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"<key arn>"},"BucketKeyEnabled":true}]}'`.
-//!
-//! **References.** FSBP S3.17; seeds 001, 003.
+//! The rule `s3.bucket-encrypted-with-kms`; its documentation is on [`BucketEncryptedWithKms`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::s3::S3Bucket;
 use crate::rules::Rule;
 
-pub struct BucketEncryptedWithKms;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct BucketEncryptedWithKms;
     id: "s3.bucket-encrypted-with-kms",
     title: "S3 bucket default encryption uses SSE-KMS",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsS3Bucket",
-    trigger: Trigger::Change,
-    remediation: "Set the bucket's default encryption to SSE-KMS (SSEAlgorithm aws:kms with a customer-managed key, BucketKeyEnabled true) via s3api put-bucket-encryption.",
-    mappings: &["S3.17"],
-    seeds: &["001", "003"],
-};
+    trigger: Change,
+    mappings: [Fsbp("S3.17")],
+    seeds: ["001", "003"],
+    what_it_checks: "The bucket's default encryption uses SSE-KMS (`aws:kms`) or DSSE-KMS\n\
+        (`aws:kms:dsse`). SSE-S3 (`AES256`) fails, as does a bucket with no default encryption\n\
+        configuration.",
+    why_it_matters: "With a KMS key, reading an object needs `kms:Decrypt` on the key as well\n\
+        as `s3:GetObject`, every use of the key is logged in CloudTrail, and the key can be disabled\n\
+        to cut off access. SSE-S3 gives none of these controls.",
+    example: "A bucket created without `BucketEncryption` gets SSE-S3 by default: a leaked\n\
+        role with `s3:GetObject` reads every object without touching a key policy.",
+    remediation: "Set the bucket's default encryption to SSE-KMS (SSEAlgorithm aws:kms with a customer-managed key, BucketKeyEnabled true) via s3api put-bucket-encryption.\n\
+        \n\
+        `aws s3api put-bucket-encryption --bucket <name>\n\
+        --server-side-encryption-configuration\n\
+        '{\"Rules\":[{\"ApplyServerSideEncryptionByDefault\":{\"SSEAlgorithm\":\"aws:kms\",\"KMSMasterKeyID\":\"<key arn>\"},\"BucketKeyEnabled\":true}]}'`.",
+    references: "",
+}
 
 /// Default-encryption algorithms that use a KMS key.
 const KMS_ALGORITHMS: &[&str] = &["aws:kms", "aws:kms:dsse"];

@@ -1,41 +1,36 @@
-//! `s3.bucket-mfa-delete-enabled`.
-//!
-//! **What it checks.** For buckets carrying the configured critical tag (`critical_tag`,
-//! default `data-classification=critical`), MFA delete is enabled on versioning. Other buckets
-//! are NOT_APPLICABLE: MFA delete can only be set by the root user with an MFA device, which
-//! makes it a control for the few buckets that warrant it.
-//!
-//! **Why it matters.** With MFA delete, permanently deleting an object version or suspending
-//! versioning needs the root user's MFA code, so stolen credentials alone cannot destroy the
-//! bucket's history.
-//!
-//! **Example.** A bucket tagged `data-classification=critical` with versioning enabled but
-//! `MFADelete` never set: a compromised admin role can delete every version.
-//!
-//! **Remediation.** As the root user with an MFA device: `aws s3api put-bucket-versioning
-//! --bucket <name> --versioning-configuration Status=Enabled,MFADelete=Enabled --mfa
-//! "<device arn> <code>"`.
-//!
-//! **References.** FSBP S3.20; seed 001.
+//! The rule `s3.bucket-mfa-delete-enabled`; its documentation is on [`BucketMfaDeleteEnabled`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::s3::S3Bucket;
 use crate::rules::Rule;
 
-pub struct BucketMfaDeleteEnabled;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct BucketMfaDeleteEnabled;
     id: "s3.bucket-mfa-delete-enabled",
     title: "Critical S3 bucket has MFA delete enabled",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsS3Bucket",
-    trigger: Trigger::Change,
-    remediation: "As the root user with an MFA device, run s3api put-bucket-versioning with MFADelete=Enabled and --mfa on each bucket tagged as critical.",
-    mappings: &["S3.20"],
-    seeds: &["001"],
-};
+    trigger: Change,
+    mappings: [Fsbp("S3.20")],
+    seeds: ["001"],
+    what_it_checks: "For buckets carrying the configured critical tag (`critical_tag`,\n\
+        default `data-classification=critical`), MFA delete is enabled on versioning. Other buckets\n\
+        are NOT_APPLICABLE: MFA delete can only be set by the root user with an MFA device, which\n\
+        makes it a control for the few buckets that warrant it.",
+    why_it_matters: "With MFA delete, permanently deleting an object version or suspending\n\
+        versioning needs the root user's MFA code, so stolen credentials alone cannot destroy the\n\
+        bucket's history.",
+    example: "A bucket tagged `data-classification=critical` with versioning enabled but\n\
+        `MFADelete` never set: a compromised admin role can delete every version.",
+    remediation: "As the root user with an MFA device, run s3api put-bucket-versioning with MFADelete=Enabled and --mfa on each bucket tagged as critical.\n\
+        \n\
+        As the root user with an MFA device: `aws s3api put-bucket-versioning\n\
+        --bucket <name> --versioning-configuration Status=Enabled,MFADelete=Enabled --mfa\n\
+        \"<device arn> <code>\"`.",
+    references: "",
+}
 
 impl Rule for BucketMfaDeleteEnabled {
     type Resource = S3Bucket;

@@ -1,47 +1,42 @@
-//! `s3.bucket-no-broad-cross-account`.
-//!
-//! **What it checks.** No `Allow` statement of the bucket policy grants a principal of another
-//! account any of the write, delete or configuration actions in [`SENSITIVE_ACTIONS`]
-//! (`s3:PutObject`, `s3:DeleteObject`, `s3:PutBucketPolicy`, ...). Actions are matched as IAM
-//! does, so `s3:*`, `s3:Put*`, `*` and any capitalisation count. Other accounts are those named
-//! by `AWS` principals (an account id or any ARN in it) other than the scanned account and the
-//! configured `trusted_accounts`; a statement confined to the inside by a condition (for
-//! example `aws:PrincipalOrgID` equal to the configured `organization_id`) does not count. The
-//! shared evaluator `policy::external_grants` answers both questions. Public (`*`) grants are
-//! the business of `s3.bucket-not-public`. A bucket with no policy passes.
-//!
-//! **Why it matters.** An account that can write, delete or reconfigure the bucket can destroy
-//! or replace its data, or rewrite its policy to grant itself more; a compromise of that
-//! account becomes a compromise of this bucket.
-//!
-//! **Example.** `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}`
-//! lets account 111122223333 delete the bucket policy.
-//!
-//! **Remediation.** Limit cross-account statements to the read actions the partner needs (for
-//! example `s3:GetObject` on one prefix), or add the account to `trusted_accounts` if it is
-//! yours; hand writes over through a role in this account that the partner assumes.
-//!
-//! **References.** FSBP S3.6; seed 004.
+//! The rule `s3.bucket-no-broad-cross-account`; its documentation is on [`BucketNoBroadCrossAccount`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::policy::{external_grants, ExternalKind};
 use crate::resources::s3::S3Bucket;
 use crate::rules::Rule;
 
-pub struct BucketNoBroadCrossAccount;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct BucketNoBroadCrossAccount;
     id: "s3.bucket-no-broad-cross-account",
     title: "S3 bucket policy grants other accounts no write, delete or policy actions",
-    severity: Severity::High,
+    severity: High,
     resource_type: "AwsS3Bucket",
-    trigger: Trigger::Change,
-    remediation: "Restrict bucket policy statements for other accounts to the read actions they need, or list the account in trusted_accounts if you own it.",
-    mappings: &["S3.6"],
-    seeds: &["004"],
-};
+    trigger: Change,
+    mappings: [Fsbp("S3.6")],
+    seeds: ["004"],
+    what_it_checks: "No `Allow` statement of the bucket policy grants a principal of another\n\
+        account any of the write, delete or configuration actions in `SENSITIVE_ACTIONS`\n\
+        (`s3:PutObject`, `s3:DeleteObject`, `s3:PutBucketPolicy`, ...). Actions are matched as IAM\n\
+        does, so `s3:*`, `s3:Put*`, `*` and any capitalisation count. Other accounts are those named\n\
+        by `AWS` principals (an account id or any ARN in it) other than the scanned account and the\n\
+        configured `trusted_accounts`; a statement confined to the inside by a condition (for\n\
+        example `aws:PrincipalOrgID` equal to the configured `organization_id`) does not count. The\n\
+        shared evaluator `policy::external_grants` answers both questions. Public (`*`) grants are\n\
+        the business of `s3.bucket-not-public`. A bucket with no policy passes.",
+    why_it_matters: "An account that can write, delete or reconfigure the bucket can destroy\n\
+        or replace its data, or rewrite its policy to grant itself more; a compromise of that\n\
+        account becomes a compromise of this bucket.",
+    example: "`{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111122223333:root\"},\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::b\",\"arn:aws:s3:::b/*\"]}`\n\
+        lets account 111122223333 delete the bucket policy.",
+    remediation: "Restrict bucket policy statements for other accounts to the read actions they need, or list the account in trusted_accounts if you own it.\n\
+        \n\
+        Limit cross-account statements to the read actions the partner needs (for\n\
+        example `s3:GetObject` on one prefix), or add the account to `trusted_accounts` if it is\n\
+        yours; hand writes over through a role in this account that the partner assumes.",
+    references: "",
+}
 
 /// Actions another account must not be granted.
 pub const SENSITIVE_ACTIONS: &[&str] = &[

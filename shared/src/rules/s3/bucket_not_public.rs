@@ -1,54 +1,49 @@
-//! `s3.bucket-not-public`.
-//!
-//! **What it checks.** Neither the bucket policy nor the bucket ACL grants public access:
-//! - the policy has no `Allow` statement that applies to everyone (`Principal: "*"`,
-//!   `{"AWS": "*"}` or a `NotPrincipal`) without a restricting condition (see
-//!   `policy::exposure`: a positive match on an account, organisation, principal, source, VPC
-//!   or IP key; `...IfExists` and `*` values do not restrict);
-//! - the ACL grants nothing, with any permission, to the `AllUsers` or `AuthenticatedUsers`
-//!   groups.
-//!
-//! A public policy is neutralised when `RestrictPublicBuckets` is on at bucket or account
-//! level, and a public ACL when `IgnorePublicAcls` is; the rule then passes and says what blocks
-//! the access. Only what is needed is read: Block Public Access is consulted only when
-//! something is public. When an aspect could not be collected the result is UNKNOWN, unless
-//! another aspect is already known to be public (then it fails).
-//!
-//! **Why it matters.** A public bucket is readable, and sometimes writable, by anyone on the
-//! internet; it is the most common cause of S3 data leaks.
-//!
-//! **Example.** `{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}`
-//! with `RestrictPublicBuckets=false`, or an ACL granting `READ` to `AllUsers`.
-//!
-//! **Remediation.** Remove the public statement from the bucket policy (or add an
-//! `aws:PrincipalOrgID`/`aws:SourceArn` condition), remove the `AllUsers`/`AuthenticatedUsers`
-//! grants (`aws s3api put-bucket-acl --bucket <name> --acl private`), and turn on Block Public
-//! Access; serve public content through CloudFront with origin access control instead.
-//!
-//! **References.** FSBP S3.2, S3.3; seed 001.
+//! The rule `s3.bucket-not-public`; its documentation is on [`BucketNotPublic`].
 
-use crate::collect::error::Collected;
+use crate::collected::Collected;
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Status, Trigger};
+use crate::model::{Outcome, RuleMeta, Status};
 use crate::policy::public_statements;
 use crate::resources::s3::{Grantee, PublicAccessBlock, S3Bucket, ALL_USERS_URI, AUTHENTICATED_USERS_URI};
 use crate::rules::Rule;
 
 use crate::rules::policy_checks::{describe_actions, statement_label};
 
-pub struct BucketNotPublic;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct BucketNotPublic;
     id: "s3.bucket-not-public",
     title: "S3 bucket policy and ACL grant no public access",
-    severity: Severity::Critical,
+    severity: Critical,
     resource_type: "AwsS3Bucket",
-    trigger: Trigger::Change,
-    remediation: "Remove policy statements that allow Principal \"*\" without an aws:PrincipalOrgID/aws:SourceArn condition, remove ACL grants to AllUsers and AuthenticatedUsers, and turn on Block Public Access.",
-    mappings: &["S3.2", "S3.3"],
-    seeds: &["001"],
-};
+    trigger: Change,
+    mappings: [Fsbp("S3.2"), Fsbp("S3.3")],
+    seeds: ["001"],
+    what_it_checks: "Neither the bucket policy nor the bucket ACL grants public access:\n\
+        - the policy has no `Allow` statement that applies to everyone (`Principal: \"*\"`,\n\
+          `{\"AWS\": \"*\"}` or a `NotPrincipal`) without a restricting condition (see\n\
+          `policy::exposure`: a positive match on an account, organisation, principal, source, VPC\n\
+          or IP key; `...IfExists` and `*` values do not restrict);\n\
+        - the ACL grants nothing, with any permission, to the `AllUsers` or `AuthenticatedUsers`\n\
+          groups.\n\
+        \n\
+        A public policy is neutralised when `RestrictPublicBuckets` is on at bucket or account\n\
+        level, and a public ACL when `IgnorePublicAcls` is; the rule then passes and says what blocks\n\
+        the access. Only what is needed is read: Block Public Access is consulted only when\n\
+        something is public. When an aspect could not be collected the result is UNKNOWN, unless\n\
+        another aspect is already known to be public (then it fails).",
+    why_it_matters: "A public bucket is readable, and sometimes writable, by anyone on the\n\
+        internet; it is the most common cause of S3 data leaks.",
+    example: "`{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::b/*\"}`\n\
+        with `RestrictPublicBuckets=false`, or an ACL granting `READ` to `AllUsers`.",
+    remediation: "Remove policy statements that allow Principal \"*\" without an aws:PrincipalOrgID/aws:SourceArn condition, remove ACL grants to AllUsers and AuthenticatedUsers, and turn on Block Public Access.\n\
+        \n\
+        Remove the public statement from the bucket policy (or add an\n\
+        `aws:PrincipalOrgID`/`aws:SourceArn` condition), remove the `AllUsers`/`AuthenticatedUsers`\n\
+        grants (`aws s3api put-bucket-acl --bucket <name> --acl private`), and turn on Block Public\n\
+        Access; serve public content through CloudFront with origin access control instead.",
+    references: "",
+}
 
 impl Rule for BucketNotPublic {
     type Resource = S3Bucket;

@@ -1,37 +1,32 @@
-//! `s3.bucket-public-access-blocked`.
-//!
-//! **What it checks.** The bucket's own S3 Block Public Access configuration has all four
-//! switches on. A bucket with no configuration fails.
-//!
-//! **Why it matters.** The bucket-level setting keeps the bucket private even if the
-//! account-level setting is later relaxed, and stops a policy or ACL edit from making it public.
-//!
-//! **Example.** A bucket created by an old template with no `PublicAccessBlockConfiguration`, or
-//! with `RestrictPublicBuckets=false`, can be opened to the internet by one policy change.
-//!
-//! **Remediation.** `aws s3api put-public-access-block --bucket <name>
-//! --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`.
-//!
-//! **References.** FSBP S3.8; seed 001.
+//! The rule `s3.bucket-public-access-blocked`; its documentation is on [`BucketPublicAccessBlocked`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::s3::S3Bucket;
 use crate::rules::Rule;
 
-pub struct BucketPublicAccessBlocked;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct BucketPublicAccessBlocked;
     id: "s3.bucket-public-access-blocked",
     title: "Bucket-level S3 Block Public Access is fully enabled",
-    severity: Severity::High,
+    severity: High,
     resource_type: "AwsS3Bucket",
-    trigger: Trigger::Change,
-    remediation: "Turn on all four Block Public Access settings on the bucket (s3api put-public-access-block, or PublicAccessBlockConfiguration in the template).",
-    mappings: &["S3.8"],
-    seeds: &["001"],
-};
+    trigger: Change,
+    mappings: [Fsbp("S3.8")],
+    seeds: ["001"],
+    what_it_checks: "The bucket's own S3 Block Public Access configuration has all four\n\
+        switches on. A bucket with no configuration fails.",
+    why_it_matters: "The bucket-level setting keeps the bucket private even if the\n\
+        account-level setting is later relaxed, and stops a policy or ACL edit from making it public.",
+    example: "A bucket created by an old template with no `PublicAccessBlockConfiguration`, or\n\
+        with `RestrictPublicBuckets=false`, can be opened to the internet by one policy change.",
+    remediation: "Turn on all four Block Public Access settings on the bucket (s3api put-public-access-block, or PublicAccessBlockConfiguration in the template).\n\
+        \n\
+        `aws s3api put-public-access-block --bucket <name>\n\
+        --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`.",
+    references: "",
+}
 
 impl Rule for BucketPublicAccessBlocked {
     type Resource = S3Bucket;

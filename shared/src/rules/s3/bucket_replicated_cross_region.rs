@@ -1,42 +1,37 @@
-//! `s3.bucket-replicated-cross-region`.
-//!
-//! **What it checks.** The bucket has an enabled replication rule whose destination bucket is
-//! in another region. When the destination's region is not visible to the scan (typically a
-//! bucket in another account), the rule passes and says the region could not be confirmed.
-//! A bucket with no replication, or whose enabled rules all replicate within its own region,
-//! fails.
-//!
-//! **Why it matters.** A copy in another region keeps the data available and recoverable
-//! through a regional outage, and a copy in another account through the loss of this one.
-//!
-//! **Example.** A replication rule to `arn:aws:s3:::data-replica` in the same region as the
-//! source protects against deletion but not against losing the region.
-//!
-//! **Remediation.** Enable versioning on both buckets, then `aws s3api
-//! put-bucket-replication --bucket <name> --replication-configuration file://replication.json`
-//! with a rule whose `Destination.Bucket` is a bucket in another region (or set
-//! `ReplicationConfiguration` in the template).
-//!
-//! **References.** FSBP S3.7; seed 001.
+//! The rule `s3.bucket-replicated-cross-region`; its documentation is on [`BucketReplicatedCrossRegion`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::s3::S3Bucket;
 use crate::rules::Rule;
 
-pub struct BucketReplicatedCrossRegion;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct BucketReplicatedCrossRegion;
     id: "s3.bucket-replicated-cross-region",
     title: "S3 bucket replicates to another region",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsS3Bucket",
-    trigger: Trigger::Change,
-    remediation: "Enable versioning and add a replication rule (s3api put-bucket-replication) whose destination bucket is in another region.",
-    mappings: &["S3.7"],
-    seeds: &["001"],
-};
+    trigger: Change,
+    mappings: [Fsbp("S3.7")],
+    seeds: ["001"],
+    what_it_checks: "The bucket has an enabled replication rule whose destination bucket is\n\
+        in another region. When the destination's region is not visible to the scan (typically a\n\
+        bucket in another account), the rule passes and says the region could not be confirmed.\n\
+        A bucket with no replication, or whose enabled rules all replicate within its own region,\n\
+        fails.",
+    why_it_matters: "A copy in another region keeps the data available and recoverable\n\
+        through a regional outage, and a copy in another account through the loss of this one.",
+    example: "A replication rule to `arn:aws:s3:::data-replica` in the same region as the\n\
+        source protects against deletion but not against losing the region.",
+    remediation: "Enable versioning and add a replication rule (s3api put-bucket-replication) whose destination bucket is in another region.\n\
+        \n\
+        Enable versioning on both buckets, then `aws s3api\n\
+        put-bucket-replication --bucket <name> --replication-configuration file://replication.json`\n\
+        with a rule whose `Destination.Bucket` is a bucket in another region (or set\n\
+        `ReplicationConfiguration` in the template).",
+    references: "",
+}
 
 impl Rule for BucketReplicatedCrossRegion {
     type Resource = S3Bucket;

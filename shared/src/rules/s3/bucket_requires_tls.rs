@@ -1,32 +1,8 @@
-//! `s3.bucket-requires-tls`.
-//!
-//! **What it checks.** The bucket policy has a `Deny` statement that:
-//! - applies to everyone (`Principal: "*"`; a `NotPrincipal` exempts the principals it lists
-//!   and does not count);
-//! - covers at least `s3:GetObject` and `s3:PutObject` (`s3:*`, `*`, `s3:*Object`, ... in any
-//!   case);
-//! - covers every object of the bucket (`<bucket arn>/*` or `*`);
-//! - is conditioned on `aws:SecureTransport` being `false` (`Bool` or `BoolIfExists`), and on
-//!   nothing else: another condition would narrow the deny to some requests.
-//!
-//! Only `aws:SecureTransport=false` counts. A deny on `s3:TlsVersion` (`NumericLessThan`)
-//! sets a minimum TLS version but still allows plain HTTP, so on its own it does not pass. A
-//! bucket with no policy fails.
-//!
-//! **Why it matters.** S3 accepts plain HTTP unless the bucket policy refuses it, and requests
-//! over HTTP expose object data and request signatures to anyone on the network path.
-//!
-//! **Example.** A bucket with no policy, or whose only deny is on `s3:PutObject` with
-//! `aws:SecureTransport=false`, still serves `GetObject` over HTTP.
-//!
-//! **Remediation.** Add to the bucket policy:
-//! `{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::<name>","arn:aws:s3:::<name>/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}`.
-//!
-//! **References.** FSBP S3.5; seed 001.
+//! The rule `s3.bucket-requires-tls`; its documentation is on [`BucketRequiresTls`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::policy::Statement;
 use crate::resources::s3::S3Bucket;
 use crate::rules::policy_checks::is_insecure_transport;
@@ -34,18 +10,37 @@ use crate::rules::Rule;
 
 use super::{covers_every_object, is_deny_for_everyone, statement_label};
 
-pub struct BucketRequiresTls;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct BucketRequiresTls;
     id: "s3.bucket-requires-tls",
     title: "S3 bucket policy denies requests that do not use TLS",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsS3Bucket",
-    trigger: Trigger::Change,
-    remediation: "Add a bucket policy statement that denies s3:* to Principal \"*\" on the bucket and its objects when aws:SecureTransport is false.",
-    mappings: &["S3.5"],
-    seeds: &["001"],
-};
+    trigger: Change,
+    mappings: [Fsbp("S3.5")],
+    seeds: ["001"],
+    what_it_checks: "The bucket policy has a `Deny` statement that:\n\
+        - applies to everyone (`Principal: \"*\"`; a `NotPrincipal` exempts the principals it lists\n\
+          and does not count);\n\
+        - covers at least `s3:GetObject` and `s3:PutObject` (`s3:*`, `*`, `s3:*Object`, ... in any\n\
+          case);\n\
+        - covers every object of the bucket (`<bucket arn>/*` or `*`);\n\
+        - is conditioned on `aws:SecureTransport` being `false` (`Bool` or `BoolIfExists`), and on\n\
+          nothing else: another condition would narrow the deny to some requests.\n\
+        \n\
+        Only `aws:SecureTransport=false` counts. A deny on `s3:TlsVersion` (`NumericLessThan`)\n\
+        sets a minimum TLS version but still allows plain HTTP, so on its own it does not pass. A\n\
+        bucket with no policy fails.",
+    why_it_matters: "S3 accepts plain HTTP unless the bucket policy refuses it, and requests\n\
+        over HTTP expose object data and request signatures to anyone on the network path.",
+    example: "A bucket with no policy, or whose only deny is on `s3:PutObject` with\n\
+        `aws:SecureTransport=false`, still serves `GetObject` over HTTP.",
+    remediation: "Add a bucket policy statement that denies s3:* to Principal \"*\" on the bucket and its objects when aws:SecureTransport is false.\n\
+        \n\
+        Add to the bucket policy:\n\
+        `{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::<name>\",\"arn:aws:s3:::<name>/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}`.",
+    references: "",
+}
 
 /// Actions the deny must cover.
 const DATA_ACTIONS: &[&str] = &["s3:GetObject", "s3:PutObject"];

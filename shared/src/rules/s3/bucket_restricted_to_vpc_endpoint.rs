@@ -1,48 +1,43 @@
-//! `s3.bucket-restricted-to-vpc-endpoint`.
-//!
-//! **What it checks.** For buckets carrying the configured private tag (`private_tag`, default
-//! `data-classification=private`), the bucket policy has a `Deny` statement that:
-//! - applies to everyone (`Principal: "*"`; a `NotPrincipal` exempts the principals it lists
-//!   and does not count);
-//! - covers at least `s3:GetObject` and `s3:PutObject` on every object of the bucket;
-//! - is conditioned on `StringNotEquals` or `StringNotEqualsIfExists` on `aws:SourceVpce` or
-//!   `aws:SourceVpc`, and on nothing else: another condition (an exemption for an admin role,
-//!   say) narrows the deny and is not credited.
-//!
-//! Other buckets are NOT_APPLICABLE. A private bucket with no policy fails.
-//!
-//! **Why it matters.** Restricting a bucket to a VPC endpoint means stolen credentials are
-//! useless from outside the network: data can only be read or written from inside the VPC.
-//!
-//! **Example.** A bucket tagged `data-classification=private` whose policy only requires TLS
-//! can be read from a laptop on the internet with a leaked access key.
-//!
-//! **Remediation.** Add to the bucket policy:
-//! `{"Sid":"DenyOutsideVpce","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::<name>","arn:aws:s3:::<name>/*"],"Condition":{"StringNotEquals":{"aws:SourceVpce":"<vpce id>"}}}`.
-//!
-//! **References.** No FSBP control; seed 003.
+//! The rule `s3.bucket-restricted-to-vpc-endpoint`; its documentation is on [`BucketRestrictedToVpcEndpoint`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::policy::{Condition, Statement};
 use crate::resources::s3::S3Bucket;
 use crate::rules::Rule;
 
 use super::{covers_every_object, is_deny_for_everyone, statement_label};
 
-pub struct BucketRestrictedToVpcEndpoint;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct BucketRestrictedToVpcEndpoint;
     id: "s3.bucket-restricted-to-vpc-endpoint",
     title: "Private S3 bucket is reachable only through a VPC endpoint",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsS3Bucket",
-    trigger: Trigger::Change,
-    remediation: "Add a bucket policy statement that denies s3:* to Principal \"*\" unless aws:SourceVpce (StringNotEquals) is your S3 VPC endpoint.",
-    mappings: &["(none)"],
-    seeds: &["003"],
-};
+    trigger: Change,
+    mappings: [],
+    seeds: ["003"],
+    what_it_checks: "For buckets carrying the configured private tag (`private_tag`, default\n\
+        `data-classification=private`), the bucket policy has a `Deny` statement that:\n\
+        - applies to everyone (`Principal: \"*\"`; a `NotPrincipal` exempts the principals it lists\n\
+          and does not count);\n\
+        - covers at least `s3:GetObject` and `s3:PutObject` on every object of the bucket;\n\
+        - is conditioned on `StringNotEquals` or `StringNotEqualsIfExists` on `aws:SourceVpce` or\n\
+          `aws:SourceVpc`, and on nothing else: another condition (an exemption for an admin role,\n\
+          say) narrows the deny and is not credited.\n\
+        \n\
+        Other buckets are NOT_APPLICABLE. A private bucket with no policy fails.",
+    why_it_matters: "Restricting a bucket to a VPC endpoint means stolen credentials are\n\
+        useless from outside the network: data can only be read or written from inside the VPC.",
+    example: "A bucket tagged `data-classification=private` whose policy only requires TLS\n\
+        can be read from a laptop on the internet with a leaked access key.",
+    remediation: "Add a bucket policy statement that denies s3:* to Principal \"*\" unless aws:SourceVpce (StringNotEquals) is your S3 VPC endpoint.\n\
+        \n\
+        Add to the bucket policy:\n\
+        `{\"Sid\":\"DenyOutsideVpce\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::<name>\",\"arn:aws:s3:::<name>/*\"],\"Condition\":{\"StringNotEquals\":{\"aws:SourceVpce\":\"<vpce id>\"}}}`.",
+    references: "",
+}
 
 /// Actions the deny must cover.
 const DATA_ACTIONS: &[&str] = &["s3:GetObject", "s3:PutObject"];

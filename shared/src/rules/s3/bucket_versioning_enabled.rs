@@ -1,38 +1,33 @@
-//! `s3.bucket-versioning-enabled`.
-//!
-//! **What it checks.** Bucket versioning is `Enabled`. A bucket where versioning was never
-//! turned on, or was suspended, fails.
-//!
-//! **Why it matters.** Versioning keeps every overwritten or deleted object recoverable, so an
-//! accidental delete, a bad deployment or ransomware that overwrites objects can be undone.
-//!
-//! **Example.** A bucket with versioning `Suspended` keeps old versions already stored but
-//! overwrites new writes in place: `PutObject` on an existing key destroys the previous data.
-//!
-//! **Remediation.** `aws s3api put-bucket-versioning --bucket <name>
-//! --versioning-configuration Status=Enabled` (or `VersioningConfiguration: {Status: Enabled}`
-//! in the template), with a lifecycle rule that expires noncurrent versions.
-//!
-//! **References.** FSBP S3.14; seed 001.
+//! The rule `s3.bucket-versioning-enabled`; its documentation is on [`BucketVersioningEnabled`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::s3::{S3Bucket, VersioningStatus};
 use crate::rules::Rule;
 
-pub struct BucketVersioningEnabled;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct BucketVersioningEnabled;
     id: "s3.bucket-versioning-enabled",
     title: "S3 bucket has versioning enabled",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsS3Bucket",
-    trigger: Trigger::Change,
-    remediation: "Enable versioning on the bucket (s3api put-bucket-versioning --versioning-configuration Status=Enabled) and expire noncurrent versions with a lifecycle rule.",
-    mappings: &["S3.14"],
-    seeds: &["001"],
-};
+    trigger: Change,
+    mappings: [Fsbp("S3.14")],
+    seeds: ["001"],
+    what_it_checks: "Bucket versioning is `Enabled`. A bucket where versioning was never\n\
+        turned on, or was suspended, fails.",
+    why_it_matters: "Versioning keeps every overwritten or deleted object recoverable, so an\n\
+        accidental delete, a bad deployment or ransomware that overwrites objects can be undone.",
+    example: "A bucket with versioning `Suspended` keeps old versions already stored but\n\
+        overwrites new writes in place: `PutObject` on an existing key destroys the previous data.",
+    remediation: "Enable versioning on the bucket (s3api put-bucket-versioning --versioning-configuration Status=Enabled) and expire noncurrent versions with a lifecycle rule.\n\
+        \n\
+        `aws s3api put-bucket-versioning --bucket <name>\n\
+        --versioning-configuration Status=Enabled` (or `VersioningConfiguration: {Status: Enabled}`\n\
+        in the template), with a lifecycle rule that expires noncurrent versions.",
+    references: "",
+}
 
 impl Rule for BucketVersioningEnabled {
     type Resource = S3Bucket;

@@ -1,42 +1,37 @@
-//! `secretsmanager.encrypted-with-cmk`.
-//!
-//! **What it checks.** The secret is encrypted with a customer-managed KMS key: `KmsKeyId` is
-//! present and is not the AWS-managed key's alias `alias/aws/secretsmanager` (by name or alias
-//! ARN). The API omits `KmsKeyId` for the AWS-managed key, so an absent value fails. A key
-//! named by key id or key ARN is taken as customer-managed: the audit does not call KMS, and
-//! Secrets Manager reports the AWS-managed key only by omission or by its alias.
-//!
-//! **Why it matters.** With the AWS-managed key, anyone the secret's own permissions allow can
-//! decrypt it: the key policy cannot be narrowed, cannot require a separate grant, and cannot
-//! be shared across accounts. A customer-managed key adds a second, independently audited
-//! gate (its key policy) and a kill switch (disable the key), and its use is logged per key.
-//!
-//! **Example.** `aws secretsmanager create-secret --name db --secret-string ...` without
-//! `--kms-key-id`.
-//!
-//! **Remediation.** `aws secretsmanager update-secret --secret-id <arn> --kms-key-id <cmk>`
-//! (then read the secret once so the current version is re-encrypted), with a key policy that
-//! grants `kms:Decrypt` only to the secret's readers via `kms:ViaService`.
-//!
-//! **References.** No FSBP control; seed 002 (customer-managed keys for data at rest).
+//! The rule `secretsmanager.encrypted-with-cmk`; its documentation is on [`EncryptedWithCmk`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::secretsmanager::Secret;
 use crate::rules::Rule;
 
-pub struct EncryptedWithCmk;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct EncryptedWithCmk;
     id: "secretsmanager.encrypted-with-cmk",
     title: "Secrets Manager secret is encrypted with a customer-managed KMS key",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsSecretsManagerSecret",
-    trigger: Trigger::Change,
-    remediation: "Re-encrypt the secret with a customer-managed KMS key (secretsmanager update-secret --kms-key-id <key>) whose key policy limits kms:Decrypt to the secret's readers.",
-    mappings: &["(none)"],
-    seeds: &["002"],
-};
+    trigger: Change,
+    mappings: [],
+    seeds: ["002"],
+    what_it_checks: "The secret is encrypted with a customer-managed KMS key: `KmsKeyId` is\n\
+        present and is not the AWS-managed key's alias `alias/aws/secretsmanager` (by name or alias\n\
+        ARN). The API omits `KmsKeyId` for the AWS-managed key, so an absent value fails. A key\n\
+        named by key id or key ARN is taken as customer-managed: the audit does not call KMS, and\n\
+        Secrets Manager reports the AWS-managed key only by omission or by its alias.",
+    why_it_matters: "With the AWS-managed key, anyone the secret's own permissions allow can\n\
+        decrypt it: the key policy cannot be narrowed, cannot require a separate grant, and cannot\n\
+        be shared across accounts. A customer-managed key adds a second, independently audited\n\
+        gate (its key policy) and a kill switch (disable the key), and its use is logged per key.",
+    example: "`aws secretsmanager create-secret --name db --secret-string ...` without\n\
+        `--kms-key-id`.",
+    remediation: "Re-encrypt the secret with a customer-managed KMS key (secretsmanager update-secret --kms-key-id <key>) whose key policy limits kms:Decrypt to the secret's readers.\n\
+        \n\
+        `aws secretsmanager update-secret --secret-id <arn> --kms-key-id <cmk>`\n\
+        (then read the secret once so the current version is re-encrypted), with a key policy that\n\
+        grants `kms:Decrypt` only to the secret's readers via `kms:ViaService`.",
+    references: "seed 002 (customer-managed keys for data at rest).",
+}
 
 impl Rule for EncryptedWithCmk {
     type Resource = Secret;

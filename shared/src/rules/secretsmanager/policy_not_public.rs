@@ -1,56 +1,51 @@
-//! `secretsmanager.policy-not-public`.
-//!
-//! **What it checks.** The secret's resource policy has no `Allow` statement that applies to
-//! everyone (`Principal: "*"`, `{"AWS": "*"}`, an `AWS` value with a wildcard, or
-//! `NotPrincipal`) unless a condition confines it to this account, its organisation or its
-//! trusted accounts. The shared policy engine answers (`policy::external_grants` with the
-//! scan's `Trust`, keeping the grants to everyone; cross-account grants to *named* accounts
-//! are not this rule's business):
-//! - no restricting condition at all (`public_statements`): FAIL;
-//! - a restricting condition that names someone else (`aws:PrincipalAccount` or
-//!   `aws:SourceAccount` of a foreign account, `aws:PrincipalOrgID` of another organisation,
-//!   or only `aws:SourceIp`, which says where the caller is, not whose account it is): FAIL,
-//!   naming the condition, since every principal of that account, organisation or network
-//!   can read the secret;
-//! - *choice*: a statement confined by `aws:PrincipalOrgID`/`aws:SourceOrgID`/
-//!   `aws:PrincipalOrgPaths` while `organization_id` is not configured cannot be verified: it
-//!   passes, and the finding says to set `organization_id` (failing a Critical rule on the
-//!   most common correct pattern would bury real exposures).
-//!
-//! A secret without a policy passes. A policy that is not JSON, or that could not be read, is
-//! UNKNOWN naming the secret and the reason.
-//!
-//! **Why it matters.** `secretsmanager:GetSecretValue` granted to everyone hands the
-//! credential to any AWS account in the world; the secret is then a published password.
-//!
-//! **Example.** `{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}`.
-//!
-//! **Remediation.** Replace `*` with the roles that need the secret, or add an
-//! `aws:PrincipalOrgID`/`aws:PrincipalAccount` condition naming your own organisation or
-//! account; `aws secretsmanager validate-resource-policy` and Block Public Policy
-//! (`put-resource-policy --block-public-policy`) reject such policies up front.
-//!
-//! **References.** Prowler secretsmanager_not_publicly_accessible; seed 004.
+//! The rule `secretsmanager.policy-not-public`; its documentation is on [`PolicyNotPublic`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::secretsmanager::Secret;
 use crate::rules::policy_checks::{exposure, Audience};
 use crate::rules::Rule;
 
-pub struct PolicyNotPublic;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct PolicyNotPublic;
     id: "secretsmanager.policy-not-public",
     title: "Secrets Manager secret policy grants no access to everyone",
-    severity: Severity::Critical,
+    severity: Critical,
     resource_type: "AwsSecretsManagerSecret",
-    trigger: Trigger::Change,
-    remediation: "Remove resource policy statements that allow Principal \"*\", or confine them with an aws:PrincipalOrgID/aws:PrincipalAccount condition naming your own organisation or account; turn on Block Public Policy (put-resource-policy --block-public-policy).",
-    mappings: &["Prowler secretsmanager_not_publicly_accessible"],
-    seeds: &["004"],
-};
+    trigger: Change,
+    mappings: [Prowler("secretsmanager_not_publicly_accessible")],
+    seeds: ["004"],
+    what_it_checks: "The secret's resource policy has no `Allow` statement that applies to\n\
+        everyone (`Principal: \"*\"`, `{\"AWS\": \"*\"}`, an `AWS` value with a wildcard, or\n\
+        `NotPrincipal`) unless a condition confines it to this account, its organisation or its\n\
+        trusted accounts. The shared policy engine answers (`policy::external_grants` with the\n\
+        scan's `Trust`, keeping the grants to everyone; cross-account grants to *named* accounts\n\
+        are not this rule's business):\n\
+        - no restricting condition at all (`public_statements`): FAIL;\n\
+        - a restricting condition that names someone else (`aws:PrincipalAccount` or\n\
+          `aws:SourceAccount` of a foreign account, `aws:PrincipalOrgID` of another organisation,\n\
+          or only `aws:SourceIp`, which says where the caller is, not whose account it is): FAIL,\n\
+          naming the condition, since every principal of that account, organisation or network\n\
+          can read the secret;\n\
+        - *choice*: a statement confined by `aws:PrincipalOrgID`/`aws:SourceOrgID`/\n\
+          `aws:PrincipalOrgPaths` while `organization_id` is not configured cannot be verified: it\n\
+          passes, and the finding says to set `organization_id` (failing a Critical rule on the\n\
+          most common correct pattern would bury real exposures).\n\
+        \n\
+        A secret without a policy passes. A policy that is not JSON, or that could not be read, is\n\
+        UNKNOWN naming the secret and the reason.",
+    why_it_matters: "`secretsmanager:GetSecretValue` granted to everyone hands the\n\
+        credential to any AWS account in the world; the secret is then a published password.",
+    example: "`{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"secretsmanager:GetSecretValue\",\"Resource\":\"*\"}`.",
+    remediation: "Remove resource policy statements that allow Principal \"*\", or confine them with an aws:PrincipalOrgID/aws:PrincipalAccount condition naming your own organisation or account; turn on Block Public Policy (put-resource-policy --block-public-policy).\n\
+        \n\
+        Replace `*` with the roles that need the secret, or add an\n\
+        `aws:PrincipalOrgID`/`aws:PrincipalAccount` condition naming your own organisation or\n\
+        account; `aws secretsmanager validate-resource-policy` and Block Public Policy\n\
+        (`put-resource-policy --block-public-policy`) reject such policies up front.",
+    references: "",
+}
 
 impl Rule for PolicyNotPublic {
     type Resource = Secret;
@@ -73,7 +68,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::collected::{CollectError, CollectErrorKind};
     use crate::model::Status;
     use crate::policy::PolicyDocument;
     use crate::ScanConfig;

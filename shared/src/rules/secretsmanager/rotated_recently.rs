@@ -1,61 +1,56 @@
-//! `secretsmanager.rotated-recently`.
-//!
-//! **What it checks.** The secret's value is no older than `max_rotation_days` (90), and its
-//! last rotation succeeded:
-//! - *age*: days since `LastRotatedDate`, or since `CreatedDate` for a secret never rotated.
-//!   A secret younger than the limit passes even if it was never rotated;
-//! - *failed or stuck rotation*: a version holds `AWSPENDING` but not `AWSCURRENT`, i.e. a
-//!   rotation created a new value and never promoted it (the rotation function failed, or
-//!   cannot reach the database). A version holding both labels is a rotation in its last step
-//!   and does not count;
-//! - *overdue rotation*: rotation is enabled and `NextRotationDate` passed more than one day
-//!   ago (the grace covers the rotation window and the scan's own timing): the schedule fires
-//!   but the rotation does not complete.
-//!
-//! Every failing part is named in one FAIL. UNKNOWN when the service returned neither date.
-//!
-//! *Choice: rotation disabled is judged, not NOT_APPLICABLE.* The question here is how old the
-//! credential in use is, and a secret without rotation gets older all the same; FSBP
-//! SecretsManager.4 (and the AWS Config rule `secretsmanager-secret-periodic-rotation`) check
-//! the age regardless of rotation. Such a secret therefore fails both this rule (its value is
-//! stale) and `secretsmanager.rotation-enabled` (nothing will fix that on its own), which are
-//! two different facts with two different fixes. A rotation can also be in flight for the few
-//! seconds a scan happens to observe; the next scan clears such a finding.
-//!
-//! **Why it matters.** Rotation that is configured but failing gives false comfort: the old
-//! credential stays valid indefinitely while the console says rotation is on. A stale secret
-//! is one that any past leak still unlocks.
-//!
-//! **Example.** A rotation function that lost network access to its database leaves version
-//! `v7` labelled `AWSPENDING` only, and `LastRotatedDate` stops moving.
-//!
-//! **Remediation.** Read the rotation function's logs, fix it (network path, permissions on
-//! the secret and its key, the database user), then run `aws secretsmanager rotate-secret
-//! --secret-id <arn>`; for a secret without rotation, turn rotation on or rotate it by hand.
-//!
-//! **References.** FSBP SecretsManager.2, SecretsManager.4; seed 000.
+//! The rule `secretsmanager.rotated-recently`; its documentation is on [`RotatedRecently`].
 
 use chrono::Duration;
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::secretsmanager::Secret;
 use crate::rules::Rule;
 
 use super::{day, days_since};
 
-pub struct RotatedRecently;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct RotatedRecently;
     id: "secretsmanager.rotated-recently",
     title: "Secrets Manager secret was rotated within max_rotation_days and its last rotation succeeded",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsSecretsManagerSecret",
-    trigger: Trigger::Change,
-    remediation: "Fix the rotation function (its logs say why the AWSPENDING version was never promoted) and run secretsmanager rotate-secret; for a secret without rotation, enable rotation or rotate it by hand.",
-    mappings: &["SecretsManager.2", "SecretsManager.4"],
-    seeds: &["000"],
-};
+    trigger: Change,
+    mappings: [Fsbp("SecretsManager.2"), Fsbp("SecretsManager.4")],
+    seeds: ["000"],
+    what_it_checks: "The secret's value is no older than `max_rotation_days` (90), and its\n\
+        last rotation succeeded:\n\
+        - *age*: days since `LastRotatedDate`, or since `CreatedDate` for a secret never rotated.\n\
+          A secret younger than the limit passes even if it was never rotated;\n\
+        - *failed or stuck rotation*: a version holds `AWSPENDING` but not `AWSCURRENT`, i.e. a\n\
+          rotation created a new value and never promoted it (the rotation function failed, or\n\
+          cannot reach the database). A version holding both labels is a rotation in its last step\n\
+          and does not count;\n\
+        - *overdue rotation*: rotation is enabled and `NextRotationDate` passed more than one day\n\
+          ago (the grace covers the rotation window and the scan's own timing): the schedule fires\n\
+          but the rotation does not complete.\n\
+        \n\
+        Every failing part is named in one FAIL. UNKNOWN when the service returned neither date.\n\
+        \n\
+        *Choice: rotation disabled is judged, not NOT_APPLICABLE.* The question here is how old the\n\
+        credential in use is, and a secret without rotation gets older all the same; FSBP\n\
+        SecretsManager.4 (and the AWS Config rule `secretsmanager-secret-periodic-rotation`) check\n\
+        the age regardless of rotation. Such a secret therefore fails both this rule (its value is\n\
+        stale) and `secretsmanager.rotation-enabled` (nothing will fix that on its own), which are\n\
+        two different facts with two different fixes. A rotation can also be in flight for the few\n\
+        seconds a scan happens to observe; the next scan clears such a finding.",
+    why_it_matters: "Rotation that is configured but failing gives false comfort: the old\n\
+        credential stays valid indefinitely while the console says rotation is on. A stale secret\n\
+        is one that any past leak still unlocks.",
+    example: "A rotation function that lost network access to its database leaves version\n\
+        `v7` labelled `AWSPENDING` only, and `LastRotatedDate` stops moving.",
+    remediation: "Fix the rotation function (its logs say why the AWSPENDING version was never promoted) and run secretsmanager rotate-secret; for a secret without rotation, enable rotation or rotate it by hand.\n\
+        \n\
+        Read the rotation function's logs, fix it (network path, permissions on\n\
+        the secret and its key, the database user), then run `aws secretsmanager rotate-secret\n\
+        --secret-id <arn>`; for a secret without rotation, turn rotation on or rotate it by hand.",
+    references: "",
+}
 
 /// How long after `NextRotationDate` a rotation counts as overdue.
 const OVERDUE_GRACE_DAYS: i64 = 1;

@@ -1,44 +1,39 @@
-//! `secretsmanager.rotation-enabled`.
-//!
-//! **What it checks.** Automatic rotation is turned on for the secret (`RotationEnabled`),
-//! whether it rotates through a Lambda function or as managed rotation (secrets owned by a
-//! service such as RDS). A secret whose rotation was never configured, or was cancelled,
-//! fails. The schedule itself is not judged here: how old the value may get is
-//! `secretsmanager.rotated-recently`'s business. The verdict needs only the listing, so it is
-//! never UNKNOWN on its own (a failed listing makes every rule UNKNOWN at the audit level).
-//!
-//! **Why it matters.** A credential that never changes stays valid for as long as anyone who
-//! ever saw it (a departed engineer, a leaked log, a compromised build) keeps it. Scheduled
-//! rotation bounds that window, and the seeds require secrets to live in Secrets Manager
-//! precisely so they can be rotated automatically.
-//!
-//! **Example.** A database password created with `aws secretsmanager create-secret` and never
-//! given a rotation function: `RotationEnabled` is absent and the password never changes.
-//!
-//! **Remediation.** `aws secretsmanager rotate-secret --secret-id <arn> --rotation-lambda-arn
-//! <function> --rotation-rules AutomaticallyAfterDays=30` (or a managed rotation for RDS,
-//! Redshift and DocumentDB credentials); in CloudFormation, an
-//! `AWS::SecretsManager::RotationSchedule`.
-//!
-//! **References.** FSBP SecretsManager.1; seeds 000, 003.
+//! The rule `secretsmanager.rotation-enabled`; its documentation is on [`RotationEnabled`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::secretsmanager::Secret;
 use crate::rules::Rule;
 
-pub struct RotationEnabled;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct RotationEnabled;
     id: "secretsmanager.rotation-enabled",
     title: "Secrets Manager secret has automatic rotation enabled",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsSecretsManagerSecret",
-    trigger: Trigger::Change,
-    remediation: "Turn on automatic rotation (secretsmanager rotate-secret with a rotation function or managed rotation, or an AWS::SecretsManager::RotationSchedule) with a schedule of at most max_rotation_days.",
-    mappings: &["SecretsManager.1"],
-    seeds: &["000", "003"],
-};
+    trigger: Change,
+    mappings: [Fsbp("SecretsManager.1")],
+    seeds: ["000", "003"],
+    what_it_checks: "Automatic rotation is turned on for the secret (`RotationEnabled`),\n\
+        whether it rotates through a Lambda function or as managed rotation (secrets owned by a\n\
+        service such as RDS). A secret whose rotation was never configured, or was cancelled,\n\
+        fails. The schedule itself is not judged here: how old the value may get is\n\
+        `secretsmanager.rotated-recently`'s business. The verdict needs only the listing, so it is\n\
+        never UNKNOWN on its own (a failed listing makes every rule UNKNOWN at the audit level).",
+    why_it_matters: "A credential that never changes stays valid for as long as anyone who\n\
+        ever saw it (a departed engineer, a leaked log, a compromised build) keeps it. Scheduled\n\
+        rotation bounds that window, and the seeds require secrets to live in Secrets Manager\n\
+        precisely so they can be rotated automatically.",
+    example: "A database password created with `aws secretsmanager create-secret` and never\n\
+        given a rotation function: `RotationEnabled` is absent and the password never changes.",
+    remediation: "Turn on automatic rotation (secretsmanager rotate-secret with a rotation function or managed rotation, or an AWS::SecretsManager::RotationSchedule) with a schedule of at most max_rotation_days.\n\
+        \n\
+        `aws secretsmanager rotate-secret --secret-id <arn> --rotation-lambda-arn\n\
+        <function> --rotation-rules AutomaticallyAfterDays=30` (or a managed rotation for RDS,\n\
+        Redshift and DocumentDB credentials); in CloudFormation, an\n\
+        `AWS::SecretsManager::RotationSchedule`.",
+    references: "",
+}
 
 /// The schedule, as a finding shows it.
 fn schedule(secret: &Secret) -> String {

@@ -1,44 +1,39 @@
-//! `secretsmanager.secret-used`.
-//!
-//! **What it checks.** The secret was read within `unused_days` (90). Secrets Manager records
-//! `LastAccessedDate` at day granularity (midnight UTC of the last day a `GetSecretValue` or
-//! `BatchGetSecretValue` succeeded), so the rule counts calendar days in UTC: a secret last
-//! read on the day exactly `unused_days` ago passes. A secret created fewer than `unused_days`
-//! ago has not had the chance to be unused yet: it passes, and the finding says so. A secret
-//! never read since an older creation fails. UNKNOWN when the service returned neither date.
-//!
-//! **Why it matters.** An unused secret is a live credential nobody needs: it still unlocks
-//! whatever it protects, nobody notices when it leaks, and it usually escapes rotation and
-//! review. Deleting it removes the risk (and the monthly charge).
-//!
-//! **Example.** `legacy/ftp-password`, created in 2023 and last read 200 days ago by an
-//! application since retired.
-//!
-//! **Remediation.** Confirm nothing needs it (CloudTrail `GetSecretValue` events), then
-//! `aws secretsmanager delete-secret --secret-id <arn> --recovery-window-in-days 30`, which
-//! leaves a window in which it can be restored.
-//!
-//! **References.** FSBP SecretsManager.3; seed 000.
+//! The rule `secretsmanager.secret-used`; its documentation is on [`SecretUsed`].
 
 use crate::context::ScanContext;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::secretsmanager::Secret;
 use crate::rules::Rule;
 
 use super::{day, days_since};
 
-pub struct SecretUsed;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct SecretUsed;
     id: "secretsmanager.secret-used",
     title: "Secrets Manager secret was accessed within unused_days",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsSecretsManagerSecret",
-    trigger: Trigger::Change,
-    remediation: "Confirm in CloudTrail that nothing reads the secret any more, then delete it with a recovery window (secretsmanager delete-secret --recovery-window-in-days 30).",
-    mappings: &["SecretsManager.3"],
-    seeds: &["000"],
-};
+    trigger: Change,
+    mappings: [Fsbp("SecretsManager.3")],
+    seeds: ["000"],
+    what_it_checks: "The secret was read within `unused_days` (90). Secrets Manager records\n\
+        `LastAccessedDate` at day granularity (midnight UTC of the last day a `GetSecretValue` or\n\
+        `BatchGetSecretValue` succeeded), so the rule counts calendar days in UTC: a secret last\n\
+        read on the day exactly `unused_days` ago passes. A secret created fewer than `unused_days`\n\
+        ago has not had the chance to be unused yet: it passes, and the finding says so. A secret\n\
+        never read since an older creation fails. UNKNOWN when the service returned neither date.",
+    why_it_matters: "An unused secret is a live credential nobody needs: it still unlocks\n\
+        whatever it protects, nobody notices when it leaks, and it usually escapes rotation and\n\
+        review. Deleting it removes the risk (and the monthly charge).",
+    example: "`legacy/ftp-password`, created in 2023 and last read 200 days ago by an\n\
+        application since retired.",
+    remediation: "Confirm in CloudTrail that nothing reads the secret any more, then delete it with a recovery window (secretsmanager delete-secret --recovery-window-in-days 30).\n\
+        \n\
+        Confirm nothing needs it (CloudTrail `GetSecretValue` events), then\n\
+        `aws secretsmanager delete-secret --secret-id <arn> --recovery-window-in-days 30`, which\n\
+        leaves a window in which it can be restored.",
+    references: "",
+}
 
 impl Rule for SecretUsed {
     type Resource = Secret;

@@ -1,41 +1,36 @@
-//! `sns.no-http-subscriptions`.
-//!
-//! **What it checks.** No subscription of the topic uses the plain `http` protocol (`https`,
-//! `sqs`, `lambda`, `email`, ... are fine). Pending subscriptions count too: confirming one
-//! would start plain-HTTP delivery. The finding names each offending subscription by ARN (or
-//! "pending confirmation") and its endpoint's origin only (scheme, host, port): paths and
-//! queries of webhook URLs often carry tokens and are never collected. A topic without
-//! subscriptions is NOT_APPLICABLE; subscriptions that could not be listed are UNKNOWN.
-//!
-//! **Why it matters.** An `http` subscription delivers every message, and SNS's signature on
-//! it, in clear text to anyone on the path; the subscriber cannot tell a forged message from a
-//! real one without TLS either.
-//!
-//! **Example.** `aws sns subscribe --topic-arn <arn> --protocol http --notification-endpoint http://hooks.example.com/in`.
-//!
-//! **Remediation.** Subscribe the `https` endpoint instead and
-//! `aws sns unsubscribe --subscription-arn <arn>` the `http` one.
-//!
-//! **References.** Prowler sns_subscription_not_using_http_endpoints; seed 002.
+//! The rule `sns.no-http-subscriptions`; its documentation is on [`NoHttpSubscriptions`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::messaging::SnsTopic;
 use crate::rules::Rule;
 
-pub struct NoHttpSubscriptions;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct NoHttpSubscriptions;
     id: "sns.no-http-subscriptions",
     title: "SNS topic has no plain-HTTP subscriptions",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsSnsTopic",
-    trigger: Trigger::Change,
-    remediation: "Replace each http subscription with an https one (aws sns subscribe --protocol https), then aws sns unsubscribe the http subscription.",
-    mappings: &["Prowler sns_subscription_not_using_http_endpoints"],
-    seeds: &["002"],
-};
+    trigger: Change,
+    mappings: [Prowler("sns_subscription_not_using_http_endpoints")],
+    seeds: ["002"],
+    what_it_checks: "No subscription of the topic uses the plain `http` protocol (`https`,\n\
+        `sqs`, `lambda`, `email`, ... are fine). Pending subscriptions count too: confirming one\n\
+        would start plain-HTTP delivery. The finding names each offending subscription by ARN (or\n\
+        \"pending confirmation\") and its endpoint's origin only (scheme, host, port): paths and\n\
+        queries of webhook URLs often carry tokens and are never collected. A topic without\n\
+        subscriptions is NOT_APPLICABLE; subscriptions that could not be listed are UNKNOWN.",
+    why_it_matters: "An `http` subscription delivers every message, and SNS's signature on\n\
+        it, in clear text to anyone on the path; the subscriber cannot tell a forged message from a\n\
+        real one without TLS either.",
+    example: "`aws sns subscribe --topic-arn <arn> --protocol http --notification-endpoint http://hooks.example.com/in`.",
+    remediation: "Replace each http subscription with an https one (aws sns subscribe --protocol https), then aws sns unsubscribe the http subscription.\n\
+        \n\
+        Subscribe the `https` endpoint instead and\n\
+        `aws sns unsubscribe --subscription-arn <arn>` the `http` one.",
+    references: "",
+}
 
 impl Rule for NoHttpSubscriptions {
     type Resource = SnsTopic;

@@ -1,40 +1,35 @@
-//! `sns.topic-encrypted`.
-//!
-//! **What it checks.** The topic has server-side encryption: `GetTopicAttributes` returns a
-//! `KmsMasterKeyId` (the AWS-managed `alias/aws/sns` or a customer-managed key both pass; the
-//! reason names the key). A topic without the attribute fails. Attributes that could not be
-//! read are UNKNOWN with the reason.
-//!
-//! **Why it matters.** Messages wait in SNS until every subscriber has them; without SSE they
-//! are stored unencrypted under keys no policy of yours controls, and notifications often carry
-//! personal or operational data.
-//!
-//! **Example.** `aws sns create-topic --name alerts` (no `KmsMasterKeyId` attribute).
-//!
-//! **Remediation.** `aws sns set-topic-attributes --topic-arn <arn> --attribute-name
-//! KmsMasterKeyId --attribute-value alias/aws/sns` (or a customer-managed key whose policy lets
-//! the publishing services use it).
-//!
-//! **References.** FSBP SNS.1; seeds 002, 004.
+//! The rule `sns.topic-encrypted`; its documentation is on [`TopicEncrypted`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::messaging::SnsTopic;
 use crate::rules::Rule;
 
-pub struct TopicEncrypted;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct TopicEncrypted;
     id: "sns.topic-encrypted",
     title: "SNS topic is encrypted at rest with KMS",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsSnsTopic",
-    trigger: Trigger::Change,
-    remediation: "Set the topic's KmsMasterKeyId attribute (aws sns set-topic-attributes --attribute-name KmsMasterKeyId --attribute-value alias/aws/sns, or a customer-managed key).",
-    mappings: &["SNS.1"],
-    seeds: &["002", "004"],
-};
+    trigger: Change,
+    mappings: [Fsbp("SNS.1")],
+    seeds: ["002", "004"],
+    what_it_checks: "The topic has server-side encryption: `GetTopicAttributes` returns a\n\
+        `KmsMasterKeyId` (the AWS-managed `alias/aws/sns` or a customer-managed key both pass; the\n\
+        reason names the key). A topic without the attribute fails. Attributes that could not be\n\
+        read are UNKNOWN with the reason.",
+    why_it_matters: "Messages wait in SNS until every subscriber has them; without SSE they\n\
+        are stored unencrypted under keys no policy of yours controls, and notifications often carry\n\
+        personal or operational data.",
+    example: "`aws sns create-topic --name alerts` (no `KmsMasterKeyId` attribute).",
+    remediation: "Set the topic's KmsMasterKeyId attribute (aws sns set-topic-attributes --attribute-name KmsMasterKeyId --attribute-value alias/aws/sns, or a customer-managed key).\n\
+        \n\
+        `aws sns set-topic-attributes --topic-arn <arn> --attribute-name\n\
+        KmsMasterKeyId --attribute-value alias/aws/sns` (or a customer-managed key whose policy lets\n\
+        the publishing services use it).",
+    references: "",
+}
 
 impl Rule for TopicEncrypted {
     type Resource = SnsTopic;

@@ -1,47 +1,42 @@
-//! `sns.topic-not-public`.
-//!
-//! **What it checks.** The topic's access policy has no `Allow` statement that reaches
-//! everyone (`Principal: "*"`, `{"AWS": "*"}`, an `AWS` value with a wildcard, `NotPrincipal`)
-//! or a foreign account that is not in `trusted_accounts`, unless a condition confines it to
-//! this account or organisation. The shared policy engine decides (`policy::external_grants`
-//! with the scan's `Trust`, read by `rules::policy_checks::not_public`): a positive match on
-//! `aws:SourceAccount`/`aws:SourceArn`/`aws:PrincipalOrgID`/... naming the own account or
-//! organisation confines; `...IfExists`, negated operators, `*` values and conditions naming
-//! someone else do not. Service principals (`s3.amazonaws.com` publishing events) are not
-//! reported here. *Choice*: a statement confined by an organisation condition while
-//! `organization_id` is not configured passes with a note. A topic without a policy passes; a
-//! policy that is not JSON or could not be read is UNKNOWN.
-//!
-//! **Why it matters.** `sns:Subscribe` open to everyone lets any AWS account receive every
-//! message; `sns:Publish` open to everyone lets anyone inject notifications your systems act on.
-//!
-//! **Example.** The policy `{"Effect":"Allow","Principal":"*","Action":["sns:Publish","sns:Subscribe"],"Resource":"<topic arn>"}`.
-//!
-//! **Remediation.** Name the principals that need the topic, or add an
-//! `aws:SourceAccount`/`aws:PrincipalOrgID` condition naming your own account or organisation
-//! (`aws sns set-topic-attributes --attribute-name Policy`).
-//!
-//! **References.** FSBP SNS.4; seed 004.
+//! The rule `sns.topic-not-public`; its documentation is on [`TopicNotPublic`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::messaging::SnsTopic;
 use crate::rules::policy_checks::not_public;
 use crate::rules::Rule;
 
-pub struct TopicNotPublic;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct TopicNotPublic;
     id: "sns.topic-not-public",
     title: "SNS topic policy grants no access to everyone",
-    severity: Severity::Critical,
+    severity: Critical,
     resource_type: "AwsSnsTopic",
-    trigger: Trigger::Change,
-    remediation: "Remove topic policy statements that allow Principal \"*\" or foreign accounts, or confine them with an aws:SourceAccount/aws:PrincipalOrgID condition naming your own account or organisation.",
-    mappings: &["SNS.4"],
-    seeds: &["004"],
-};
+    trigger: Change,
+    mappings: [Fsbp("SNS.4")],
+    seeds: ["004"],
+    what_it_checks: "The topic's access policy has no `Allow` statement that reaches\n\
+        everyone (`Principal: \"*\"`, `{\"AWS\": \"*\"}`, an `AWS` value with a wildcard, `NotPrincipal`)\n\
+        or a foreign account that is not in `trusted_accounts`, unless a condition confines it to\n\
+        this account or organisation. The shared policy engine decides (`policy::external_grants`\n\
+        with the scan's `Trust`, read by `rules::policy_checks::not_public`): a positive match on\n\
+        `aws:SourceAccount`/`aws:SourceArn`/`aws:PrincipalOrgID`/... naming the own account or\n\
+        organisation confines; `...IfExists`, negated operators, `*` values and conditions naming\n\
+        someone else do not. Service principals (`s3.amazonaws.com` publishing events) are not\n\
+        reported here. *Choice*: a statement confined by an organisation condition while\n\
+        `organization_id` is not configured passes with a note. A topic without a policy passes; a\n\
+        policy that is not JSON or could not be read is UNKNOWN.",
+    why_it_matters: "`sns:Subscribe` open to everyone lets any AWS account receive every\n\
+        message; `sns:Publish` open to everyone lets anyone inject notifications your systems act on.",
+    example: "The policy `{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":[\"sns:Publish\",\"sns:Subscribe\"],\"Resource\":\"<topic arn>\"}`.",
+    remediation: "Remove topic policy statements that allow Principal \"*\" or foreign accounts, or confine them with an aws:SourceAccount/aws:PrincipalOrgID condition naming your own account or organisation.\n\
+        \n\
+        Name the principals that need the topic, or add an\n\
+        `aws:SourceAccount`/`aws:PrincipalOrgID` condition naming your own account or organisation\n\
+        (`aws sns set-topic-attributes --attribute-name Policy`).",
+    references: "",
+}
 
 impl Rule for TopicNotPublic {
     type Resource = SnsTopic;
@@ -61,7 +56,7 @@ impl Rule for TopicNotPublic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::collected::{CollectError, CollectErrorKind};
     use crate::model::Status;
     use crate::policy::PolicyDocument;
     use crate::resources::messaging::denied;

@@ -1,43 +1,38 @@
-//! `sns.topic-requires-tls`.
-//!
-//! **What it checks.** The topic's access policy has a `Deny` statement that applies to
-//! everyone (`Principal: "*"`; `NotPrincipal` does not count), covers `sns:Publish` on the
-//! topic (`sns:Publish`, `sns:*`, `*`; `Resource` the topic's ARN or a pattern matching it),
-//! and is conditioned on `aws:SecureTransport` = `false` (`Bool` or `BoolIfExists`) and on
-//! nothing else, since another condition would narrow the deny to some requests. The same
-//! test as `s3.bucket-requires-tls`, over the shared helpers in `rules::policy_checks`. A
-//! topic without a policy fails; a policy that could not be read is UNKNOWN.
-//!
-//! **Why it matters.** SNS accepts `Publish` over plain HTTP unless the topic policy refuses
-//! it; message bodies and request signatures then cross the network in clear text.
-//!
-//! **Example.** The default topic policy (owner-only allows, no deny).
-//!
-//! **Remediation.** Add to the topic policy
-//! `{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"sns:Publish","Resource":"<topic arn>","Condition":{"Bool":{"aws:SecureTransport":"false"}}}`.
-//!
-//! **References.** No FSBP control (AWS SNS security best practices: enforce encryption of data
-//! in transit); seed 002.
+//! The rule `sns.topic-requires-tls`; its documentation is on [`TopicRequiresTls`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::messaging::SnsTopic;
 use crate::rules::policy_checks::denies_insecure_transport;
 use crate::rules::Rule;
 
-pub struct TopicRequiresTls;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct TopicRequiresTls;
     id: "sns.topic-requires-tls",
     title: "SNS topic policy denies publishing without TLS",
-    severity: Severity::Low,
+    severity: Low,
     resource_type: "AwsSnsTopic",
-    trigger: Trigger::Change,
-    remediation: "Add a topic policy statement that denies sns:Publish to Principal \"*\" on the topic when aws:SecureTransport is false.",
-    mappings: &["(none)"],
-    seeds: &["002"],
-};
+    trigger: Change,
+    mappings: [],
+    seeds: ["002"],
+    what_it_checks: "The topic's access policy has a `Deny` statement that applies to\n\
+        everyone (`Principal: \"*\"`; `NotPrincipal` does not count), covers `sns:Publish` on the\n\
+        topic (`sns:Publish`, `sns:*`, `*`; `Resource` the topic's ARN or a pattern matching it),\n\
+        and is conditioned on `aws:SecureTransport` = `false` (`Bool` or `BoolIfExists`) and on\n\
+        nothing else, since another condition would narrow the deny to some requests. The same\n\
+        test as `s3.bucket-requires-tls`, over the shared helpers in `rules::policy_checks`. A\n\
+        topic without a policy fails; a policy that could not be read is UNKNOWN.",
+    why_it_matters: "SNS accepts `Publish` over plain HTTP unless the topic policy refuses\n\
+        it; message bodies and request signatures then cross the network in clear text.",
+    example: "The default topic policy (owner-only allows, no deny).",
+    remediation: "Add a topic policy statement that denies sns:Publish to Principal \"*\" on the topic when aws:SecureTransport is false.\n\
+        \n\
+        Add to the topic policy\n\
+        `{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"sns:Publish\",\"Resource\":\"<topic arn>\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}`.",
+    references: "No FSBP control (AWS SNS security best practices: enforce encryption of data\n\
+        in transit).",
+}
 
 impl Rule for TopicRequiresTls {
     type Resource = SnsTopic;

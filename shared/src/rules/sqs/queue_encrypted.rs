@@ -1,37 +1,32 @@
-//! `sqs.queue-encrypted`.
-//!
-//! **What it checks.** The queue has server-side encryption: SSE-KMS (`KmsMasterKeyId` set,
-//! the AWS-managed `alias/aws/sqs` included) or SSE-SQS (`SqsManagedSseEnabled=true`). A queue
-//! with neither fails; attributes that could not be read are UNKNOWN.
-//!
-//! **Why it matters.** Messages can sit in a queue for up to 14 days; without SSE they are
-//! stored unencrypted, and queues routinely carry orders, events and personal data.
-//!
-//! **Example.** `aws sqs create-queue --queue-name q --attributes SqsManagedSseEnabled=false`.
-//!
-//! **Remediation.** `aws sqs set-queue-attributes --queue-url <url> --attributes
-//! SqsManagedSseEnabled=true` (or `KmsMasterKeyId=<key>` for a key you control).
-//!
-//! **References.** FSBP SQS.1; seed 004.
+//! The rule `sqs.queue-encrypted`; its documentation is on [`QueueEncrypted`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::messaging::{QueueEncryption, SqsQueue};
 use crate::rules::Rule;
 
-pub struct QueueEncrypted;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct QueueEncrypted;
     id: "sqs.queue-encrypted",
     title: "SQS queue is encrypted at rest",
-    severity: Severity::Medium,
+    severity: Medium,
     resource_type: "AwsSqsQueue",
-    trigger: Trigger::Change,
-    remediation: "Turn on server-side encryption: aws sqs set-queue-attributes --attributes SqsManagedSseEnabled=true, or KmsMasterKeyId=<key> for SSE-KMS.",
-    mappings: &["SQS.1"],
-    seeds: &["004"],
-};
+    trigger: Change,
+    mappings: [Fsbp("SQS.1")],
+    seeds: ["004"],
+    what_it_checks: "The queue has server-side encryption: SSE-KMS (`KmsMasterKeyId` set,\n\
+        the AWS-managed `alias/aws/sqs` included) or SSE-SQS (`SqsManagedSseEnabled=true`). A queue\n\
+        with neither fails; attributes that could not be read are UNKNOWN.",
+    why_it_matters: "Messages can sit in a queue for up to 14 days; without SSE they are\n\
+        stored unencrypted, and queues routinely carry orders, events and personal data.",
+    example: "`aws sqs create-queue --queue-name q --attributes SqsManagedSseEnabled=false`.",
+    remediation: "Turn on server-side encryption: aws sqs set-queue-attributes --attributes SqsManagedSseEnabled=true, or KmsMasterKeyId=<key> for SSE-KMS.\n\
+        \n\
+        `aws sqs set-queue-attributes --queue-url <url> --attributes\n\
+        SqsManagedSseEnabled=true` (or `KmsMasterKeyId=<key>` for a key you control).",
+    references: "",
+}
 
 impl Rule for QueueEncrypted {
     type Resource = SqsQueue;

@@ -1,45 +1,40 @@
-//! `sqs.queue-not-public`.
-//!
-//! **What it checks.** The queue's access policy has no `Allow` statement that reaches
-//! everyone (`Principal: "*"`, `{"AWS": "*"}`, `NotPrincipal`) or a foreign, untrusted account
-//! without a condition confining it to this account or organisation. The decision is the
-//! shared policy engine's (`policy::external_grants` with the scan's `Trust`, read by
-//! `rules::policy_checks::not_public`), exactly as for `sns.topic-not-public`: the usual
-//! "SNS topic may send to this queue" statement (`Principal: "*"` with `aws:SourceArn` of an
-//! own topic) is confined and passes; one with `aws:SourceArn` of another account's topic
-//! fails, naming it. Service principals are not reported. A queue without a policy passes; a
-//! policy that is not JSON or could not be read is UNKNOWN.
-//!
-//! **Why it matters.** `sqs:ReceiveMessage` open to everyone hands every message to any AWS
-//! account; `sqs:SendMessage` open to everyone lets anyone feed your consumers.
-//!
-//! **Example.** `{"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":"<queue arn>"}`.
-//!
-//! **Remediation.** Name the principals that need the queue, or add an
-//! `aws:SourceArn`/`aws:SourceAccount`/`aws:PrincipalOrgID` condition naming your own
-//! resources, account or organisation (`aws sqs set-queue-attributes --attributes Policy=...`).
-//!
-//! **References.** Prowler sqs_queues_not_publicly_accessible; seed 004.
+//! The rule `sqs.queue-not-public`; its documentation is on [`QueueNotPublic`].
 
 use crate::context::ScanContext;
 use crate::known;
-use crate::model::{Outcome, RuleMeta, Severity, Trigger};
+use crate::model::{Outcome, RuleMeta};
 use crate::resources::messaging::SqsQueue;
 use crate::rules::policy_checks::not_public;
 use crate::rules::Rule;
 
-pub struct QueueNotPublic;
-
-static META: RuleMeta = RuleMeta {
+rule! {
+    pub struct QueueNotPublic;
     id: "sqs.queue-not-public",
     title: "SQS queue policy grants no access to everyone",
-    severity: Severity::Critical,
+    severity: Critical,
     resource_type: "AwsSqsQueue",
-    trigger: Trigger::Change,
-    remediation: "Remove queue policy statements that allow Principal \"*\" or foreign accounts, or confine them with an aws:SourceArn/aws:SourceAccount/aws:PrincipalOrgID condition naming your own resources, account or organisation.",
-    mappings: &["Prowler sqs_queues_not_publicly_accessible"],
-    seeds: &["004"],
-};
+    trigger: Change,
+    mappings: [Prowler("sqs_queues_not_publicly_accessible")],
+    seeds: ["004"],
+    what_it_checks: "The queue's access policy has no `Allow` statement that reaches\n\
+        everyone (`Principal: \"*\"`, `{\"AWS\": \"*\"}`, `NotPrincipal`) or a foreign, untrusted account\n\
+        without a condition confining it to this account or organisation. The decision is the\n\
+        shared policy engine's (`policy::external_grants` with the scan's `Trust`, read by\n\
+        `rules::policy_checks::not_public`), exactly as for `sns.topic-not-public`: the usual\n\
+        \"SNS topic may send to this queue\" statement (`Principal: \"*\"` with `aws:SourceArn` of an\n\
+        own topic) is confined and passes; one with `aws:SourceArn` of another account's topic\n\
+        fails, naming it. Service principals are not reported. A queue without a policy passes; a\n\
+        policy that is not JSON or could not be read is UNKNOWN.",
+    why_it_matters: "`sqs:ReceiveMessage` open to everyone hands every message to any AWS\n\
+        account; `sqs:SendMessage` open to everyone lets anyone feed your consumers.",
+    example: "`{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sqs:*\",\"Resource\":\"<queue arn>\"}`.",
+    remediation: "Remove queue policy statements that allow Principal \"*\" or foreign accounts, or confine them with an aws:SourceArn/aws:SourceAccount/aws:PrincipalOrgID condition naming your own resources, account or organisation.\n\
+        \n\
+        Name the principals that need the queue, or add an\n\
+        `aws:SourceArn`/`aws:SourceAccount`/`aws:PrincipalOrgID` condition naming your own\n\
+        resources, account or organisation (`aws sqs set-queue-attributes --attributes Policy=...`).",
+    references: "",
+}
 
 impl Rule for QueueNotPublic {
     type Resource = SqsQueue;
@@ -59,7 +54,7 @@ impl Rule for QueueNotPublic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::{CollectError, CollectErrorKind};
+    use crate::collected::{CollectError, CollectErrorKind};
     use crate::model::Status;
     use crate::policy::PolicyDocument;
     use crate::resources::messaging::denied;
