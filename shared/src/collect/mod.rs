@@ -7,12 +7,14 @@ pub mod accounts;
 pub mod aws;
 pub mod cloudformation;
 pub mod error;
+pub mod guard;
 pub mod iam;
 pub mod identity;
 pub mod lambda;
 pub mod messaging;
 pub mod network;
 pub mod pages;
+pub mod regions;
 pub mod s3;
 pub mod secretsmanager;
 

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 
-use aws_sdk_securityhub::error::{DisplayErrorContext, SdkError};
+use aws_sdk_securityhub::error::SdkError;
 use aws_sdk_securityhub::operation::batch_import_findings::BatchImportFindingsError;
 use aws_sdk_securityhub::operation::get_findings::GetFindingsError;
 use aws_sdk_securityhub::types as sh;
@@ -61,9 +61,9 @@ pub struct ImportReport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("securityhub:GetFindings failed: {}", DisplayErrorContext(.0))]
+    #[error("{}", crate::collect::error::sdk_error("securityhub:GetFindings", .0))]
     GetFindings(#[source] Box<SdkError<GetFindingsError>>),
-    #[error("securityhub:BatchImportFindings failed: {}", DisplayErrorContext(.0))]
+    #[error("{}", crate::collect::error::sdk_error("securityhub:BatchImportFindings", .0))]
     BatchImportFindings(#[source] Box<SdkError<BatchImportFindingsError>>),
     #[error("could not serialise finding {id}: {source}")]
     Serialize {
