@@ -48,9 +48,13 @@ enum Command {
         region: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
-        /// Exit with status 1 when a finding at or above this severity fails.
+        /// Exit with status 1 when a finding at or above this severity fails, and with status 3
+        /// when none fails but one at or above it could not be evaluated (UNKNOWN).
         #[arg(long, value_name = "SEVERITY", default_value = "high")]
         fail_on: Severity,
+        /// Let UNKNOWN findings at or above --fail-on pass the gate (exit 0 instead of 3).
+        #[arg(long)]
+        allow_unknown: bool,
         /// A JSON configuration file (thresholds, required tags, tag conventions).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -108,29 +112,67 @@ async fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Scan { region, format, fail_on, config, all, services } => match scan(region, config, &services).await
-        {
-            Ok(findings) => {
-                let mut out = std::io::stdout().lock();
-                let written = match format {
-                    Format::Json => writeln!(out, "{}", ztscan::render::json::to_json(&findings)),
-                    Format::Table => write!(out, "{}", table::render(&findings, all, std::io::stdout().is_terminal())),
-                };
-                if let Err(e) = written {
-                    eprintln!("ztscan: cannot write output: {e}");
-                    return ExitCode::from(2);
+        Command::Scan { region, format, fail_on, allow_unknown, config, all, services } => {
+            match scan(region, config, &services).await {
+                Ok(findings) => {
+                    let mut out = std::io::stdout().lock();
+                    let written = match format {
+                        Format::Json => writeln!(out, "{}", ztscan::render::json::to_json(&findings)),
+                        Format::Table => {
+                            write!(out, "{}", table::render(&findings, all, std::io::stdout().is_terminal()))
+                        }
+                    };
+                    if let Err(e) = written {
+                        eprintln!("ztscan: cannot write output: {e}");
+                        return ExitCode::from(2);
+                    }
+                    let gate = Gate::of(&findings, fail_on, allow_unknown);
+                    if let Gate::Incomplete(n) = gate {
+                        eprintln!(
+                        "ztscan: {n} finding(s) at or above {} could not be evaluated (UNKNOWN): the scan is incomplete",
+                        fail_on.as_str()
+                    );
+                    }
+                    ExitCode::from(gate.exit_status())
                 }
-                if findings.iter().any(|f| f.status == Status::Fail && f.severity >= fail_on) {
-                    ExitCode::from(1)
-                } else {
-                    ExitCode::SUCCESS
+                Err(message) => {
+                    eprintln!("ztscan: {message}");
+                    ExitCode::from(2)
                 }
             }
-            Err(message) => {
-                eprintln!("ztscan: {message}");
-                ExitCode::from(2)
-            }
-        },
+        }
+    }
+}
+
+/// What a scan means for a CI gate: the exit status, documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    /// No finding at or above `--fail-on` failed or is unknown: exit 0.
+    Pass,
+    /// A finding at or above `--fail-on` failed: exit 1.
+    Fail,
+    /// None failed, but this many at or above `--fail-on` could not be evaluated: exit 3.
+    Incomplete(usize),
+}
+
+impl Gate {
+    fn of(findings: &[Finding], fail_on: Severity, allow_unknown: bool) -> Self {
+        let gated = |s: Status| findings.iter().filter(|f| f.status == s && f.severity >= fail_on).count();
+        match (gated(Status::Fail), gated(Status::Unknown)) {
+            (0, 0) => Gate::Pass,
+            (0, _) if allow_unknown => Gate::Pass,
+            (0, unknown) => Gate::Incomplete(unknown),
+            _ => Gate::Fail,
+        }
+    }
+
+    /// 0 pass, 1 a failure, 3 incomplete (2 is an error that stopped the scan).
+    fn exit_status(self) -> u8 {
+        match self {
+            Gate::Pass => 0,
+            Gate::Fail => 1,
+            Gate::Incomplete(_) => 3,
+        }
     }
 }
 
@@ -153,7 +195,11 @@ async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Strin
         }
         None => ScanConfig::default(),
     };
+    if let Some(region) = &region {
+        ztscan::collect::regions::check(region).map_err(|e| format!("--region: {e}"))?;
+    }
     let sdk = ztscan::collect::aws::load_paced_sdk_config(region, &config.api_rate_limits).await;
+    ztscan::collect::aws::check_environment(&sdk)?;
     let region = sdk.region().map(|r| r.to_string()).ok_or("no region: pass --region or set AWS_REGION")?;
     let account = ztscan::collect::identity::caller_account(&sdk)
         .await
@@ -191,6 +237,7 @@ fn progress_line(audit: &'static Descriptor) -> ztscan::audit::Progress {
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
+    use ztscan::model::{Outcome, ResourceRef, RuleDoc, RuleMeta, Trigger};
 
     use super::*;
 
@@ -219,5 +266,95 @@ mod tests {
         assert_eq!(services(&["--services", "s3,cloudformation"]).unwrap(), ["s3", "cloudformation"]);
         let err = services(&["--services", "s3,dynamodb"]).unwrap_err().to_string();
         assert!(err.contains("dynamodb") && err.contains("secretsmanager"), "{err}");
+    }
+
+    static HIGH: RuleMeta = RuleMeta {
+        id: "ec2.no-open-admin-ports",
+        title: "t",
+        severity: Severity::High,
+        resource_type: "AwsEc2SecurityGroup",
+        trigger: Trigger::Change,
+        mappings: &[],
+        seeds: &[],
+        doc: RuleDoc::remediation_only("r"),
+    };
+    static LOW: RuleMeta = RuleMeta {
+        id: "s3.bucket-tags",
+        title: "t",
+        severity: Severity::Low,
+        resource_type: "AwsS3Bucket",
+        trigger: Trigger::Change,
+        mappings: &[],
+        seeds: &[],
+        doc: RuleDoc::remediation_only("r"),
+    };
+
+    fn finding(meta: &'static RuleMeta, outcome: Outcome) -> Finding {
+        let r = ResourceRef {
+            resource_type: meta.resource_type.into(),
+            id: "sg-1".into(),
+            arn: None,
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            partition: "aws".into(),
+        };
+        Finding::new(meta, r, outcome, chrono::DateTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn an_unknown_at_or_above_fail_on_makes_the_scan_incomplete() {
+        let unknown_high = [finding(&HIGH, Outcome::unknown("throttled")), finding(&LOW, Outcome::fail("x"))];
+        assert_eq!(Gate::of(&unknown_high, Severity::High, false), Gate::Incomplete(1));
+        assert_eq!(Gate::of(&unknown_high, Severity::High, false).exit_status(), 3);
+        assert_eq!(Gate::of(&unknown_high, Severity::High, true), Gate::Pass, "--allow-unknown");
+        assert_eq!(Gate::of(&unknown_high, Severity::Low, false), Gate::Fail, "a known failure wins");
+        assert_eq!(Gate::of(&unknown_high, Severity::Critical, false), Gate::Pass, "below the bar");
+        let unknown_low = [finding(&HIGH, Outcome::pass("ok")), finding(&LOW, Outcome::unknown("denied"))];
+        assert_eq!(Gate::of(&unknown_low, Severity::High, false).exit_status(), 0);
+        assert_eq!(Gate::of(&[finding(&HIGH, Outcome::fail("open"))], Severity::High, false).exit_status(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_region_that_is_not_a_region_is_named_before_any_call() {
+        let e = scan(Some("not-a-region".into()), None, &["s3".to_string()]).await.expect_err("not a region");
+        assert!(e.starts_with("--region: \"not-a-region\" is not an AWS region"), "{e}");
+    }
+
+    /// One test for everything that reads the process environment (tests run in parallel).
+    #[tokio::test]
+    async fn an_unreachable_endpoint_ends_in_one_short_error_within_the_configured_timeout() {
+        // A port that refuses, and a listener that accepts and never answers.
+        let refused = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let silent_addr = silent.local_addr().unwrap();
+        let _hold = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = silent.accept().await {
+                held.push(socket);
+            }
+        });
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_MAX_ATTEMPTS", "2");
+        std::env::set_var("ZTSCAN_ATTEMPT_TIMEOUT_SECS", "1");
+        std::env::set_var("ZTSCAN_OPERATION_TIMEOUT_SECS", "3");
+        for (endpoint, how) in [
+            (format!("http://{refused}"), "could not be reached"),
+            (format!("http://{silent_addr}"), "did not answer in time"),
+        ] {
+            std::env::set_var("AWS_ENDPOINT_URL", &endpoint);
+            let started = std::time::Instant::now();
+            let e = scan(Some("us-east-1".into()), None, &["s3".to_string()]).await.expect_err("unreachable");
+            let took = started.elapsed();
+            assert!(e.starts_with("cannot identify the account: endpoint unreachable on sts:GetCallerIdentity"), "{e}");
+            assert!(e.contains(how) && e.len() < 160 && !e.contains(&endpoint), "{e}");
+            assert!(took < std::time::Duration::from_secs(10), "{endpoint}: {took:?}, over the 3 s operation timeout");
+        }
+        std::env::set_var("ZTSCAN_OPERATION_TIMEOUT_SECS", "soon");
+        let e = scan(Some("us-east-1".into()), None, &["s3".to_string()]).await.expect_err("a malformed timeout");
+        assert!(e.contains("ZTSCAN_OPERATION_TIMEOUT_SECS") && e.contains("\"soon\""), "{e}");
     }
 }

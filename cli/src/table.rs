@@ -72,7 +72,42 @@ pub fn render(findings: &[Finding], all: bool, colour: bool) -> String {
         count(Status::Pass),
         count(Status::NotApplicable)
     );
+    out.push_str(&unknown_summary(findings));
     out
+}
+
+/// Why the UNKNOWN findings could not be evaluated, grouped: how many rules and findings, then
+/// one line per reason (the failed read, e.g. "access denied on s3:GetBucketPolicy"), most
+/// frequent first. Empty when every rule could be evaluated.
+pub fn unknown_summary(findings: &[Finding]) -> String {
+    let unknown: Vec<&Finding> = findings.iter().filter(|f| f.status == Status::Unknown).collect();
+    if unknown.is_empty() {
+        return String::new();
+    }
+    let rules: std::collections::BTreeSet<&str> = unknown.iter().map(|f| f.rule_id.as_str()).collect();
+    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &unknown {
+        *reasons.entry(reason_group(&f.reason)).or_default() += 1;
+    }
+    let mut reasons: Vec<(&str, usize)> = reasons.into_iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let mut out =
+        format!("{} rule(s) could not be evaluated ({} UNKNOWN finding(s)), because of:\n", rules.len(), unknown.len());
+    for (reason, n) in reasons {
+        let _ = writeln!(out, "    {n:>5}  {reason}");
+    }
+    out
+}
+
+/// The part of an UNKNOWN reason that names the failed read and how it failed ("throttled past
+/// retries on lambda:ListFunctions"), without what is specific to one resource.
+fn reason_group(reason: &str) -> &str {
+    let reason = reason.strip_prefix("could not evaluate: ").unwrap_or(reason);
+    let head = reason.split(": ").next().unwrap_or(reason);
+    match head.char_indices().nth(100) {
+        Some((end, _)) => &head[..end],
+        None => head,
+    }
 }
 
 #[cfg(test)]
@@ -114,5 +149,23 @@ mod tests {
         assert!(!t.contains('\x1b'), "no colour off a terminal");
         assert!(render(&f, true, false).contains("arn:aws:s3:::b"));
         assert!(render(&f, false, true).contains('\x1b'));
+        assert!(!t.contains("could not be evaluated"), "nothing to explain");
+    }
+
+    #[test]
+    fn the_summary_names_how_many_rules_could_not_be_evaluated_and_why() {
+        let denied = "could not evaluate: access denied on s3:GetBucketPolicy: AccessDenied: no";
+        let throttled = "could not evaluate: throttled past retries on s3:ListBuckets: SlowDown after 6 attempts";
+        let f = vec![
+            finding("a", Outcome::unknown(denied)),
+            finding("b", Outcome::unknown(denied)),
+            finding("c", Outcome::unknown(throttled)),
+            finding("d", Outcome::pass("on")),
+        ];
+        let t = render(&f, false, false);
+        assert!(t.contains("1 rule(s) could not be evaluated (3 UNKNOWN finding(s))"), "{t}");
+        let denied_line = t.find("2  access denied on s3:GetBucketPolicy").expect("denied line");
+        let throttled_line = t.find("1  throttled past retries on s3:ListBuckets").expect("throttled line");
+        assert!(denied_line < throttled_line, "most frequent first: {t}");
     }
 }

@@ -35,11 +35,30 @@ pub enum CollectErrorKind {
     AccessDenied,
     /// Throttled past the SDK's retries.
     Throttled,
-    /// The service answered with another error, or could not be reached.
+    /// The service answered with another error code.
     Api,
     /// The service answered, but the document it returned could not be read (e.g. a bucket
     /// policy that is not JSON).
     Malformed,
+    /// The endpoint could not be reached: timeout, connection refused or reset, DNS, TLS.
+    Unreachable,
+    /// The answer itself could not be read: cut short, not well-formed, or an error without a
+    /// code. Only its HTTP status and size are kept.
+    Unreadable,
+}
+
+impl CollectErrorKind {
+    /// The kind in a few words, as reasons print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            CollectErrorKind::AccessDenied => "access denied",
+            CollectErrorKind::Throttled => "throttled past retries",
+            CollectErrorKind::Api => "API error",
+            CollectErrorKind::Malformed => "malformed document",
+            CollectErrorKind::Unreachable => "endpoint unreachable",
+            CollectErrorKind::Unreadable => "unreadable answer",
+        }
+    }
 }
 
 /// A failed read of one aspect of one resource.
@@ -53,13 +72,7 @@ pub struct CollectError {
 
 impl fmt::Display for CollectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.kind {
-            CollectErrorKind::AccessDenied => "access denied",
-            CollectErrorKind::Throttled => "throttled past retries",
-            CollectErrorKind::Api => "API error",
-            CollectErrorKind::Malformed => "malformed document",
-        };
-        write!(f, "{kind} on {}: {}", self.action, self.message)
+        write!(f, "{} on {}: {}", self.kind.label(), self.action, self.message)
     }
 }
 

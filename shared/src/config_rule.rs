@@ -62,12 +62,13 @@ pub struct RuleInvocation {
 /// a change for any other type is an error naming it.
 pub fn parse_invocation(payload: &Value, accepted_types: &[&str]) -> Result<RuleInvocation, EventError> {
     let event: ConfigEvent = serde_json::from_value(payload.clone())
-        .map_err(|e| EventError::Malformed(format!("Config rule event: {e}")))?;
+        .map_err(|e| EventError::Malformed(format!("Config rule event: {}", crate::events::describe_json_error(&e))))?;
     let result_token = event.result_token.filter(|t| !t.is_empty()).ok_or(EventError::MissingField("resultToken"))?;
     let rule_name = event.config_rule_name.unwrap_or_default();
     let text = event.invoking_event.ok_or(EventError::MissingField("invokingEvent"))?;
-    let invoking: Value =
-        serde_json::from_str(&text).map_err(|e| EventError::Malformed(format!("invokingEvent is not JSON: {e}")))?;
+    let invoking: Value = serde_json::from_str(&text).map_err(|e| {
+        EventError::Malformed(format!("invokingEvent is not JSON: {}", crate::events::describe_json_error(&e)))
+    })?;
     let message_type = invoking
         .get("messageType")
         .and_then(Value::as_str)
@@ -90,7 +91,7 @@ pub fn parse_invocation(payload: &Value, accepted_types: &[&str]) -> Result<Rule
             let capture_time = summary.get("configurationItemCaptureTime").and_then(Value::as_str).and_then(parse_time);
             Invocation::Oversized { summary: changed_resource(summary, accepted_types)?, capture_time }
         }
-        other => return Err(EventError::UnsupportedMessageType(other.to_string())),
+        other => return Err(EventError::UnsupportedMessageType(crate::events::shown(other))),
     };
     Ok(RuleInvocation { rule_name, result_token, event_left_scope: event.event_left_scope, invocation, notified_at })
 }

@@ -58,19 +58,47 @@ pub enum EventError {
     NotAnObject,
     #[error("event has no \"detail-type\": expected an EventBridge event")]
     NoDetailType,
-    #[error("unsupported detail-type {0:?}: expected \"Scheduled Event\" or \"Config Configuration Item Change\"")]
+    #[error("unsupported detail-type {0}: expected \"Scheduled Event\" or \"Config Configuration Item Change\"")]
     UnsupportedDetailType(String),
     #[error("Config event: missing or non-string field {0}")]
     MissingField(&'static str),
     #[error("{0}")]
     Malformed(String),
-    #[error("unsupported Config rule message type {0:?}: expected ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotification or ScheduledNotification")]
+    #[error("unsupported Config rule message type {0}: expected ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotification or ScheduledNotification")]
     UnsupportedMessageType(String),
     #[error("Config change event for {got}, but this audit handles {expected}")]
     WrongResourceType { got: String, expected: String },
 }
 
 const DELETED_STATUSES: &[&str] = &["ResourceDeleted", "ResourceDeletedNotRecorded"];
+
+/// The longest resource id a change may name: an ARN is at most 2048 characters.
+pub const MAX_RESOURCE_ID: usize = 2048;
+
+/// A value taken from an event, fit to be named in an error: control characters removed, cut
+/// to 80 characters, quoted.
+pub fn shown(value: &str) -> String {
+    format!("{:?}", crate::collect::error::clean_service_text(value, 80))
+}
+
+/// A JSON error, said without the input's values: serde's message quotes the value it could
+/// not read ("invalid type: string \"...\""), which may be a configuration's secret. A
+/// missing field is named (the name is ours); anything else says what kind of problem it is
+/// and where.
+pub fn describe_json_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let message = e.to_string();
+    let at = if e.line() > 0 { format!(" at line {} column {}", e.line(), e.column()) } else { String::new() };
+    match e.classify() {
+        Category::Data if message.starts_with("missing field `") => {
+            message.split(" at line ").next().unwrap_or(&message).to_string()
+        }
+        Category::Data => format!("a field has the wrong type or value{at}"),
+        Category::Syntax => format!("not JSON{at}"),
+        Category::Eof => "cut short (the JSON ends early)".to_string(),
+        Category::Io => "could not be read".to_string(),
+    }
+}
 
 /// Classify an incoming Lambda event. `accepted_types` are the Config resource types this
 /// audit re-evaluates.
@@ -80,7 +108,7 @@ pub fn parse_trigger(event: &Value, accepted_types: &[&str]) -> Result<AuditTrig
     match detail_type {
         "Scheduled Event" => Ok(AuditTrigger::Scheduled),
         "Config Configuration Item Change" => parse_change(obj.get("detail").unwrap_or(&Value::Null), accepted_types),
-        other => Err(EventError::UnsupportedDetailType(other.to_string())),
+        other => Err(EventError::UnsupportedDetailType(shown(other))),
     }
 }
 
@@ -100,13 +128,20 @@ pub fn changed_resource(item: &Value, accepted_types: &[&str]) -> Result<Changed
     let field = |name: &'static str| item.get(name).and_then(Value::as_str);
     let resource_type = field("resourceType").ok_or(EventError::MissingField("configurationItem.resourceType"))?;
     if !accepted_types.contains(&resource_type) {
-        return Err(EventError::WrongResourceType {
-            got: resource_type.to_string(),
-            expected: accepted_types.join(", "),
-        });
+        return Err(EventError::WrongResourceType { got: shown(resource_type), expected: accepted_types.join(", ") });
     }
-    let resource_id = field("resourceId").ok_or(EventError::MissingField("configurationItem.resourceId"))?;
+    let resource_id = field("resourceId")
+        .filter(|id| !id.trim().is_empty())
+        .ok_or(EventError::MissingField("configurationItem.resourceId"))?;
+    if resource_id.len() > MAX_RESOURCE_ID {
+        return Err(EventError::Malformed(format!(
+            "configurationItem.resourceId is {} bytes long, over the {MAX_RESOURCE_ID} an AWS resource id or ARN can be",
+            resource_id.len()
+        )));
+    }
     let region = field("awsRegion").ok_or(EventError::MissingField("configurationItem.awsRegion"))?;
+    crate::collect::regions::check(region)
+        .map_err(|e| EventError::Malformed(format!("configurationItem.awsRegion: {e}")))?;
     let status = field("configurationItemStatus").unwrap_or("OK");
     Ok(ChangedResource {
         resource_type: resource_type.to_string(),

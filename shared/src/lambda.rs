@@ -806,4 +806,128 @@ mod tests {
             Settings::from_lookup(vars(&[("FINDINGS_QUEUE_URL", "q"), ("SCAN_COMPLETE_DELAY_SECONDS", "5")])).unwrap();
         assert_eq!(s.completion_delay, Some(5));
     }
+
+    /// A fake port with a registered audit's name and change types, so every function's entry
+    /// point (the shared handler with its audit's change types) is fed every sample.
+    struct RegisteredFake(&'static crate::audit::Descriptor);
+    impl AuditPort for RegisteredFake {
+        fn name(&self) -> &'static str {
+            self.0.name
+        }
+        fn change_types(&self) -> &'static [&'static str] {
+            self.0.change.config_types
+        }
+        fn change_mode(&self) -> &'static str {
+            self.0.change.mode
+        }
+        async fn caller_account(&self) -> Result<String, CollectError> {
+            FakeAudit.caller_account().await
+        }
+        async fn scan_all(&self, ctx: &ScanContext) -> AuditReport {
+            FakeAudit.scan_all(ctx).await
+        }
+        async fn scan_changed(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
+            FakeAudit.scan_changed(changed, ctx).await
+        }
+        fn deleted(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
+            FakeAudit.deleted(changed, ctx)
+        }
+    }
+
+    /// Every sample event an audit function can receive (the SQS batch is publish-findings').
+    fn audit_samples() -> Vec<(String, Value)> {
+        let dir = format!("{}/../events", env!("CARGO_MANIFEST_DIR"));
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| n.ends_with(".json") && n != "sqs-findings.json")
+            .collect();
+        names.sort();
+        assert!(names.len() > 20, "the samples are found");
+        names.into_iter().map(|n| (n.clone(), event(&n))).collect()
+    }
+
+    /// Feeds every mutation of every sample to a handler over `audit`: each must answer (never
+    /// panic), and an error must be short and name what was wrong, without echoing a 1 MiB value.
+    async fn feed_every_mutation<A: AuditPort>(audit: A) -> (usize, usize) {
+        use futures_util::FutureExt;
+        let base = handler(false);
+        let h = Handler {
+            audit,
+            members: Vec::new(),
+            queue: base.queue,
+            config_rules: base.config_rules,
+            settings: base.settings,
+        };
+        let (mut runs, mut errors) = (0, 0);
+        for (name, sample) in audit_samples() {
+            let mut cases = crate::bad_input::mutations(&sample);
+            // Config rule invocations carry their event as JSON text: mutate inside it too.
+            if let Some(invoking) = sample.get("invokingEvent").and_then(Value::as_str) {
+                let inner: Value = serde_json::from_str(invoking).unwrap();
+                for (label, m) in crate::bad_input::mutations(&inner) {
+                    let mut outer = sample.clone();
+                    outer["invokingEvent"] = Value::String(m.to_string());
+                    cases.push((format!("invokingEvent: {label}"), outer));
+                }
+            }
+            for (label, payload) in cases {
+                let answer = std::panic::AssertUnwindSafe(h.run(&payload, "123456789012", "us-east-1"))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|_| panic!("{name}, {label}: the handler panicked"));
+                runs += 1;
+                if let Err(e) = answer {
+                    errors += 1;
+                    let text = e.to_string();
+                    assert!(!text.is_empty() && text.len() < 400, "{name}, {label}: {} bytes of error", text.len());
+                    assert!(!text.contains("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), "{name}, {label}: {text}");
+                    assert_eq!(Diagnostic::from(e).error_type, "InvalidEvent", "{name}, {label}: {text}");
+                }
+            }
+        }
+        (runs, errors)
+    }
+
+    #[tokio::test]
+    async fn every_function_answers_every_mutated_sample_with_an_answer_or_a_clear_error() {
+        let mut counts = Vec::new();
+        for audit in crate::audit::AUDITS {
+            counts.push(feed_every_mutation(RegisteredFake(audit)).await);
+        }
+        assert_eq!(counts.len(), 8, "every registered audit is fed");
+        for (runs, errors) in counts {
+            assert!(runs > 1000 && errors > runs / 10, "{runs} runs, {errors} errors");
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_events_are_named_precisely() {
+        let h = handler(false);
+        let mut e = event("config-change-s3-bucket.json");
+        e["detail"]["configurationItem"]["awsRegion"] = json!("not-a-region");
+        let err = h.run(&e, "123456789012", "us-east-1").await.unwrap_err().to_string();
+        assert!(err.contains("awsRegion") && err.contains("\"not-a-region\" is not an AWS region"), "{err}");
+        e["detail"]["configurationItem"]["awsRegion"] = json!("us-east-1");
+        e["detail"]["configurationItem"]["resourceId"] = json!(crate::bad_input::huge_string());
+        let err = h.run(&e, "123456789012", "us-east-1").await.unwrap_err().to_string();
+        assert!(err.contains("resourceId is 1048576 bytes long"), "{err}");
+        let mut e = event("scheduled.json");
+        e["detail-type"] = json!(crate::bad_input::huge_string());
+        let err = h.run(&e, "123456789012", "us-east-1").await.unwrap_err().to_string();
+        assert!(err.starts_with("invalid event: unsupported detail-type \"AAAA") && err.len() < 300, "{err}");
+        let planted = "sk_live_0123456789abcdefSECRET";
+        let inv = rule_invocation(
+            json!({"messageType": "ConfigurationItemChangeNotification", "configurationItem": bucket_item("OK")}),
+            false,
+        );
+        let mut bad = inv.clone();
+        bad["resultToken"] = json!([planted]);
+        let err = h.run(&bad, "123456789012", "us-east-1").await.unwrap_err().to_string();
+        assert!(err.contains("wrong type") && !err.contains(planted), "{err}");
+        let mut bad = inv;
+        bad["invokingEvent"] = json!(format!("{{\"configurationItem\": \"{planted}"));
+        let err = h.run(&bad, "123456789012", "us-east-1").await.unwrap_err().to_string();
+        assert!(err.contains("invokingEvent is not JSON") && !err.contains(planted), "{err}");
+    }
 }

@@ -6,6 +6,7 @@
 //! them.
 
 pub mod audit;
+pub mod bad_input;
 pub mod collect;
 pub mod collected;
 pub mod config;

@@ -34,13 +34,36 @@ pub struct ScanSummary {
 /// SQS's limit on one message body is 256 KiB; chunks stay under this to leave room.
 pub const MAX_MESSAGE_BYTES: usize = 200 * 1024;
 
-/// A body that could not be read as a `QueueMessage`.
+/// A body that could not be read as a `QueueMessage`. Its text says what was wrong and where,
+/// never the body's values (a finding's fields, or whatever a sender put there).
 #[derive(Debug, thiserror::Error)]
-#[error("findings message is not valid: {0}")]
+#[error("findings message is not valid: {}", crate::events::describe_json_error(.0))]
 pub struct MessageError(#[from] serde_json::Error);
 
 impl QueueMessage {
     pub fn parse(body: &str) -> Result<Self, MessageError> {
         Ok(serde_json::from_str(body)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_message_is_described_without_its_values() {
+        let planted = "sk_live_0123456789abcdefSECRET";
+        for body in [
+            format!(r#"{{"kind":"findings","audit":"s3","findings":"{planted}"}}"#),
+            format!(r#"{{"kind":"{planted}"}}"#),
+            format!(r#"{{"kind":"findings","audit":["{planted}"]"#),
+            format!("{planted} not json"),
+        ] {
+            let e = QueueMessage::parse(&body).expect_err("not a message").to_string();
+            assert!(!e.contains(planted), "{e}");
+            assert!(e.len() < 200, "{e}");
+        }
+        let e = QueueMessage::parse(r#"{"kind":"findings","audit":"s3"}"#).unwrap_err().to_string();
+        assert!(e.contains("missing field `findings`"), "{e}");
     }
 }

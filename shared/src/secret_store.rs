@@ -17,7 +17,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 
 /// `secretsmanager:GetSecretValue` (plus `kms:Decrypt` when the secret uses a customer-managed
 /// key, which the template grants only when such a key is named).
@@ -110,9 +110,12 @@ impl SecretSource for SecretsManagerSource {
                 code: e.code().unwrap_or_default().to_string(),
                 message: e.message().map(str::to_string),
             },
-            // Dispatch failures, timeouts and unreadable responses: the SDK's context names the
-            // cause; the request and response bodies are not part of it.
-            other => SecretError::Transport { id: id.to_string(), detail: DisplayErrorContext(other).to_string() },
+            // Dispatch failures, timeouts and unreadable responses: classified, never the SDK's
+            // error text (which can carry the response).
+            other => SecretError::Transport {
+                id: id.to_string(),
+                detail: crate::collect::error::sdk_error("secretsmanager:GetSecretValue", other).message,
+            },
         })?;
         match out.secret_string() {
             Some(s) if !s.is_empty() => Ok(SecretString::new(s)),

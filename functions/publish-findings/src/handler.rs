@@ -1368,4 +1368,52 @@ mod tests {
         assert_eq!(p.store.imported().len(), 1);
         assert!(alerts(&p).is_empty(), "MEDIUM is below the default HIGH");
     }
+
+    /// Every mutation of the sample batch: the envelope (what the runtime deserialises) and each
+    /// record's body. An envelope that is not an SQS event is a clear deserialisation error;
+    /// one that is, and every bad body, is processed without a panic, and a bad record alone is
+    /// a batch item failure: the good record beside it is imported.
+    #[tokio::test]
+    async fn every_mutated_sample_is_an_error_or_a_batch_item_failure_never_a_panic() {
+        use futures_util::FutureExt;
+        let sample: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+        let (mut envelopes, mut bodies) = (0, 0);
+        for (label, mutated) in ztscan::bad_input::mutations(&sample) {
+            let Ok(event) = serde_json::from_value::<SqsEvent>(mutated) else { continue };
+            envelopes += 1;
+            let p = publisher(FakeStore::default());
+            std::panic::AssertUnwindSafe(p.process(event))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| panic!("envelope, {label}: the handler panicked"));
+        }
+        let good_body = sample["Records"][0]["body"].as_str().unwrap().to_string();
+        let good: serde_json::Value = serde_json::from_str(&good_body).unwrap();
+        let QueueMessage::Findings { findings: good_findings, .. } = QueueMessage::parse(&good_body).unwrap() else {
+            panic!("the sample is a findings message")
+        };
+        let good_id = good_findings[0].id();
+        let mut cases: Vec<(String, String)> =
+            ztscan::bad_input::mutations(&good).into_iter().map(|(label, body)| (label, body.to_string())).collect();
+        cases.push(("not JSON".into(), "{\"kind\": \"findings\", \"findings\": [".into()));
+        cases.push(("empty".into(), String::new()));
+        cases.push(("1 MiB of text".into(), ztscan::bad_input::huge_string()));
+        for (label, body) in cases {
+            bodies += 1;
+            let still_valid = QueueMessage::parse(&body).is_ok();
+            let p = publisher(FakeStore::default());
+            let batch = event(vec![record("good", &good_body), record("bad", &body)]);
+            let r = std::panic::AssertUnwindSafe(p.process(batch))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| panic!("body, {label}: the handler panicked"));
+            let expected: Vec<&str> = if still_valid { vec![] } else { vec!["bad"] };
+            assert_eq!(failures(&r), expected, "body, {label}");
+            assert!(
+                p.store.imported().iter().any(|f| f.id == good_id),
+                "body, {label}: the good record beside it is imported"
+            );
+        }
+        assert!(envelopes > 10 && bodies > 100, "{envelopes} envelopes, {bodies} bodies");
+    }
 }

@@ -1,10 +1,20 @@
 //! Building SDK configuration and clients. The SDK configuration is loaded once ("expensive")
 //! and clients are built from it ("cheap"). It honours the standard AWS environment, including
 //! `AWS_ENDPOINT_URL`, so the same code runs against AWS and against a local endpoint.
+//!
+//! Every configuration loaded here carries the response guard ([`super::guard`]): every client
+//! built from it, collector or publisher, reads only complete, well-formed answers. It also
+//! carries connect and operation timeouts, so an unreachable endpoint ends in one short error.
+
+use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3control::config::endpoint::{DefaultResolver, EndpointFuture, Params, ResolveEndpoint};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder;
+use aws_smithy_runtime_api::client::runtime_plugin::RuntimePlugin;
 
 /// Log directives that keep the SDK's wire-level logs off whatever the log level asks. At TRACE,
 /// `aws_smithy_runtime` logs every raw response body and every deserialised output, and only the
@@ -25,20 +35,84 @@ pub fn wire_log_caps(max: Option<tracing::level_filters::LevelFilter>) -> &'stat
     }
 }
 
+/// How long a connection may take to open, unless `ZTSCAN_CONNECT_TIMEOUT_SECS` says otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one attempt of a call may take, unless `ZTSCAN_ATTEMPT_TIMEOUT_SECS` says otherwise.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a call may take with all its retries, unless `ZTSCAN_OPERATION_TIMEOUT_SECS` says
+/// otherwise: an unreachable endpoint is reported within this time.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The timeouts every SDK call runs under: the defaults above, or the `ZTSCAN_*_TIMEOUT_SECS`
+/// variables (whole seconds; an unreadable value is an error naming the variable).
+pub fn timeouts(var: impl Fn(&str) -> Option<String>) -> Result<TimeoutConfig, String> {
+    let secs = |name: &str, default: Duration| -> Result<Duration, String> {
+        match var(name) {
+            None => Ok(default),
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(s) if s > 0 => Ok(Duration::from_secs(s)),
+                _ => Err(format!(
+                    "{name} must be a whole number of seconds above 0, not {:?}",
+                    crate::collect::error::clean_service_text(&v, 32)
+                )),
+            },
+        }
+    };
+    Ok(TimeoutConfig::builder()
+        .connect_timeout(secs("ZTSCAN_CONNECT_TIMEOUT_SECS", DEFAULT_CONNECT_TIMEOUT)?)
+        .operation_attempt_timeout(secs("ZTSCAN_ATTEMPT_TIMEOUT_SECS", DEFAULT_ATTEMPT_TIMEOUT)?)
+        .operation_timeout(secs("ZTSCAN_OPERATION_TIMEOUT_SECS", DEFAULT_OPERATION_TIMEOUT)?)
+        .build())
+}
+
 /// Load the shared SDK configuration: standard credential/region chain, adaptive retries with
 /// 6 attempts (throttling is retried before a collector ever sees it), unless the standard
 /// `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE` variables choose otherwise (the local demo and tests
-/// lower the attempts: moto never throttles, and its unimplemented APIs answer 5xx).
+/// lower the attempts: moto never throttles, and its unimplemented APIs answer 5xx); the
+/// [`timeouts`]; and the response guard ([`guarded`]). A malformed timeout variable is reported
+/// by [`check_environment`]; here it falls back to the defaults.
 pub async fn load_sdk_config(region: Option<String>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     let env_chooses = ["AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"].iter().any(|v| std::env::var_os(v).is_some());
     if !env_chooses {
         loader = loader.retry_config(RetryConfig::adaptive().with_max_attempts(6));
     }
+    let timeouts = timeouts(|v| std::env::var(v).ok()).or_else(|_| timeouts(|_| None));
+    if let Ok(timeouts) = timeouts {
+        loader = loader.timeout_config(timeouts);
+    }
     if let Some(r) = region {
         loader = loader.region(Region::new(r));
     }
-    loader.load().await
+    guarded(loader.load().await)
+}
+
+/// What is wrong with the environment's SDK settings, before any call: a malformed timeout
+/// variable, or a region that is not one of the known regions ([`super::regions`]).
+pub fn check_environment(sdk: &SdkConfig) -> Result<(), String> {
+    timeouts(|v| std::env::var(v).ok())?;
+    match sdk.region() {
+        Some(region) => super::regions::check(region.as_ref()),
+        None => Ok(()),
+    }
+}
+
+/// `sdk` with its HTTP client (the SDK's default one when it has none) wrapped in the response
+/// guard ([`super::guard::GuardedHttpClient`]), and its retry attempts recorded for the
+/// wording of throttling reasons. Every SDK configuration the scanner uses goes through here.
+pub fn guarded(sdk: SdkConfig) -> SdkConfig {
+    if let Some(attempts) = sdk.retry_config().map(|r| r.max_attempts()) {
+        super::error::set_max_attempts(attempts);
+    }
+    let Some(inner) = sdk.http_client().or_else(default_http_client) else { return sdk };
+    sdk.into_builder().http_client(super::guard::GuardedHttpClient::new(inner)).build()
+}
+
+/// The HTTP client the SDK would use by default (hyper 1, rustls), taken from the SDK's own
+/// default plugin so that its TLS and proxy settings are exactly the SDK's.
+fn default_http_client() -> Option<SharedHttpClient> {
+    let plugin = aws_smithy_runtime::client::defaults::default_http_client_plugin_v2(BehaviorVersion::latest())?;
+    plugin.runtime_components(&RuntimeComponentsBuilder::new("ztscan-default-http-client")).http_client()
 }
 
 /// [`load_sdk_config`] with every client built from it paced per API below `limits` (the

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod aws;
 pub mod cloudformation;
 pub mod error;
+pub mod guard;
 pub mod iam;
 pub mod identity;
 pub mod lambda;
@@ -14,6 +15,7 @@ pub mod messaging;
 pub mod network;
 pub mod pace;
 pub mod pages;
+pub mod regions;
 pub mod s3;
 pub mod secretsmanager;
 

@@ -20,7 +20,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_config::SdkConfig;
 use aws_sdk_ec2::types::{Filter, IpPermission};
 
-use super::error::{required, CollectError, CollectErrorKind, Collected};
+use super::error::{CollectError, CollectErrorKind, Collected};
+use super::pages::all_pages;
 use crate::config::ScanConfig;
 use crate::resources::network::{FlowLog, NetworkInventory, Peer, SecurityGroup, SgRule, Vpc, VpcEndpoint};
 
@@ -83,10 +84,12 @@ impl NetworkCollector {
             self.endpoints(None),
             self.functions(),
         );
-        let group_vpcs: BTreeMap<String, String> = match &groups {
-            Ok(gs) => gs.iter().filter_map(|g| Some((g.id.clone(), g.vpc_id.clone()?))).collect(),
-            Err(_) => BTreeMap::new(),
-        };
+        // Which VPC each group belongs to: without the group listing, a function's VPC cannot be
+        // told from its groups, so the VPCs' function lists are that listing's error.
+        let group_vpcs: Collected<BTreeMap<String, String>> = groups
+            .as_ref()
+            .map(|gs| gs.iter().filter_map(|g| Some((g.id.clone(), g.vpc_id.clone()?))).collect())
+            .map_err(Clone::clone);
         let security_groups = groups.map(|gs| {
             gs.into_iter()
                 .map(|mut g| {
@@ -100,8 +103,10 @@ impl NetworkCollector {
                 .map(|mut v| {
                     v.flow_logs = per_vpc(&flow_logs, &v.id);
                     v.endpoints = per_vpc(&endpoints, &v.id);
-                    v.lambda_functions =
-                        functions.as_ref().map(|fs| users_of_vpc(fs, &v.id, &group_vpcs)).map_err(Clone::clone);
+                    v.lambda_functions = match (&functions, &group_vpcs) {
+                        (Ok(fs), Ok(group_vpcs)) => Ok(users_of_vpc(fs, &v.id, group_vpcs)),
+                        (Err(e), _) | (_, Err(e)) => Err(e.clone()),
+                    };
                     v
                 })
                 .collect()
@@ -161,10 +166,9 @@ impl NetworkCollector {
         if let Some(vpc) = vpc {
             request = request.filters(Filter::builder().name("vpc-id").values(vpc).build());
         }
-        let mut pages = request.into_paginator().send();
+        let pages = all_pages(DESCRIBE_SECURITY_GROUPS, None, request.into_paginator().send()).await?;
         let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = required(DESCRIBE_SECURITY_GROUPS, page)?;
+        for page in pages {
             for g in page.security_groups() {
                 let malformed = || {
                     CollectError::new(
@@ -195,10 +199,9 @@ impl NetworkCollector {
         } else {
             request = request.set_max_results(self.ec2_page());
         }
-        let mut pages = request.into_paginator().send();
+        let pages = all_pages(DESCRIBE_VPCS, None, request.into_paginator().send()).await?;
         let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = required(DESCRIBE_VPCS, page)?;
+        for page in pages {
             for v in page.vpcs() {
                 let id = v.vpc_id().ok_or_else(|| {
                     CollectError::new(CollectErrorKind::Malformed, DESCRIBE_VPCS, "a VPC without a VpcId")
@@ -224,10 +227,9 @@ impl NetworkCollector {
         if let Some(vpc) = vpc {
             request = request.filter(Filter::builder().name("resource-id").values(vpc).build());
         }
-        let mut pages = request.into_paginator().send();
+        let pages = all_pages(DESCRIBE_FLOW_LOGS, None, request.into_paginator().send()).await?;
         let mut out: BTreeMap<String, Vec<FlowLog>> = BTreeMap::new();
-        while let Some(page) = pages.next().await {
-            let page = required(DESCRIBE_FLOW_LOGS, page)?;
+        for page in pages {
             for f in page.flow_logs() {
                 let Some(resource) = f.resource_id().filter(|r| r.starts_with("vpc-")) else { continue };
                 out.entry(resource.to_string()).or_default().push(FlowLog {
@@ -246,10 +248,9 @@ impl NetworkCollector {
         if let Some(vpc) = vpc {
             request = request.filters(Filter::builder().name("vpc-id").values(vpc).build());
         }
-        let mut pages = request.into_paginator().send();
+        let pages = all_pages(DESCRIBE_VPC_ENDPOINTS, None, request.into_paginator().send()).await?;
         let mut out: BTreeMap<String, Vec<VpcEndpoint>> = BTreeMap::new();
-        while let Some(page) = pages.next().await {
-            let page = required(DESCRIBE_VPC_ENDPOINTS, page)?;
+        for page in pages {
             for e in page.vpc_endpoints() {
                 let Some(vpc_id) = e.vpc_id() else { continue };
                 out.entry(vpc_id.to_string()).or_default().push(VpcEndpoint {
@@ -264,11 +265,10 @@ impl NetworkCollector {
 
     /// Every function attached to a VPC (functions without a `VpcConfig` are left out).
     async fn functions(&self) -> Collected<Vec<FunctionAttachment>> {
-        let mut pages =
-            self.lambda.list_functions().set_max_items(self.page_size.map(|p| p.clamp(1, 50))).into_paginator().send();
+        let request = self.lambda.list_functions().set_max_items(self.page_size.map(|p| p.clamp(1, 50)));
+        let pages = all_pages(LIST_FUNCTIONS, None, request.into_paginator().send()).await?;
         let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = required(LIST_FUNCTIONS, page)?;
+        for page in pages {
             for f in page.functions() {
                 let Some(vpc) = f.vpc_config().filter(|v| !v.security_group_ids().is_empty()) else { continue };
                 out.push(FunctionAttachment {

@@ -12,6 +12,7 @@ use futures_util::stream::{self, StreamExt};
 
 use super::aws;
 use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
+use super::pages::all_pages;
 use crate::policy::PolicyDocument;
 use crate::resources::s3::{
     AclGrant, BucketAcl, EncryptionRule, Grantee, LoggingTarget, PublicAccessBlock, ReplicationRule, S3Account,
@@ -142,10 +143,10 @@ impl S3Collector {
 
     /// Every bucket in the account, paginated.
     async fn list(&self) -> Collected<Vec<Listed>> {
-        let mut pages = self.s3.list_buckets().set_max_buckets(self.page_size).into_paginator().send();
+        let request = self.s3.list_buckets().set_max_buckets(self.page_size);
+        let pages = all_pages("s3:ListAllMyBuckets", None, request.into_paginator().send()).await?;
         let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = required("s3:ListAllMyBuckets", page)?;
+        for page in pages {
             for b in page.buckets() {
                 if let Some(name) = b.name() {
                     out.push(Listed { name: name.to_string(), region: b.bucket_region().map(str::to_string) });
@@ -385,9 +386,13 @@ fn unreadable_bucket(name: &str, e: CollectError, account: &S3Account) -> S3Buck
     }
 }
 
-/// Fill in each replication destination's region where the destination bucket is one of ours.
+/// Fill in each replication destination's region where the destination bucket is one of ours
+/// and its region was read: a bucket whose `GetBucketLocation` failed ([`unreadable_bucket`])
+/// has no known region, so a rule needing it stays unable to tell rather than assume one.
 pub fn resolve_replication_regions(buckets: &mut [S3Bucket]) {
-    let regions: BTreeMap<String, String> = buckets.iter().map(|b| (b.arn.clone(), b.region.clone())).collect();
+    let region_unread = |b: &S3Bucket| matches!(&b.replication, Err(e) if e.action == "s3:GetBucketLocation");
+    let regions: BTreeMap<String, String> =
+        buckets.iter().filter(|b| !region_unread(b)).map(|b| (b.arn.clone(), b.region.clone())).collect();
     for b in buckets.iter_mut() {
         if let Ok(Some(rules)) = &mut b.replication {
             for r in rules.iter_mut() {

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 
 use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
+use super::pages::all_pages;
 use crate::config::ScanConfig;
 use crate::policy::PolicyDocument;
 use crate::resources::secretsmanager::{region_of_arn, Secret, SecretsInventory};
@@ -202,13 +203,9 @@ impl SecretsCollector {
     /// The listing, paginated, converted at once.
     async fn list(&self) -> Collected<Vec<Secret>> {
         let region = self.region();
-        let mut pages = self.client.list_secrets().set_max_results(self.page_size).into_paginator().send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = required(LIST, page)?;
-            out.extend(page.secret_list().iter().map(|e| from_list_entry(e, &region)));
-        }
-        Ok(out)
+        let request = self.client.list_secrets().set_max_results(self.page_size);
+        let pages = all_pages(LIST, None, request.into_paginator().send()).await?;
+        Ok(pages.iter().flat_map(|page| page.secret_list()).map(|e| from_list_entry(e, &region)).collect())
     }
 
     async fn with_policies(&self, listed: Vec<Secret>) -> Vec<Secret> {

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use aws_sdk_sqs::error::{BuildError, DisplayErrorContext, SdkError};
+use aws_sdk_sqs::error::{BuildError, SdkError};
 use aws_sdk_sqs::operation::send_message::SendMessageError;
 use aws_sdk_sqs::types::MessageAttributeValue;
 use serde::{Deserialize, Serialize};
@@ -97,7 +97,7 @@ pub fn dead_letter(body: String, account: &str, region: &str, code: &str, messag
 pub enum OutboxError {
     #[error("could not build a message attribute: {0}")]
     Build(#[from] BuildError),
-    #[error("sqs:SendMessage to {queue} failed: {}", DisplayErrorContext(.source))]
+    #[error("sqs:SendMessage to {queue} failed: {}", crate::collect::error::sdk_error("sqs:SendMessage", .source))]
     Send {
         queue: String,
         #[source]

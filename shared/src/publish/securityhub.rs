@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 
-use aws_sdk_securityhub::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_securityhub::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_securityhub::operation::get_findings::GetFindingsError;
 use aws_sdk_securityhub::types as sh;
 use chrono::{DateTime, Utc};
@@ -164,7 +164,7 @@ pub struct ArchiveScope {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("securityhub:GetFindings failed: {}", DisplayErrorContext(.0))]
+    #[error("{}", crate::collect::error::sdk_error("securityhub:GetFindings", .0))]
     GetFindings(#[source] Box<SdkError<GetFindingsError>>),
     #[error("could not serialise finding {id}: {source}")]
     Serialize {
@@ -200,7 +200,10 @@ impl StoreError {
 /// Security Hub's message of a failed request, or what kind of failure it was.
 fn short_reason<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> String {
     match e {
-        SdkError::ServiceError(_) => e.message().unwrap_or("the request was refused").to_string(),
+        SdkError::ServiceError(_) => e
+            .message()
+            .map(|m| crate::collect::error::clean_service_text(m, crate::collect::error::MAX_SERVICE_MESSAGE))
+            .unwrap_or_else(|| "the request was refused".to_string()),
         SdkError::TimeoutError(_) => "the request timed out".to_string(),
         SdkError::DispatchFailure(_) => "the request could not be sent".to_string(),
         SdkError::ResponseError(_) => "the answer could not be read".to_string(),

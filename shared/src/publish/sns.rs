@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use aws_sdk_sns::error::{BuildError, DisplayErrorContext, SdkError};
+use aws_sdk_sns::error::{BuildError, SdkError};
 use aws_sdk_sns::operation::publish::PublishError;
 use aws_sdk_sns::types::MessageAttributeValue;
 
@@ -19,7 +19,7 @@ pub const SEVERITY_ATTRIBUTE: &str = "severity";
 pub enum AlertError {
     #[error("could not build the severity message attribute: {0}")]
     Build(#[from] BuildError),
-    #[error("sns:Publish failed: {}", DisplayErrorContext(.0))]
+    #[error("{}", crate::collect::error::sdk_error("sns:Publish", .0))]
     Publish(#[source] Box<SdkError<PublishError>>),
 }
 

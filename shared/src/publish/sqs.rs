@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 
-use aws_sdk_sqs::error::{BuildError, DisplayErrorContext, SdkError};
+use aws_sdk_sqs::error::{BuildError, SdkError};
 use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchError;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use tracing::warn;
@@ -43,7 +43,7 @@ pub enum PublishError {
     MessageTooLarge { kind: &'static str, size: usize, max: usize },
     #[error("could not build a SendMessageBatch entry: {0}")]
     Build(#[from] BuildError),
-    #[error("sqs:SendMessageBatch failed: {}", DisplayErrorContext(.0))]
+    #[error("{}", crate::collect::error::sdk_error("sqs:SendMessageBatch", .0))]
     Send(#[source] Box<SdkError<SendMessageBatchError>>),
     #[error("SQS did not accept {count} message(s) after {attempts} attempt(s): {errors}")]
     NotAccepted { count: usize, attempts: u32, errors: String },
