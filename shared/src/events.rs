@@ -3,6 +3,9 @@
 
 use serde_json::Value;
 
+/// The `awsRegion` AWS Config gives global resources (IAM).
+pub const GLOBAL_REGION: &str = "global";
+
 /// One resource named by a Config change event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangedResource {
@@ -140,8 +143,11 @@ pub fn changed_resource(item: &Value, accepted_types: &[&str]) -> Result<Changed
         )));
     }
     let region = field("awsRegion").ok_or(EventError::MissingField("configurationItem.awsRegion"))?;
-    crate::collect::regions::check(region)
-        .map_err(|e| EventError::Malformed(format!("configurationItem.awsRegion: {e}")))?;
+    // AWS Config records global resources (IAM roles, users, policies) in the region `global`.
+    if region != GLOBAL_REGION {
+        crate::collect::regions::check(region)
+            .map_err(|e| EventError::Malformed(format!("configurationItem.awsRegion: {e}")))?;
+    }
     let status = field("configurationItemStatus").unwrap_or("OK");
     Ok(ChangedResource {
         resource_type: resource_type.to_string(),

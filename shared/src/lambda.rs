@@ -36,6 +36,9 @@ pub struct Settings {
     /// Hub-and-spoke: the member accounts audited besides the function's own
     /// (`MEMBER_ACCOUNT_IDS`, `MEMBER_ROLE_NAME`, `MEMBER_EXTERNAL_ID`).
     pub members: MemberAccounts,
+    /// `AWS_REGION` (set by Lambda): the region the function audits, checked at cold start
+    /// against the partition's regions (`ZTSCAN_EXTRA_REGIONS` allows newer ones).
+    pub region: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,7 +104,15 @@ impl Settings {
             Some(_) => return Err(AuditError::InvalidEnv("CONFIG_EVALUATIONS_TEST_MODE", "true or false")),
         };
         let members = MemberAccounts::from_lookup(&var, None)?;
-        Ok(Self { queue_url, completion_delay, config, config_test_mode, members })
+        let region = var("AWS_REGION").map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+        let region = region.ok_or(AuditError::MissingEnv("AWS_REGION"))?;
+        crate::collect::regions::check_with(&region, var("ZTSCAN_EXTRA_REGIONS").as_deref()).map_err(|_| {
+            AuditError::InvalidEnv(
+                "AWS_REGION",
+                "an AWS region such as us-east-1 (allow a newer one with ZTSCAN_EXTRA_REGIONS)",
+            )
+        })?;
+        Ok(Self { queue_url, completion_delay, config, config_test_mode, members, region })
     }
 }
 
@@ -262,8 +273,7 @@ impl<A: AuditPort, Q: FindingsQueue, C: ConfigRules> Handler<A, Q, C> {
                 .await
                 .map_err(|source| AuditError::NoAccount { arn: arn.clone(), source })?,
         };
-        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_string());
-        self.run(&event.payload, &account, &region).await
+        self.run(&event.payload, &account, &self.settings.region).await
     }
 
     pub async fn run(&self, payload: &Value, account: &str, region: &str) -> Result<Response, AuditError> {
@@ -539,6 +549,7 @@ mod tests {
                 config: ScanConfig::default(),
                 config_test_mode: false,
                 members: MemberAccounts::default(),
+                region: "us-east-1".into(),
             },
         }
     }
@@ -799,12 +810,33 @@ mod tests {
         };
         let e = Settings::from_lookup(vars(&[])).unwrap_err();
         assert!(e.to_string().contains("FINDINGS_QUEUE_URL"));
-        let e = Settings::from_lookup(vars(&[("FINDINGS_QUEUE_URL", "q"), ("SCAN_COMPLETE_DELAY_SECONDS", "9999")]))
-            .unwrap_err();
+        let e = Settings::from_lookup(vars(&[
+            ("FINDINGS_QUEUE_URL", "q"),
+            ("AWS_REGION", "us-east-1"),
+            ("SCAN_COMPLETE_DELAY_SECONDS", "9999"),
+        ]))
+        .unwrap_err();
         assert!(e.to_string().contains("SCAN_COMPLETE_DELAY_SECONDS") && !e.to_string().contains("9999"));
-        let s =
-            Settings::from_lookup(vars(&[("FINDINGS_QUEUE_URL", "q"), ("SCAN_COMPLETE_DELAY_SECONDS", "5")])).unwrap();
+        let s = Settings::from_lookup(vars(&[
+            ("FINDINGS_QUEUE_URL", "q"),
+            ("AWS_REGION", "eu-west-1"),
+            ("SCAN_COMPLETE_DELAY_SECONDS", "5"),
+        ]))
+        .unwrap();
         assert_eq!(s.completion_delay, Some(5));
+        assert_eq!(s.region, "eu-west-1");
+        let e = Settings::from_lookup(vars(&[("FINDINGS_QUEUE_URL", "q")])).unwrap_err();
+        assert!(e.to_string().contains("AWS_REGION"), "{e}");
+        let e =
+            Settings::from_lookup(vars(&[("FINDINGS_QUEUE_URL", "q"), ("AWS_REGION", "not-a-region")])).unwrap_err();
+        assert!(e.to_string().contains("AWS_REGION") && !e.to_string().contains("not-a-region"), "{e}");
+        let s = Settings::from_lookup(vars(&[
+            ("FINDINGS_QUEUE_URL", "q"),
+            ("AWS_REGION", "xx-future-1"),
+            ("ZTSCAN_EXTRA_REGIONS", "xx-future-1"),
+        ]))
+        .unwrap();
+        assert_eq!(s.region, "xx-future-1");
     }
 
     /// A fake port with a registered audit's name and change types, so every function's entry

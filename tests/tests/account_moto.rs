@@ -76,9 +76,10 @@ async fn the_collector_reads_each_regions_baseline() {
         .as_ref()
         .is_ok_and(|h| h.as_deref().is_some_and(|a| a.ends_with(":hub/default"))));
     // moto answers "not subscribed" with an XML body the SDK cannot read (AWS answers JSON
-    // `InvalidAccessException`, a FAIL, tested in account_mocks.rs): an API error, never a guess.
+    // `InvalidAccessException`, a FAIL, tested in account_mocks.rs): an unreadable answer, never
+    // a guess.
     let west_hub = west.baseline.security_hub.as_ref().expect_err("moto's XML error");
-    assert_eq!(west_hub.kind, ztscan::collect::CollectErrorKind::Api);
+    assert_eq!(west_hub.kind, ztscan::collect::CollectErrorKind::Unreadable);
     let inspector = east.baseline.inspector.as_ref().expect("inspector").as_ref().expect("a status");
     assert_eq!(inspector.lambda.as_deref(), Some("ENABLED"));
     assert_eq!(west.baseline.inspector, Ok(None));

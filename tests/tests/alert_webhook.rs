@@ -18,6 +18,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use ztscan::model::{Finding, ResourceRef, Severity, Status};
 use ztscan::pipeline::QueueMessage;
+use ztscan::publish::outbox::ALERT_RETRY_DELAY_SECONDS;
 use ztscan_tests::lambda::{scratch_dir, Emulator};
 use ztscan_tests::moto;
 use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings};
@@ -176,11 +177,6 @@ fn squash(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace() && !matches!(c, '│' | '×')).collect()
 }
 
-/// The invoke error `err` contains `expected` (ignoring how it was wrapped).
-fn assert_error_says(err: &str, expected: &str) {
-    assert!(squash(err).contains(&squash(expected)), "expected the error to say `{expected}`:\n{err}");
-}
-
 fn assert_no_secret_in(what: &str, text: &str) {
     for secret in [URL_SECRET, TOKEN_SECRET, "second-s3cr3t", "second-t0ken"] {
         assert!(
@@ -276,7 +272,7 @@ async fn new_high_failures_are_posted_with_the_cached_secret() {
 }
 
 #[tokio::test]
-async fn a_failing_webhook_is_retried_then_fails_the_batch_and_a_malformed_secret_is_named() {
+async fn a_failing_webhook_is_retried_then_queued_on_its_own_and_a_malformed_secret_is_named() {
     // GIVEN a receiver that answers 500, and a secret cache TTL of one second
     let m = moto().await;
     let p = create_pipeline(&m.sdk).await;
@@ -293,35 +289,97 @@ async fn a_failing_webhook_is_retried_then_fails_the_batch_and_a_malformed_secre
     publisher.run_function("publish-findings", &env);
 
     // WHEN a new HIGH failure arrives
-    let err = publisher
+    let resp = publisher
         .invoke("publish-findings", &sqs_event("f1", &[vec![high("hook-fail")]]))
-        .expect_err("a webhook that keeps failing fails the batch");
-    // THEN the webhook was tried three times, and the batch failed as a whole (Lambda retries it,
-    // then the DLQ holds it) with an error naming the secret and the status, not the URL or token
+        .expect("the batch is handled");
+    // THEN the webhook was tried three times; the finding is imported (so a redelivery will not
+    // alert it again) and the record is done; the alert itself waits on the findings queue as
+    // an AlertRetry, to be retried on its own
     assert_eq!(hook.requests().len(), 3, "{:?}", hook.requests());
-    assert_error_says(
-        &err,
-        &format!("could not forward the alert: alert webhook (secret `{arn}`): the webhook answered HTTP 500 after 3 attempt(s)"),
+    assert_eq!(batch_failures(&resp), 0, "{resp}");
+    assert_eq!(security_hub_findings(&m.sdk).await.len(), 1);
+    // (it is delayed by ALERT_RETRY_DELAY_SECONDS, so the retry does not hit the same outage)
+    let retries = receive_bodies(&m.sdk, &p.findings_queue_url, ALERT_RETRY_DELAY_SECONDS as u64 + 15).await;
+    assert_eq!(
+        retries.len(),
+        1,
+        "one alert queued for retry: {retries:?}\n{}",
+        publisher.function_log("publish-findings")
     );
-    assert_no_secret_in("the invoke error", &err);
-    // AND nothing was imported, so the retry still sees the failure as new and alerts again
-    assert!(security_hub_findings(&m.sdk).await.is_empty());
+    for body in &retries {
+        assert_no_secret_in("the queued alert", body);
+    }
 
-    // WHEN the secret is replaced by a plain-http URL to a remote host and the TTL has passed
+    // WHEN the secret is replaced by a plain-http URL to a remote host, the TTL has passed, and
+    // the queued alert comes back
     put_secret(&sm, &arn, "http://hooks.example.com/second-s3cr3t").await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
     hook.status.store(200, Ordering::SeqCst);
-    let err = publisher
-        .invoke("publish-findings", &sqs_event("f2", &[vec![high("hook-fail")]]))
-        .expect_err("a malformed secret fails the batch");
-    // THEN the new value was fetched and rejected with the secret id and the reason
-    assert_error_says(&err, &format!("alert webhook secret `{arn}` holds a URL whose scheme is not https"));
+    let resp = publisher.invoke("publish-findings", &raw_sqs_event("f2", &retries)).expect("the batch is handled");
+    // THEN the new value was fetched and rejected, nothing was posted, and the alert record
+    // alone is reported failed (the queue retries it, then dead-letters it)
+    assert_eq!(batch_failures(&resp), 1, "{resp}");
     assert_eq!(hook.requests().len(), 3, "nothing was posted");
-    assert_no_secret_in("the invoke error", &err);
 
     let log = publisher.function_log("publish-findings");
     assert!(log.contains("alert webhook attempt failed; retrying"), "{log}");
+    assert!(log.contains("holds a URL whose scheme is not https"), "{log}");
+    assert!(log.contains(&arn), "the log names the secret by its id: {log}");
     assert_no_secret_in("the function log", &log);
+}
+
+/// The bodies of the messages on `queue_url` (received and deleted), waiting up to `seconds`
+/// for the first (a delayed message becomes visible only after its delay).
+async fn receive_bodies(sdk: &aws_config::SdkConfig, queue_url: &str, seconds: u64) -> Vec<String> {
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    let mut bodies = Vec::new();
+    loop {
+        let resp = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(5)
+            .send()
+            .await
+            .expect("receive");
+        if resp.messages().is_empty() {
+            if !bodies.is_empty() || std::time::Instant::now() > deadline {
+                return bodies;
+            }
+            continue;
+        }
+        for m in resp.messages() {
+            bodies.push(m.body().unwrap_or_default().to_string());
+            if let Some(h) = m.receipt_handle() {
+                sqs.delete_message().queue_url(queue_url).receipt_handle(h).send().await.expect("delete");
+            }
+        }
+    }
+}
+
+/// An SQS event whose records carry `bodies` as they are.
+fn raw_sqs_event(name: &str, bodies: &[String]) -> std::path::PathBuf {
+    let records: Vec<Value> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            json!({
+                "messageId": format!("{name}-{i}"),
+                "receiptHandle": "rh",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "local", "ApproximateFirstReceiveTimestamp": "0"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ztscan-findings",
+                "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    let path = scratch_dir().join(format!("alert-webhook-{name}.json"));
+    std::fs::write(&path, json!({ "Records": records }).to_string()).expect("write event");
+    path
 }
 
 #[tokio::test]

@@ -7,11 +7,12 @@
 //! configuration is loaded ([`super::aws::load_sdk_config`]), for every client built from it.
 //! It reads the whole body, then checks it is a complete document for what it claims to be:
 //!
-//! - JSON (an `application/json`/`x-amz-json` content type, or a successful answer without one
-//!   or labelled `text/*` that starts with `{`/`[`):
-//!   it parses as JSON, and it is not empty unless the status is 204/304;
-//! - XML (an `xml` content type, or such an answer starting with `<`): it is well-formed, with one root
-//!   element that closes, every tag closed by its own name;
+//! - JSON (a successful answer starting with `{`/`[`, whatever its content type: S3's
+//!   `GetBucketPolicy` answers with the policy itself; otherwise an `application/json` or
+//!   `x-amz-json` content type): it parses as JSON, and it is not empty unless the status is
+//!   204/304;
+//! - XML (a successful answer starting with `<`, otherwise an `xml` content type): it is
+//!   well-formed, with one root element that closes, every tag closed by its own name;
 //! - anything else (HEAD requests, empty XML answers of writes, other content types) passes.
 //!
 //! An answer that fails the check (or whose body could not be read to its end) becomes a
@@ -105,19 +106,22 @@ enum Document {
     Xml,
 }
 
-/// The content type decides; a successful answer without one, or with a generic text type
-/// (local fakes label XML `text/html`), is judged by its first character.
+/// What kind of document an answer is. A successful answer is judged by its first character
+/// when that is `{`, `[` or `<`, whatever its content type says: S3 answers `GetBucketPolicy`
+/// with the policy's own JSON, and local fakes label it `application/xml`; a cut answer still
+/// starts as the document it was. Otherwise (an empty body, plain text, an error answer) the
+/// content type decides, and an untyped or generic text answer is not judged.
 fn document_kind(status: u16, content_type: Option<&str>, body: &[u8]) -> Option<Document> {
-    match content_type {
-        Some(t) if t.contains("json") => return Some(Document::Json),
-        Some(t) if t.contains("xml") => return Some(Document::Xml),
-        Some(t) if !(200..300).contains(&status) || !t.starts_with("text/") => return None,
-        _ if !(200..300).contains(&status) => return None,
-        _ => {}
+    if (200..300).contains(&status) {
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{' | b'[') => return Some(Document::Json),
+            Some(b'<') => return Some(Document::Xml),
+            _ => {}
+        }
     }
-    match body.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{' | b'[') => Some(Document::Json),
-        Some(b'<') => Some(Document::Xml),
+    match content_type {
+        Some(t) if t.contains("json") => Some(Document::Json),
+        Some(t) if t.contains("xml") => Some(Document::Xml),
         _ => None,
     }
 }
@@ -227,6 +231,15 @@ mod tests {
         assert!(well_formed_xml(b"<a></a><b></b>").is_err());
         assert!(well_formed_xml(b"<p:a><p:b/></p:a>").is_ok());
         assert!(well_formed_xml(b"<a>text &amp; more</a>").is_ok());
+    }
+
+    #[test]
+    fn a_json_document_labelled_xml_is_judged_as_json() {
+        let policy = br#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*"}]}"#;
+        assert_eq!(judge(200, false, Some("application/xml"), policy), Ok(()), "S3 GetBucketPolicy on a fake");
+        for cut in 1..policy.len() {
+            assert!(judge(200, false, Some("application/xml"), &policy[..cut]).is_err(), "cut at {cut} passed");
+        }
     }
 
     #[test]
