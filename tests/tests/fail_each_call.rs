@@ -193,6 +193,13 @@ fn by_key(findings: &[Finding]) -> BTreeMap<(String, String), &Finding> {
     findings.iter().map(|f| ((f.rule_id.clone(), f.resource.uid().to_string()), f)).collect()
 }
 
+/// Reads whose failure rightly changes no finding, because the verdict they would feed is
+/// already decided by another fact (a rule stops at a definite FAIL), each with why.
+const DECIDED_WITHOUT: &[(&str, &str)] = &[(
+    "GET /zt-public-policy/*?acl",
+    "the bucket's policy already makes it public: s3.bucket-not-public FAILs without reading its ACL",
+)];
+
 /// Fails each operation of `which` in turn; returns the problems found (empty: none).
 async fn fail_each_operation(which: Audit) -> Vec<String> {
     let m = moto().await;
@@ -232,7 +239,7 @@ async fn fail_each_operation(which: Audit) -> Vec<String> {
                 )),
             }
         }
-        if !noticed {
+        if !noticed && !DECIDED_WITHOUT.iter().any(|(decided, _)| *decided == op) {
             problems.push(format!("{which:?}, {op} failing: no finding became UNKNOWN (the failure was swallowed)"));
         }
     }
