@@ -732,17 +732,36 @@ mod tests {
         assert!(!findings.is_empty() && findings.iter().all(|f| f.status == Status::NotApplicable));
     }
 
-    /// A port whose deletions are re-read (as the account audit's are).
-    struct RescanAudit;
-    impl AuditPort for RescanAudit {
+    /// [`FakeAudit`]'s scans behind another audit's shape: its name, change types and mode, and
+    /// whether it re-reads deletions.
+    struct ShapedFake {
+        name: &'static str,
+        change_types: &'static [&'static str],
+        change_mode: &'static str,
+        rescans_deleted: bool,
+    }
+
+    impl ShapedFake {
+        /// A registered audit's shape.
+        fn of(audit: &'static crate::audit::Descriptor) -> Self {
+            Self {
+                name: audit.name,
+                change_types: audit.change.config_types,
+                change_mode: audit.change.mode,
+                rescans_deleted: false,
+            }
+        }
+    }
+
+    impl AuditPort for ShapedFake {
         fn name(&self) -> &'static str {
-            "rescan"
+            self.name
         }
         fn change_types(&self) -> &'static [&'static str] {
-            &["AWS::S3::Bucket"]
+            self.change_types
         }
         fn change_mode(&self) -> &'static str {
-            "region"
+            self.change_mode
         }
         async fn caller_account(&self) -> Result<String, CollectError> {
             FakeAudit.caller_account().await
@@ -757,14 +776,18 @@ mod tests {
             FakeAudit.deleted(changed, ctx)
         }
         fn rescans_deleted(&self, _changed: &ChangedResource) -> bool {
-            true
+            self.rescans_deleted
         }
     }
+
+    /// A port whose deletions are re-read (as the account audit's are).
+    const RESCAN_AUDIT: ShapedFake =
+        ShapedFake { name: "rescan", change_types: &["AWS::S3::Bucket"], change_mode: "region", rescans_deleted: true };
 
     #[tokio::test]
     async fn a_port_that_rescans_deletions_re_reads_instead_of_not_applicable() {
         let h = Handler {
-            audit: RescanAudit,
+            audit: RESCAN_AUDIT,
             members: Vec::new(),
             queue: FakeQueue::default(),
             config_rules: FakeConfig::default(),
@@ -839,33 +862,6 @@ mod tests {
         assert_eq!(s.region, "xx-future-1");
     }
 
-    /// A fake port with a registered audit's name and change types, so every function's entry
-    /// point (the shared handler with its audit's change types) is fed every sample.
-    struct RegisteredFake(&'static crate::audit::Descriptor);
-    impl AuditPort for RegisteredFake {
-        fn name(&self) -> &'static str {
-            self.0.name
-        }
-        fn change_types(&self) -> &'static [&'static str] {
-            self.0.change.config_types
-        }
-        fn change_mode(&self) -> &'static str {
-            self.0.change.mode
-        }
-        async fn caller_account(&self) -> Result<String, CollectError> {
-            FakeAudit.caller_account().await
-        }
-        async fn scan_all(&self, ctx: &ScanContext) -> AuditReport {
-            FakeAudit.scan_all(ctx).await
-        }
-        async fn scan_changed(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
-            FakeAudit.scan_changed(changed, ctx).await
-        }
-        fn deleted(&self, changed: &ChangedResource, ctx: &ScanContext) -> AuditReport {
-            FakeAudit.deleted(changed, ctx)
-        }
-    }
-
     /// Every sample event an audit function can receive (the SQS batch is publish-findings').
     fn audit_samples() -> Vec<(String, Value)> {
         let dir = format!("{}/../events", env!("CARGO_MANIFEST_DIR"));
@@ -925,7 +921,7 @@ mod tests {
     async fn every_function_answers_every_mutated_sample_with_an_answer_or_a_clear_error() {
         let mut counts = Vec::new();
         for audit in crate::audit::AUDITS {
-            counts.push(feed_every_mutation(RegisteredFake(audit)).await);
+            counts.push(feed_every_mutation(ShapedFake::of(audit)).await);
         }
         assert_eq!(counts.len(), 8, "every registered audit is fed");
         for (runs, errors) in counts {

@@ -171,6 +171,27 @@ pub struct PumpReport {
     pub failed: usize,
 }
 
+/// One record of an SQS event, as Lambda's event source mapping delivers it from the queue
+/// `queue_arn`.
+pub fn sqs_record(message_id: &str, receipt_handle: &str, body: &str, md5_of_body: &str, queue_arn: &str) -> Value {
+    json!({
+        "messageId": message_id,
+        "receiptHandle": receipt_handle,
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "local", "ApproximateFirstReceiveTimestamp": "0"},
+        "messageAttributes": {},
+        "md5OfBody": md5_of_body,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": "us-east-1"
+    })
+}
+
+/// Write an SQS event holding `records` to `path`, for `Emulator::invoke`.
+pub fn write_sqs_event(path: &Path, records: Vec<Value>) {
+    std::fs::write(path, json!({ "Records": records }).to_string()).expect("write event");
+}
+
 /// Drain `queue_url` into `function` in batches of up to 10, as Lambda's SQS event source
 /// mapping does: messages the function reports in `batchItemFailures` stay on the queue.
 pub async fn pump(
@@ -198,20 +219,16 @@ pub async fn pump(
         let records: Vec<Value> = messages
             .iter()
             .map(|m| {
-                json!({
-                    "messageId": m.message_id().unwrap_or_default(),
-                    "receiptHandle": m.receipt_handle().unwrap_or_default(),
-                    "body": m.body().unwrap_or_default(),
-                    "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "local", "ApproximateFirstReceiveTimestamp": "0"},
-                    "messageAttributes": {},
-                    "md5OfBody": m.md5_of_body().unwrap_or_default(),
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": queue_arn,
-                    "awsRegion": "us-east-1"
-                })
+                sqs_record(
+                    m.message_id().unwrap_or_default(),
+                    m.receipt_handle().unwrap_or_default(),
+                    m.body().unwrap_or_default(),
+                    m.md5_of_body().unwrap_or_default(),
+                    queue_arn,
+                )
             })
             .collect();
-        std::fs::write(&tmp, json!({ "Records": records }).to_string()).expect("write event");
+        write_sqs_event(&tmp, records);
         let response = emulator.invoke(function, &tmp).unwrap_or_else(|e| panic!("{e}"));
         let failed: Vec<String> = response["batchItemFailures"]
             .as_array()

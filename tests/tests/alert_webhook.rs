@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 use ztscan::model::{Finding, ResourceRef, Severity, Status};
 use ztscan::pipeline::QueueMessage;
 use ztscan::publish::outbox::ALERT_RETRY_DELAY_SECONDS;
-use ztscan_tests::lambda::{scratch_dir, Emulator};
+use ztscan_tests::lambda::{scratch_dir, sqs_record, write_sqs_event, Emulator};
 use ztscan_tests::moto;
 use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings};
 
@@ -144,28 +144,14 @@ fn low(bucket: &str) -> Finding {
 
 /// An SQS event file with one findings message per entry, as the event source mapping sends.
 fn sqs_event(name: &str, messages: &[Vec<Finding>]) -> std::path::PathBuf {
-    let records: Vec<Value> = messages
+    let bodies: Vec<String> = messages
         .iter()
-        .enumerate()
-        .map(|(i, findings)| {
-            let body = serde_json::to_string(&QueueMessage::Findings { audit: "s3".into(), findings: findings.clone() })
-                .expect("serialise");
-            json!({
-                "messageId": format!("{name}-{i}"),
-                "receiptHandle": "rh",
-                "body": body,
-                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "local", "ApproximateFirstReceiveTimestamp": "0"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ztscan-findings",
-                "awsRegion": "us-east-1"
-            })
+        .map(|findings| {
+            serde_json::to_string(&QueueMessage::Findings { audit: "s3".into(), findings: findings.clone() })
+                .expect("serialise")
         })
         .collect();
-    let path = scratch_dir().join(format!("alert-webhook-{name}.json"));
-    std::fs::write(&path, json!({ "Records": records }).to_string()).expect("write event");
-    path
+    raw_sqs_event(name, &bodies)
 }
 
 fn batch_failures(response: &Value) -> usize {
@@ -358,29 +344,20 @@ async fn receive_bodies(sdk: &aws_config::SdkConfig, queue_url: &str, seconds: u
     }
 }
 
-/// An SQS event whose records carry `bodies` as they are.
+/// An SQS event file whose records carry `bodies` as they are.
 fn raw_sqs_event(name: &str, bodies: &[String]) -> std::path::PathBuf {
     let records: Vec<Value> = bodies
         .iter()
         .enumerate()
-        .map(|(i, body)| {
-            json!({
-                "messageId": format!("{name}-{i}"),
-                "receiptHandle": "rh",
-                "body": body,
-                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "local", "ApproximateFirstReceiveTimestamp": "0"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ztscan-findings",
-                "awsRegion": "us-east-1"
-            })
-        })
+        .map(|(i, body)| sqs_record(&format!("{name}-{i}"), "rh", body, "", FINDINGS_QUEUE_ARN))
         .collect();
     let path = scratch_dir().join(format!("alert-webhook-{name}.json"));
-    std::fs::write(&path, json!({ "Records": records }).to_string()).expect("write event");
+    write_sqs_event(&path, records);
     path
 }
+
+/// The queue the events say they come from.
+const FINDINGS_QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:ztscan-findings";
 
 #[tokio::test]
 async fn no_webhook_without_a_secret_id() {

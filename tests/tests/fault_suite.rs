@@ -21,7 +21,7 @@ use std::collections::{BTreeSet, HashMap};
 use ztscan_tests::faults::{max_in_window, FaultKind, FaultPlan, FaultProxy};
 
 use aws_sdk_sqs::types::QueueAttributeName;
-use ztscan_tests::lambda::{binary, scratch_dir, Emulator};
+use ztscan_tests::lambda::{binary, scratch_dir, sqs_record, write_sqs_event, Emulator};
 use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings, seed_buckets, seed_iam, seed_lambda};
 use ztscan_tests::{moto, root};
 
@@ -298,20 +298,16 @@ async fn deliver_until_empty(
             .messages()
             .iter()
             .map(|m| {
-                serde_json::json!({
-                    "messageId": m.message_id().unwrap_or_default(),
-                    "receiptHandle": m.receipt_handle().unwrap_or_default(),
-                    "body": m.body().unwrap_or_default(),
-                    "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "local", "ApproximateFirstReceiveTimestamp": "0"},
-                    "messageAttributes": {},
-                    "md5OfBody": m.md5_of_body().unwrap_or_default(),
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": queue_arn,
-                    "awsRegion": "us-east-1"
-                })
+                sqs_record(
+                    m.message_id().unwrap_or_default(),
+                    m.receipt_handle().unwrap_or_default(),
+                    m.body().unwrap_or_default(),
+                    m.md5_of_body().unwrap_or_default(),
+                    queue_arn,
+                )
             })
             .collect();
-        std::fs::write(&event_file, serde_json::json!({ "Records": records }).to_string()).expect("write event");
+        write_sqs_event(&event_file, records);
         let failed: BTreeSet<String> = match publisher.invoke("publish-findings", &event_file) {
             Ok(response) => response["batchItemFailures"]
                 .as_array()
