@@ -9,4 +9,4 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-nice -n 10 cargo bench -p ztscan-shared --bench secrets_detector --bench lambda_eval -- "$@"
+nice -n 10 cargo bench -p ztscan --bench secrets_detector --bench lambda_eval -- "$@"

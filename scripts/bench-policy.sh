@@ -7,4 +7,4 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-nice -n 10 cargo bench -p ztscan-shared --bench policy_eval -- "$@"
+nice -n 10 cargo bench -p ztscan --bench policy_eval -- "$@"

@@ -89,7 +89,7 @@ enum RulesFormat {
 #[tokio::main]
 async fn main() -> ExitCode {
     // The SDK's raw responses (a stack's outputs among them) stay out of the log at any level.
-    let filter = tracing_subscriber::EnvFilter::from_env("ZTSCAN_LOG");
+    let filter = tracing_subscriber::EnvFilter::from_env(ztscan::settings::ZTSCAN_LOG);
     let filter = ztscan::collect::aws::wire_log_caps(filter.max_level_hint())
         .iter()
         .filter_map(|d| d.parse().ok())
@@ -196,7 +196,7 @@ async fn scan(region: Option<String>, config: Option<PathBuf>, services: &[Strin
         None => ScanConfig::default(),
     };
     if let Some(region) = &region {
-        ztscan::collect::regions::check(region).map_err(|e| format!("--region: {e}"))?;
+        ztscan::settings::check_region(region).map_err(|e| format!("--region: {e}"))?;
     }
     let sdk = ztscan::collect::aws::load_paced_sdk_config(region, &config.api_rate_limits).await;
     ztscan::collect::aws::check_environment(&sdk)?;

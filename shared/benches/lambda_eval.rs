@@ -6,7 +6,7 @@
 //! second. The collection cost (the SDK calls and the conversion) is not measured here: it
 //! cannot run without the SDK.
 //!
-//! Run with `scripts/bench-lambda.sh` (`cargo bench -p ztscan-shared --bench lambda_eval`).
+//! Run with `scripts/bench-lambda.sh` (`cargo bench -p ztscan --bench lambda_eval`).
 
 #[path = "support/lambda_fleet.rs"]
 mod lambda_fleet;

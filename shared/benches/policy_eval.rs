@@ -2,7 +2,7 @@
 //! (`external_grants`, `allowed_actions`) realistic resource and identity policies of 1 to
 //! 1,000 statements. Throughput is reported in statements per second.
 //!
-//! Run with `scripts/bench-policy.sh` (`cargo bench -p ztscan-shared --bench policy_eval`).
+//! Run with `scripts/bench-policy.sh` (`cargo bench -p ztscan --bench policy_eval`).
 
 use std::hint::black_box;
 use std::time::Duration;

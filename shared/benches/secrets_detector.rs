@@ -7,7 +7,7 @@
 //! token sits in the repository. Before measuring, each environment is checked to produce the
 //! number of detections it is built for, so the bench measures the paths it claims to.
 //!
-//! Run with `scripts/bench-lambda.sh` (`cargo bench -p ztscan-shared --bench secrets_detector`).
+//! Run with `scripts/bench-lambda.sh` (`cargo bench -p ztscan --bench secrets_detector`).
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! inventory and the peak while `report_full` builds the findings. Run it under
 //! `/usr/bin/time -v` for the process's peak RSS:
 //!
-//! `cargo build --release -p ztscan-shared --example lambda_eval_memory &&
+//! `cargo build --release -p ztscan --example lambda_eval_memory &&
 //!  /usr/bin/time -v target/release/examples/lambda_eval_memory [FUNCTIONS]`
 
 #[path = "../benches/support/lambda_fleet.rs"]

@@ -96,3 +96,25 @@ macro_rules! known {
         }
     };
 }
+
+/// Service-supplied text made fit for a reason: control characters (newlines, escapes) become
+/// spaces, runs of spaces collapse, and it is cut to `max` characters with an ellipsis.
+pub fn clean_service_text(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut chars = 0;
+    let mut last_space = true;
+    for c in text.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        if c == ' ' && last_space {
+            continue;
+        }
+        last_space = c == ' ';
+        if chars == max {
+            out.push('…');
+            return out.trim_end().to_string();
+        }
+        out.push(c);
+        chars += 1;
+    }
+    out.trim_end().to_string()
+}

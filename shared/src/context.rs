@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::ScanConfig;
+use crate::scan_config::ScanConfig;
 
 #[derive(Debug, Clone)]
 pub struct ScanContext {

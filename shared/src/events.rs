@@ -81,7 +81,7 @@ pub const MAX_RESOURCE_ID: usize = 2048;
 /// A value taken from an event, fit to be named in an error: control characters removed, cut
 /// to 80 characters, quoted.
 pub fn shown(value: &str) -> String {
-    format!("{:?}", crate::collect::error::clean_service_text(value, 80))
+    format!("{:?}", crate::collected::clean_service_text(value, 80))
 }
 
 /// A JSON error, said without the input's values: serde's message quotes the value it could
@@ -145,7 +145,7 @@ pub fn changed_resource(item: &Value, accepted_types: &[&str]) -> Result<Changed
     let region = field("awsRegion").ok_or(EventError::MissingField("configurationItem.awsRegion"))?;
     // AWS Config records global resources (IAM roles, users, policies) in the region `global`.
     if region != GLOBAL_REGION {
-        crate::collect::regions::check(region)
+        crate::settings::check_region(region)
             .map_err(|e| EventError::Malformed(format!("configurationItem.awsRegion: {e}")))?;
     }
     let status = field("configurationItemStatus").unwrap_or("OK");

@@ -13,44 +13,19 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::audit::{AuditReport, AuditRunner, Descriptor};
-use crate::collect::accounts::{MemberAccounts, MembersError};
 use crate::collect::CollectError;
-use crate::config_rule::{self, Invocation, RuleInvocation};
+use crate::config_rule_invocation::{self, Invocation, RuleInvocation};
 use crate::events::{parse_trigger, AuditTrigger, ChangedResource, EventError};
 use crate::pipeline::QueueMessage;
-use crate::publish::config_rules::{AwsConfigRules, ConfigRules, ConfigRulesError};
+use crate::publish::config_evaluations::{AwsConfigRules, ConfigRules, ConfigRulesError};
 use crate::publish::sqs::{FindingsQueue, PublishError};
+use crate::settings::{AuditSettings, SettingsError};
 use crate::{ScanConfig, ScanContext, Status};
-
-/// Configuration from the environment.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// `FINDINGS_QUEUE_URL`.
-    pub queue_url: String,
-    /// `SCAN_COMPLETE_DELAY_SECONDS`: how long the archive sweep message waits on the queue.
-    pub completion_delay: Option<i32>,
-    /// `ZTSCAN_CONFIG` (JSON), else the defaults.
-    pub config: ScanConfig,
-    /// `CONFIG_EVALUATIONS_TEST_MODE=true`: `PutEvaluations` with `TestMode` (a local stack).
-    pub config_test_mode: bool,
-    /// Hub-and-spoke: the member accounts audited besides the function's own
-    /// (`MEMBER_ACCOUNT_IDS`, `MEMBER_ROLE_NAME`, `MEMBER_EXTERNAL_ID`).
-    pub members: MemberAccounts,
-    /// `AWS_REGION` (set by Lambda): the region the function audits, checked at cold start
-    /// against the partition's regions (`ZTSCAN_EXTRA_REGIONS` allows newer ones).
-    pub region: String,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
-    #[error("environment variable {0} is not set")]
-    MissingEnv(&'static str),
-    #[error("environment variable {0} must be {1}")]
-    InvalidEnv(&'static str, &'static str),
-    #[error("environment variable ZTSCAN_CONFIG: {0}")]
-    Config(#[from] crate::config::ConfigError),
     #[error("{0}")]
-    Members(#[from] MembersError),
+    Settings(#[from] SettingsError),
     #[error("invalid event: {0}")]
     Event(#[from] EventError),
     #[error("cannot tell the account: the invoked function ARN {arn:?} names none, and {source}")]
@@ -64,55 +39,12 @@ pub enum AuditError {
 impl From<AuditError> for Diagnostic {
     fn from(e: AuditError) -> Self {
         let kind = match &e {
-            AuditError::MissingEnv(_) | AuditError::InvalidEnv(..) | AuditError::Config(_) | AuditError::Members(_) => {
-                "ConfigurationError"
-            }
+            AuditError::Settings(_) => "ConfigurationError",
             AuditError::Event(_) => "InvalidEvent",
             AuditError::NoAccount { .. } => "InvalidContext",
             AuditError::Publish(_) | AuditError::ConfigRules(_) => "Retryable",
         };
         Diagnostic { error_type: kind.to_string(), error_message: e.to_string() }
-    }
-}
-
-impl Settings {
-    pub fn from_env() -> Result<Self, AuditError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Settings from any variable lookup (the environment in Lambda, a map in tests).
-    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, AuditError> {
-        let queue_url = var("FINDINGS_QUEUE_URL")
-            .filter(|v| !v.trim().is_empty())
-            .ok_or(AuditError::MissingEnv("FINDINGS_QUEUE_URL"))?;
-        let config = match var("ZTSCAN_CONFIG") {
-            Some(text) if !text.trim().is_empty() => ScanConfig::from_json(&text)?,
-            _ => ScanConfig::default(),
-        };
-        let completion_delay = match var("SCAN_COMPLETE_DELAY_SECONDS") {
-            Some(v) if !v.trim().is_empty() => {
-                Some(v.trim().parse::<i32>().ok().filter(|d| (0..=900).contains(d)).ok_or(AuditError::InvalidEnv(
-                    "SCAN_COMPLETE_DELAY_SECONDS",
-                    "a whole number of seconds from 0 to 900",
-                ))?)
-            }
-            _ => None,
-        };
-        let config_test_mode = match var("CONFIG_EVALUATIONS_TEST_MODE").as_deref().map(str::trim) {
-            None | Some("") | Some("false") => false,
-            Some("true") => true,
-            Some(_) => return Err(AuditError::InvalidEnv("CONFIG_EVALUATIONS_TEST_MODE", "true or false")),
-        };
-        let members = MemberAccounts::from_lookup(&var, None)?;
-        let region = var("AWS_REGION").map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
-        let region = region.ok_or(AuditError::MissingEnv("AWS_REGION"))?;
-        crate::collect::regions::check_with(&region, var("ZTSCAN_EXTRA_REGIONS").as_deref()).map_err(|_| {
-            AuditError::InvalidEnv(
-                "AWS_REGION",
-                "an AWS region such as us-east-1 (allow a newer one with ZTSCAN_EXTRA_REGIONS)",
-            )
-        })?;
-        Ok(Self { queue_url, completion_delay, config, config_test_mode, members, region })
     }
 }
 
@@ -209,7 +141,7 @@ const EVENT_DUMP_OFF: &str = "lambda_runtime::layers::api_response=debug";
 pub async fn run(audit: &'static Descriptor) -> Result<(), lambda_runtime::Error> {
     let make = |sdk: &aws_config::SdkConfig, config: &ScanConfig| Deployed::new(audit, sdk, config);
     tracing_subscriber::fmt().json().with_env_filter(log_filter()).without_time().init();
-    let settings = Settings::from_env()?;
+    let settings = AuditSettings::from_env()?;
     let sdk = crate::collect::aws::load_paced_sdk_config(None, &settings.config.api_rate_limits).await;
     let audit = make(&sdk, &settings.config);
     // Hub mode: one port per member account, over that account's assumed-role credentials.
@@ -252,7 +184,7 @@ pub struct Handler<A, Q, C> {
     pub queue: Q,
     /// AWS Config, for invocations as a custom Config rule.
     pub config_rules: C,
-    pub settings: Settings,
+    pub settings: AuditSettings,
 }
 
 /// The account id in `arn:aws:lambda:region:account:function:name`.
@@ -277,7 +209,7 @@ impl<A: AuditPort, Q: FindingsQueue, C: ConfigRules> Handler<A, Q, C> {
     }
 
     pub async fn run(&self, payload: &Value, account: &str, region: &str) -> Result<Response, AuditError> {
-        if config_rule::is_invocation(payload) {
+        if config_rule_invocation::is_invocation(payload) {
             return self.run_config_rule(payload, account, region).await;
         }
         let ctx = ScanContext::new(account, region, Utc::now(), self.settings.config.clone());
@@ -323,7 +255,7 @@ impl<A: AuditPort, Q: FindingsQueue, C: ConfigRules> Handler<A, Q, C> {
     /// The function invoked as an AWS Config custom rule: judge as for the same EventBridge
     /// trigger, send the findings to the queue, then report the evaluations to Config.
     async fn run_config_rule(&self, payload: &Value, account: &str, region: &str) -> Result<Response, AuditError> {
-        let inv: RuleInvocation = config_rule::parse_invocation(payload, self.audit.change_types())?;
+        let inv: RuleInvocation = config_rule_invocation::parse_invocation(payload, self.audit.change_types())?;
         let ctx = ScanContext::new(account, region, Utc::now(), self.settings.config.clone());
         let changed = match &inv.invocation {
             Invocation::Periodic => None,
@@ -353,7 +285,8 @@ impl<A: AuditPort, Q: FindingsQueue, C: ConfigRules> Handler<A, Q, C> {
                 (if mode == "deleted" { "config-rule-deleted" } else { "config-rule-change" }, report)
             }
         };
-        let evaluations = config_rule::evaluations(&inv, changed.as_ref(), &report.findings, account, ctx.now);
+        let evaluations =
+            config_rule_invocation::evaluations(&inv, changed.as_ref(), &report.findings, account, ctx.now);
         let response = self.deliver(mode, report, Some(evaluations.len())).await?;
         let sent = self.config_rules.put_evaluations(&inv.result_token, &evaluations).await?;
         tracing::info!(audit = self.audit.name(), rule = %inv.rule_name, evaluations = sent, "reported to AWS Config");
@@ -404,7 +337,7 @@ mod log_filter_tests {
         assert_eq!(directive.to_string(), "lambda_runtime::layers::api_response=debug");
         let shown = log_filter().to_string();
         assert!(shown.contains("lambda_runtime::layers::api_response=debug"), "{shown}");
-        if std::env::var_os("RUST_LOG").is_none() {
+        if std::env::var_os(crate::settings::RUST_LOG).is_none() {
             assert!(!shown.contains("aws_smithy_runtime"), "at info the SDK's logs stay off: {shown}");
         }
     }
@@ -433,9 +366,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::config_rule::Evaluation;
+    use crate::config_rule_invocation::Evaluation;
     use crate::model::{Finding, Outcome, ResourceRef, RuleDoc, RuleMeta, Severity, Trigger};
     use crate::pipeline::ScanSummary;
+    use crate::settings::MemberAccounts;
 
     static META: RuleMeta = RuleMeta {
         id: "test.rule",
@@ -543,7 +477,7 @@ mod tests {
             members: Vec::new(),
             queue: FakeQueue { fail, ..Default::default() },
             config_rules: FakeConfig::default(),
-            settings: Settings {
+            settings: AuditSettings {
                 queue_url: "q".into(),
                 completion_delay: None,
                 config: ScanConfig::default(),
@@ -824,42 +758,6 @@ mod tests {
             Some("123456789012")
         );
         assert_eq!(account_of("nope"), None);
-    }
-
-    #[test]
-    fn settings_name_the_bad_variable_never_its_value() {
-        let vars = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
-        };
-        let e = Settings::from_lookup(vars(&[])).unwrap_err();
-        assert!(e.to_string().contains("FINDINGS_QUEUE_URL"));
-        let e = Settings::from_lookup(vars(&[
-            ("FINDINGS_QUEUE_URL", "q"),
-            ("AWS_REGION", "us-east-1"),
-            ("SCAN_COMPLETE_DELAY_SECONDS", "9999"),
-        ]))
-        .unwrap_err();
-        assert!(e.to_string().contains("SCAN_COMPLETE_DELAY_SECONDS") && !e.to_string().contains("9999"));
-        let s = Settings::from_lookup(vars(&[
-            ("FINDINGS_QUEUE_URL", "q"),
-            ("AWS_REGION", "eu-west-1"),
-            ("SCAN_COMPLETE_DELAY_SECONDS", "5"),
-        ]))
-        .unwrap();
-        assert_eq!(s.completion_delay, Some(5));
-        assert_eq!(s.region, "eu-west-1");
-        let e = Settings::from_lookup(vars(&[("FINDINGS_QUEUE_URL", "q")])).unwrap_err();
-        assert!(e.to_string().contains("AWS_REGION"), "{e}");
-        let e =
-            Settings::from_lookup(vars(&[("FINDINGS_QUEUE_URL", "q"), ("AWS_REGION", "not-a-region")])).unwrap_err();
-        assert!(e.to_string().contains("AWS_REGION") && !e.to_string().contains("not-a-region"), "{e}");
-        let s = Settings::from_lookup(vars(&[
-            ("FINDINGS_QUEUE_URL", "q"),
-            ("AWS_REGION", "xx-future-1"),
-            ("ZTSCAN_EXTRA_REGIONS", "xx-future-1"),
-        ]))
-        .unwrap();
-        assert_eq!(s.region, "xx-future-1");
     }
 
     /// Every sample event an audit function can receive (the SQS batch is publish-findings').

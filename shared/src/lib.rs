@@ -9,23 +9,25 @@ pub mod audit;
 pub mod bad_input;
 pub mod collect;
 pub mod collected;
-pub mod config;
-pub mod config_rule;
+pub mod config_rule_invocation;
 pub mod context;
 #[cfg(test)]
 mod layering_tests;
 pub mod model;
 pub mod policy;
+pub mod regions;
 pub mod resources;
 pub mod rules;
+pub mod scan_config;
 pub mod secret_store;
 pub mod secrets;
+pub mod settings;
 #[cfg(test)]
 pub(crate) mod test_support;
 
-pub use config::ScanConfig;
 pub use context::ScanContext;
 pub use model::{Finding, Outcome, ResourceRef, RuleMeta, Severity, Status};
+pub use scan_config::ScanConfig;
 pub mod engine;
 pub mod events;
 #[cfg(feature = "lambda")]

@@ -3,8 +3,8 @@
 //! `tests/` compares them).
 //!
 //! Two optional modes add actions the template grants only under a condition:
-//! - AWS Config custom rules (`publish::config_rules`, `EnableConfigRules`);
-//! - hub-and-spoke (`collect::accounts`, `MemberAccountIds`): `sts:AssumeRole` on the member
+//! - AWS Config custom rules (`publish::config_evaluations`, `EnableConfigRules`);
+//! - hub-and-spoke (`collect::members`, `MemberAccountIds`): `sts:AssumeRole` on the member
 //!   audit role. The member side, [`member_role`], is the read-only role a member stack creates
 //!   for the hub (`HubAccountId`).
 
@@ -37,22 +37,22 @@ pub fn for_function(name: &str) -> Option<Vec<&'static str>> {
         (_, Some(reads)) => [
             reads,
             publish::sqs::SEND_ACTIONS,
-            publish::config_rules::IAM_ACTIONS,
-            collect::accounts::IAM_ACTIONS,
+            publish::config_evaluations::IAM_ACTIONS,
+            collect::members::IAM_ACTIONS,
             LOGGING_ACTIONS,
         ]
         .concat(),
         // The alert webhook's secret (`secret_store::IAM_ACTIONS`): granted by the template only
         // when a secret is configured; its optional KMS key needs `kms:Decrypt`, already in
         // `publish::sns::IAM_ACTIONS`. Hub mode: it imports each member's findings as that
-        // member (`collect::accounts::IAM_ACTIONS`).
+        // member (`collect::members::IAM_ACTIONS`).
         ("publish-findings", None) => [
             publish::sqs::CONSUME_ACTIONS,
             publish::outbox::IAM_ACTIONS,
             publish::securityhub::IAM_ACTIONS,
             publish::sns::IAM_ACTIONS,
             secret_store::IAM_ACTIONS,
-            collect::accounts::IAM_ACTIONS,
+            collect::members::IAM_ACTIONS,
             LOGGING_ACTIONS,
         ]
         .concat(),

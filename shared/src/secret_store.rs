@@ -24,7 +24,7 @@ use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 pub const IAM_ACTIONS: &[&str] = &["secretsmanager:GetSecretValue"];
 
 /// How long a fetched secret is used before it is fetched again.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(300);
+pub const DEFAULT_TTL: Duration = crate::settings::DEFAULT_SECRET_CACHE_TTL;
 /// How many secrets a cache keeps at most.
 pub const DEFAULT_MAX_ENTRIES: usize = 16;
 

@@ -84,14 +84,17 @@ pub async fn moto() -> Moto {
     Moto { _guard: guard, endpoint, sdk }
 }
 
-/// SDK configuration for a local endpoint with static test credentials.
+/// SDK configuration for a local endpoint with static test credentials, through the scanner's
+/// own response guard (`collect::aws::guarded`), as every configuration the scanner uses is: a
+/// moto answer the guard finds unreadable is UNKNOWN in the suites as it would be in a scan.
 pub async fn sdk_config(endpoint: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(Region::new(REGION))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "ztscan-tests"))
         .load()
-        .await
+        .await;
+    ztscan::collect::aws::guarded(sdk)
 }
 
 /// A bare HTTP/1.1 POST with an empty body (moto's reset API).

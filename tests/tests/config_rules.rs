@@ -1,7 +1,7 @@
 //! ztscan as an AWS Config custom rule (issue 6): the audit functions accept the Config rule
 //! invocation event and report through `PutEvaluations`.
 //!
-//! - aws-smithy-mocks pin the SDK half (`publish::config_rules::AwsConfigRules`): chunks of
+//! - aws-smithy-mocks pin the SDK half (`publish::config_evaluations::AwsConfigRules`): chunks of
 //!   100 with the result token, refused evaluations and AccessDenied as errors naming what
 //!   failed, and the configuration history read for an oversized item.
 //! - moto runs the real `s3-audit` binary through the Lambda Runtime API with the three
@@ -17,8 +17,8 @@ use aws_sdk_config::operation::put_evaluations::{PutEvaluationsError, PutEvaluat
 use aws_sdk_config::types::{ConfigurationItem, ConfigurationItemStatus, Evaluation as SdkEvaluation, ResourceType};
 use aws_smithy_mocks::mock;
 use chrono::{TimeZone, Utc};
-use ztscan::config_rule::{Compliance, Evaluation};
-use ztscan::publish::config_rules::{AwsConfigRules, ConfigRules};
+use ztscan::config_rule_invocation::{Compliance, Evaluation};
+use ztscan::publish::config_evaluations::{AwsConfigRules, ConfigRules};
 use ztscan_tests::lambda::Emulator;
 use ztscan_tests::seed::create_pipeline;
 use ztscan_tests::{mock_config, moto, root};

@@ -12,7 +12,7 @@
 //! The member's resources are seeded through the same assumed-role path the functions use.
 
 use aws_config::SdkConfig;
-use ztscan::collect::accounts::MemberAccounts;
+use ztscan::settings::MemberAccounts;
 use ztscan_tests::lambda::{pump, Emulator};
 use ztscan_tests::seed::{create_pipeline, security_hub_findings};
 use ztscan_tests::{moto, root, ACCOUNT};

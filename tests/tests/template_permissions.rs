@@ -738,7 +738,7 @@ fn every_audit_function_is_an_optional_config_rule_over_its_change_types() {
 
         // The role may report to Config only when the rules exist.
         let role_id = template.role_of(function_id, res);
-        for action in ztscan::publish::config_rules::IAM_ACTIONS {
+        for action in ztscan::publish::config_evaluations::IAM_ACTIONS {
             let grants: Vec<Grant> = template.grants(&role_id).into_iter().filter(|g| g.action == *action).collect();
             assert!(!grants.is_empty(), "{role_id} lacks {action}");
             for g in grants {
@@ -795,4 +795,30 @@ fn hub_mode_grants_are_optional_and_the_member_role_is_read_only_and_guarded_by_
             "the member role must trust only the hub stack's roles"
         );
     }
+}
+
+/// Every variable the template sets in a function's environment is one that function reads, as
+/// `ztscan::settings::VARIABLES` lists it: a renamed or misspelt variable fails here instead of
+/// being silently ignored at run time.
+#[test]
+fn every_function_environment_variable_is_a_setting_that_function_reads() {
+    let template = load_template();
+    let resources = template.get("Resources").and_then(Value::as_mapping).expect("Resources");
+    let mut checked = 0;
+    for (id, resource) in resources {
+        let Some(binary) = binary_of(resource) else { continue };
+        let Some(vars) = property(resource, "Environment").and_then(|e| e.get("Variables")).and_then(Value::as_mapping)
+        else {
+            continue;
+        };
+        let is_audit = ztscan::audit::AUDITS.iter().any(|a| a.function == binary);
+        for name in vars.keys().filter_map(Value::as_str) {
+            let variable = ztscan::settings::variable(name)
+                .unwrap_or_else(|| panic!("{id:?} sets {name}, which ztscan::settings::VARIABLES does not list"));
+            let read = if is_audit { variable.read_by.audit_functions() } else { variable.read_by.publish_findings() };
+            assert!(read, "{id:?} ({binary}) sets {name}, which that function does not read");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} environment variables found in template.yaml");
 }

@@ -282,7 +282,7 @@ const FUNCTION_BLOCK: &str = r#"  # --------------------------------------------
                 Resource:
                   - !GetAtt FindingsQueue.Arn
                   - !GetAtt @ID@DLQ.Arn
-              # ztscan::publish::config_rules::IAM_ACTIONS, only with EnableConfigRules (neither action
+              # ztscan::publish::config_evaluations::IAM_ACTIONS, only with EnableConfigRules (neither action
               # has resource-level permissions).
               - !If
                 - HasConfigRules
@@ -293,7 +293,7 @@ const FUNCTION_BLOCK: &str = r#"  # --------------------------------------------
                     - config:PutEvaluations
                   Resource: '*'
                 - !Ref AWS::NoValue
-              # ztscan::collect::accounts::IAM_ACTIONS, hub mode only: the member audit role in the
+              # ztscan::collect::members::IAM_ACTIONS, hub mode only: the member audit role in the
               # listed member accounts, nowhere else.
               - !If
                 - IsHub

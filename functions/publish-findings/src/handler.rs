@@ -61,7 +61,7 @@ use ztscan::publish::webhook::{AlertForwarder, Delivery, ForwardError};
 use ztscan::render::asff::{archive_time, archived, asff_time, product_arn_for, to_asff, AsffFinding, Before};
 use ztscan::render::sns::{alert, refused_alert, Alert, Refused};
 
-use crate::config::Config;
+use ztscan::settings::PublisherSettings;
 
 /// Why an alert could not be sent on one of its channels.
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +91,7 @@ pub struct Publisher<S, A, F = NoForwarder, Q = NoOutbox> {
     dead_letters: Option<Q>,
     /// The findings queue, for alerts to retry; `None`: a failed alert fails its records.
     alert_retries: Option<Q>,
-    config: Config,
+    config: PublisherSettings,
 }
 
 /// The forwarder type of a publisher without an alert webhook (it has no values).
@@ -142,7 +142,7 @@ struct Tally {
 
 impl<S: FindingsStore, A: Alerter> Publisher<S, A> {
     /// `alerter` is `None` when no alert topic is configured.
-    pub fn new(store: S, alerter: Option<A>, config: Config) -> Self {
+    pub fn new(store: S, alerter: Option<A>, config: PublisherSettings) -> Self {
         Self { store, alerter, forwarder: None, dead_letters: None, alert_retries: None, config }
     }
 }
@@ -688,8 +688,8 @@ mod tests {
         p.forwarder.as_ref().map(|f| f.sent.lock().unwrap().clone()).unwrap_or_default()
     }
 
-    fn config() -> Config {
-        Config {
+    fn config() -> PublisherSettings {
+        PublisherSettings {
             product_arn: None,
             alert_topic_arn: Some("topic".into()),
             min_alert_severity: Severity::High,
@@ -959,7 +959,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_default_product_is_in_the_functions_region() {
-        let config = Config { region: Some("eu-west-1".into()), ..config() };
+        let config = PublisherSettings { region: Some("eu-west-1".into()), ..config() };
         let p: Publisher<FakeStore, FakeAlerter> = Publisher::new(FakeStore::default(), None, config);
         p.process(event(vec![findings_record("m1", vec![fail("a")])])).await;
         assert_eq!(
@@ -1311,7 +1311,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_member_finding_gets_the_members_product_even_with_a_configured_hub_product() {
-        let config = Config {
+        let config = PublisherSettings {
             product_arn: Some(default_product_arn("aws", "us-east-1", ACCOUNT)),
             region: Some("us-east-1".into()),
             ..config()

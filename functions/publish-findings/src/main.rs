@@ -3,23 +3,22 @@
 //! alert webhook whose URL is read from Secrets Manager) and dead-letters what Security Hub
 //! refuses for good. Wiring only; the logic is in `handler`.
 
-mod config;
 mod handler;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use ztscan::collect::accounts::MemberAccounts;
 use ztscan::context::partition_for;
-use ztscan::publish::accounts::AccountRouter;
+use ztscan::publish::members::AccountRouter;
 use ztscan::publish::outbox::SqsOutbox;
 use ztscan::publish::webhook::{HttpWebhookSender, RetryPolicy, WebhookForwarder};
 use ztscan::publish::{securityhub::SecurityHubStore, sns::SnsAlerter};
 use ztscan::secret_store::{SecretCache, SecretsManagerSource};
+use ztscan::settings::{MemberAccounts, PublisherSettings};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing_subscriber::fmt().json().with_env_filter(ztscan::lambda::log_filter()).without_time().init();
-    let config = config::Config::from_env()?;
+    let config = PublisherSettings::from_env()?;
     // Paced at the built-in rates (Security Hub BatchImportFindings: 10 per second).
     let sdk = ztscan::collect::aws::load_paced_sdk_config(None, &Default::default()).await;
     // Hub mode: each member account's findings are imported with that member's role.

@@ -26,13 +26,13 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 
 use crate::collect::{CollectError, Collected};
-use crate::config::ScanConfig;
 use crate::context::ScanContext;
 use crate::engine::{evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
 use crate::model::{Finding, Outcome, ResourceRef, RuleMeta};
 use crate::pipeline::ScanSummary;
 use crate::rules::Rule;
+use crate::scan_config::ScanConfig;
 
 /// Every audit, in the order the template declares their functions. Adding an audit adds one
 /// line here.

@@ -33,10 +33,10 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
 use super::pages::all_pages;
-use crate::config::ScanConfig;
 use crate::resources::account::{
     AccountInventory, Analyzer, Detector, InspectorStatus, KmsKey, Recorder, RegionBaseline, RegionInventory, Trail,
 };
+use crate::scan_config::ScanConfig;
 
 /// Every IAM action this collector calls, as data. The account-audit role must grant exactly
 /// these (checked by `tests/tests/template_permissions.rs`).

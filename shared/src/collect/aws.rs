@@ -16,6 +16,8 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder;
 use aws_smithy_runtime_api::client::runtime_plugin::RuntimePlugin;
 
+use crate::settings;
+
 /// Log directives that keep the SDK's wire-level logs off whatever the log level asks. At TRACE,
 /// `aws_smithy_runtime` logs every raw response body and every deserialised output, and only the
 /// fields a service model marks sensitive are redacted: CloudFormation outputs and parameter
@@ -53,15 +55,15 @@ pub fn timeouts(var: impl Fn(&str) -> Option<String>) -> Result<TimeoutConfig, S
                 Ok(s) if s > 0 => Ok(Duration::from_secs(s)),
                 _ => Err(format!(
                     "{name} must be a whole number of seconds above 0, not {:?}",
-                    crate::collect::error::clean_service_text(&v, 32)
+                    crate::collected::clean_service_text(&v, 32)
                 )),
             },
         }
     };
     Ok(TimeoutConfig::builder()
-        .connect_timeout(secs("ZTSCAN_CONNECT_TIMEOUT_SECS", DEFAULT_CONNECT_TIMEOUT)?)
-        .operation_attempt_timeout(secs("ZTSCAN_ATTEMPT_TIMEOUT_SECS", DEFAULT_ATTEMPT_TIMEOUT)?)
-        .operation_timeout(secs("ZTSCAN_OPERATION_TIMEOUT_SECS", DEFAULT_OPERATION_TIMEOUT)?)
+        .connect_timeout(secs(settings::ZTSCAN_CONNECT_TIMEOUT_SECS, DEFAULT_CONNECT_TIMEOUT)?)
+        .operation_attempt_timeout(secs(settings::ZTSCAN_ATTEMPT_TIMEOUT_SECS, DEFAULT_ATTEMPT_TIMEOUT)?)
+        .operation_timeout(secs(settings::ZTSCAN_OPERATION_TIMEOUT_SECS, DEFAULT_OPERATION_TIMEOUT)?)
         .build())
 }
 
@@ -73,7 +75,8 @@ pub fn timeouts(var: impl Fn(&str) -> Option<String>) -> Result<TimeoutConfig, S
 /// by [`check_environment`]; here it falls back to the defaults.
 pub async fn load_sdk_config(region: Option<String>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    let env_chooses = ["AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"].iter().any(|v| std::env::var_os(v).is_some());
+    let env_chooses =
+        [settings::AWS_MAX_ATTEMPTS, settings::AWS_RETRY_MODE].iter().any(|v| std::env::var_os(v).is_some());
     if !env_chooses {
         loader = loader.retry_config(RetryConfig::adaptive().with_max_attempts(6));
     }
@@ -88,11 +91,11 @@ pub async fn load_sdk_config(region: Option<String>) -> SdkConfig {
 }
 
 /// What is wrong with the environment's SDK settings, before any call: a malformed timeout
-/// variable, or a region that is not one of the known regions ([`super::regions`]).
+/// variable, or a region that is not one of the known regions ([`crate::regions`]).
 pub fn check_environment(sdk: &SdkConfig) -> Result<(), String> {
     timeouts(|v| std::env::var(v).ok())?;
     match sdk.region() {
-        Some(region) => super::regions::check(region.as_ref()),
+        Some(region) => crate::settings::check_region(region.as_ref()),
         None => Ok(()),
     }
 }

@@ -28,10 +28,10 @@ use futures_util::stream::{self, StreamExt};
 
 use super::error::{required, sdk_error, Collected};
 use super::pages::all_pages;
-use crate::config::ScanConfig;
 use crate::resources::cloudformation::{
     name_of_arn, region_of_arn, Stack, StackInventory, TemplateParameters, DELETE_COMPLETE, REVIEW_IN_PROGRESS,
 };
+use crate::scan_config::ScanConfig;
 use crate::secrets::{Detection, Detector};
 
 /// Every IAM action this collector needs, as data. The stack-audit role must grant exactly

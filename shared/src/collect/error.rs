@@ -18,31 +18,10 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 pub use crate::collected::{CollectError, CollectErrorKind, Collected};
 
 use super::guard::UnreadableAnswer;
+use crate::collected::clean_service_text;
 
 /// The longest service-supplied message a reason keeps, in characters.
 pub const MAX_SERVICE_MESSAGE: usize = 160;
-
-/// Service-supplied text made fit for a reason: control characters (newlines, escapes) become
-/// spaces, runs of spaces collapse, and it is cut to `max` characters with an ellipsis.
-pub fn clean_service_text(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    let mut chars = 0;
-    let mut last_space = true;
-    for c in text.chars() {
-        let c = if c.is_control() { ' ' } else { c };
-        if c == ' ' && last_space {
-            continue;
-        }
-        last_space = c == ' ';
-        if chars == max {
-            out.push('…');
-            return out.trim_end().to_string();
-        }
-        out.push(c);
-        chars += 1;
-    }
-    out.trim_end().to_string()
-}
 
 /// How many attempts the SDK makes before a throttled call is given up (set by
 /// [`super::aws::load_sdk_config`]; the SDK's standard 3 otherwise). Read only to word a reason.

@@ -16,12 +16,12 @@ use futures_util::stream::{self, StreamExt};
 
 use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
 use super::pages::all_pages;
-use crate::config::ScanConfig;
 use crate::policy::PolicyDocument;
 use crate::resources::iam::{
     AccessKeyInfo, AttachedPolicy, Credentials, IamAccount, IamIdentity, IamInventory, IamPolicy, IamRole, IamUser,
     OwnerKind, PasswordPolicy, PolicyKind, RootUser, ServiceLastAccessed,
 };
+use crate::scan_config::ScanConfig;
 
 /// Every action this collector calls, as data. The iam-audit role must grant exactly these.
 pub const IAM_ACTIONS: &[&str] = &[

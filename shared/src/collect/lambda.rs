@@ -25,12 +25,12 @@ use tokio::sync::Semaphore;
 
 use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
 use super::pages::all_pages;
-use crate::config::ScanConfig;
 use crate::policy::PolicyDocument;
 use crate::resources::lambda::{
     CodeSigning, Environment, EventInvokeConfig, FunctionUrl, LambdaFunction, LambdaInventory, PackageType,
     VpcAttachment,
 };
+use crate::scan_config::ScanConfig;
 use crate::secrets::Detector;
 
 /// Every IAM action this collector calls, as data. The lambda-audit role must grant exactly

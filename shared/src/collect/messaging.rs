@@ -21,11 +21,11 @@ use futures_util::stream::{self, StreamExt};
 
 use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
 use super::pages::all_pages;
-use crate::config::ScanConfig;
 use crate::policy::PolicyDocument;
 use crate::resources::messaging::{
     parse_queue_url, region_of_arn, EventBus, MessagingInventory, QueueEncryption, SnsSubscription, SnsTopic, SqsQueue,
 };
+use crate::scan_config::ScanConfig;
 
 /// Every IAM action this collector calls, as data. The messaging-audit role must grant
 /// exactly these (checked by `tests/tests/template_permissions.rs`).

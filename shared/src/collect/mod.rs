@@ -3,7 +3,6 @@
 //! uses as data (a test checks `template.yaml` grants each function exactly those).
 
 pub mod account;
-pub mod accounts;
 pub mod aws;
 pub mod cloudformation;
 pub mod error;
@@ -11,11 +10,11 @@ pub mod guard;
 pub mod iam;
 pub mod identity;
 pub mod lambda;
+pub mod members;
 pub mod messaging;
 pub mod network;
 pub mod pace;
 pub mod pages;
-pub mod regions;
 pub mod s3;
 pub mod secretsmanager;
 

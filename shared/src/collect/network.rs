@@ -22,8 +22,8 @@ use aws_sdk_ec2::types::{Filter, IpPermission};
 
 use super::error::{CollectError, CollectErrorKind, Collected};
 use super::pages::all_pages;
-use crate::config::ScanConfig;
 use crate::resources::network::{FlowLog, NetworkInventory, Peer, SecurityGroup, SgRule, Vpc, VpcEndpoint};
+use crate::scan_config::ScanConfig;
 
 /// Every IAM action this collector calls, as data. The network-audit role must grant exactly
 /// these (checked by `tests/tests/template_permissions.rs`).

@@ -96,19 +96,6 @@ pub const DEFAULT_RATES: &[(&str, u32)] = &[
     ("*", 10),
 ];
 
-/// Whether `key` is a rate key this module understands: `*`, `service`, `service:*` or
-/// `service:Operation`, with a lower-case service name.
-pub fn is_valid_key(key: &str) -> bool {
-    let service_ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    match key.split_once(':') {
-        _ if key == "*" => true,
-        None => service_ok(key),
-        Some((service, op)) => {
-            service_ok(service) && (op == "*" || (!op.is_empty() && op.bytes().all(|b| b.is_ascii_alphanumeric())))
-        }
-    }
-}
-
 /// The service key for an SDK service name: `"Secrets Manager"` → `secretsmanager`,
 /// `"S3 Control"` → `s3control`.
 pub fn service_key(sdk_service_name: &str) -> String {
@@ -241,10 +228,10 @@ mod tests {
     #[test]
     fn keys_and_service_names() {
         for good in ["*", "lambda", "ec2:*", "lambda:GetPolicy", "s3control"] {
-            assert!(is_valid_key(good), "{good}");
+            assert!(crate::scan_config::is_valid_rate_key(good), "{good}");
         }
         for bad in ["", "Lambda", "lambda:", "lambda:Get-Policy", "lambda get", ":GetPolicy"] {
-            assert!(!is_valid_key(bad), "{bad}");
+            assert!(!crate::scan_config::is_valid_rate_key(bad), "{bad}");
         }
         assert_eq!(service_key("Secrets Manager"), "secretsmanager");
         assert_eq!(service_key("Config Service"), "configservice");

@@ -16,9 +16,9 @@ use futures_util::stream::{self, StreamExt};
 
 use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
 use super::pages::all_pages;
-use crate::config::ScanConfig;
 use crate::policy::PolicyDocument;
 use crate::resources::secretsmanager::{region_of_arn, Secret, SecretsInventory};
+use crate::scan_config::ScanConfig;
 
 /// Every IAM action this collector calls, as data. The secrets-audit role must grant exactly
 /// these (checked by `tests/tests/template_permissions.rs`); `GetSecretValue` is not one.

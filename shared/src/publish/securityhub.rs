@@ -202,7 +202,7 @@ fn short_reason<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> String {
     match e {
         SdkError::ServiceError(_) => e
             .message()
-            .map(|m| crate::collect::error::clean_service_text(m, crate::collect::error::MAX_SERVICE_MESSAGE))
+            .map(|m| crate::collected::clean_service_text(m, crate::collect::error::MAX_SERVICE_MESSAGE))
             .unwrap_or_else(|| "the request was refused".to_string()),
         SdkError::TimeoutError(_) => "the request timed out".to_string(),
         SdkError::DispatchFailure(_) => "the request could not be sent".to_string(),

@@ -25,6 +25,8 @@ pub const OPEN: &str = "zt-stack-open";
 /// Termination protection and a notification topic; a `NoEcho` parameter `AdminToken` given a
 /// fresh secret, and harmless outputs and defaults.
 pub const GOOD: &str = "zt-stack-good";
+/// The `NoEcho` parameter of [`GOOD`].
+pub const NO_ECHO_PARAMETER: &str = "AdminToken";
 /// Every stack `seed_stacks` creates.
 pub const STACKS: &[&str] = &[GOOD, OPEN];
 /// The SNS topic the compliant stack notifies.
@@ -120,7 +122,7 @@ pub async fn seed_stacks(sdk: &aws_config::SdkConfig) -> StackSeed {
         cf.create_stack()
             .stack_name(GOOD)
             .template_body(good_template())
-            .parameters(Parameter::builder().parameter_key("AdminToken").parameter_value(&admin_token).build())
+            .parameters(Parameter::builder().parameter_key(NO_ECHO_PARAMETER).parameter_value(&admin_token).build())
             .enable_termination_protection(true)
             .notification_arns(&topic_arn),
     )

@@ -68,9 +68,9 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::config::TagMatch;
     use crate::model::Status;
     use crate::resources::s3::{Versioning, VersioningStatus};
+    use crate::scan_config::TagMatch;
 
     fn eval(b: &S3Bucket) -> Outcome {
         BucketMfaDeleteEnabled.evaluate(b, &ScanContext::fixture())

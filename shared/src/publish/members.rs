@@ -1,7 +1,7 @@
 //! Hub-and-spoke publishing: Security Hub accepts a finding (with the account's default
 //! product ARN) only from the account the finding is about, so a hub's publisher imports each
 //! member account's findings with that member's assumed-role credentials
-//! (`collect::accounts::MemberAccounts`). [`AccountRouter`] is a [`FindingsStore`] that sends
+//! (`collect::members::MemberAccounts`). [`AccountRouter`] is a [`FindingsStore`] that sends
 //! each finding, id and archive query to the store of its account; anything for an account it
 //! does not know goes to the hub's own store. With Security Hub's cross-account aggregation
 //! (a delegated administrator), the members' findings then appear in the hub as well.

@@ -56,16 +56,11 @@ pub fn check_with(region: &str, extra: Option<&str>) -> Result<(), String> {
     if KNOWN_REGIONS.contains(&region) || extra_allows {
         return Ok(());
     }
-    let shown = super::error::clean_service_text(region, 64);
+    let shown = crate::collected::clean_service_text(region, 64);
     Err(format!(
         "{shown:?} is not an AWS region (e.g. us-east-1, eu-west-1); a region newer than this \
          build can be allowed with ZTSCAN_EXTRA_REGIONS={shown}"
     ))
-}
-
-/// [`check_with`] the process's `ZTSCAN_EXTRA_REGIONS`.
-pub fn check(region: &str) -> Result<(), String> {
-    check_with(region, std::env::var("ZTSCAN_EXTRA_REGIONS").ok().as_deref())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! oversized change notification).
 //!
 //! The pure half (parsing the invocation, folding findings into evaluations) is
-//! `crate::config_rule`. [`ConfigRules`] is the port the Lambda handler drives; it is faked in
+//! `crate::config_rule_invocation`. [`ConfigRules`] is the port the Lambda handler drives; it is faked in
 //! the handler's tests and runs against moto (with `TestMode`, the only mode moto accepts) and
 //! aws-smithy-mocks in `tests/tests/config_rules.rs`.
 
@@ -13,7 +13,7 @@ use aws_sdk_config::types::{ComplianceType, ConfigurationItemStatus, Evaluation 
 use chrono::{DateTime, Utc};
 
 use crate::collect::error::sdk_error;
-use crate::config_rule::{Evaluation, MAX_EVALUATIONS_PER_CALL};
+use crate::config_rule_invocation::{Evaluation, MAX_EVALUATIONS_PER_CALL};
 use crate::events::ChangedResource;
 
 /// The IAM actions this publisher calls (granted only when the stack enables Config rules).

@@ -160,9 +160,7 @@ impl ScanConfig {
                 reason: format!("{bad:?} is not a region name such as eu-west-1"),
             });
         }
-        if let Some((key, rate)) =
-            self.api_rate_limits.iter().find(|(k, v)| **v == 0 || !crate::collect::pace::is_valid_key(k))
-        {
+        if let Some((key, rate)) = self.api_rate_limits.iter().find(|(k, v)| **v == 0 || !is_valid_rate_key(k)) {
             return Err(ConfigError::Invalid {
                 name: "api_rate_limits",
                 reason: format!(
@@ -190,6 +188,19 @@ fn is_region_name(s: &str) -> bool {
 
 fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `key` is a rate key `collect::pace` understands: `*`, `service`, `service:*` or
+/// `service:Operation`, with a lower-case service name.
+pub fn is_valid_rate_key(key: &str) -> bool {
+    let service_ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    match key.split_once(':') {
+        _ if key == "*" => true,
+        None => service_ok(key),
+        Some((service, op)) => {
+            service_ok(service) && (op == "*" || (!op.is_empty() && op.bytes().all(|b| b.is_ascii_alphanumeric())))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 //! addition, [`evaluations`] folds them into one Config evaluation per resource (the worst
 //! status wins), reported with `PutEvaluations` in chunks of [`MAX_EVALUATIONS_PER_CALL`].
 //!
-//! This module is pure: parsing and folding. The SDK calls are in `publish::config_rules`.
+//! This module is pure: parsing and folding. The SDK calls are in `publish::config_evaluations`.
 
 use std::collections::BTreeMap;
 
