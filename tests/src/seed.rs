@@ -15,6 +15,7 @@ use crate::ACCOUNT;
 
 pub mod account;
 pub mod cloudformation;
+pub mod data;
 pub mod messaging;
 pub mod network;
 pub mod secrets;

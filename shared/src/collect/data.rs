@@ -92,6 +92,10 @@ const MAX_LOG_GROUP_PAGE: i32 = 50;
 /// The prefix of every function's default log group.
 const LAMBDA_LOG_PREFIX: &str = "/aws/lambda/";
 
+/// What the secret detector said about one parameter's value (the detector's id, or `None`),
+/// or why the value could not be read; `None` when the parameter no longer exists.
+type Verdict = Option<Collected<Option<&'static str>>>;
+
 /// The clients the data collector reads with (tests pass mocked ones).
 #[derive(Clone, Debug)]
 pub struct DataClients {
@@ -463,13 +467,12 @@ impl DataCollector {
         let plain: Vec<String> =
             listed.iter().filter(|p| p.parameter_type.is_plain_text()).map(|p| p.name.clone()).collect();
         let batches: Vec<Vec<String>> = plain.chunks(PARAMETERS_PER_CALL).map(<[String]>::to_vec).collect();
-        let verdicts: Vec<BTreeMap<String, Option<Collected<Option<&'static str>>>>> = stream::iter(batches)
+        let verdicts: Vec<BTreeMap<String, Verdict>> = stream::iter(batches)
             .map(|batch| async move { self.scan_values(&batch).await })
             .buffer_unordered(self.concurrency)
             .collect()
             .await;
-        let verdicts: BTreeMap<String, Option<Collected<Option<&'static str>>>> =
-            verdicts.into_iter().flatten().collect();
+        let verdicts: BTreeMap<String, Verdict> = verdicts.into_iter().flatten().collect();
         let mut parameters: Vec<SsmParameter> = listed
             .into_iter()
             .filter_map(|mut p| {
@@ -489,7 +492,7 @@ impl DataCollector {
     /// `GetParameters` for one batch of names (`WithDecryption` false). Each value goes through
     /// the secret detector at once and is dropped with the answer; only the detector's id is
     /// kept. Per name: `Some(verdict)`, or `None` when the parameter no longer exists.
-    async fn scan_values(&self, batch: &[String]) -> BTreeMap<String, Option<Collected<Option<&'static str>>>> {
+    async fn scan_values(&self, batch: &[String]) -> BTreeMap<String, Verdict> {
         let answer = {
             let _permit = self.permit().await;
             self.clients.ssm.get_parameters().set_names(Some(batch.to_vec())).with_decryption(false).send().await
@@ -498,7 +501,7 @@ impl DataCollector {
             Ok(out) => out,
             Err(e) => return batch.iter().map(|n| (n.clone(), Some(Err(e.clone())))).collect(),
         };
-        let mut verdicts: BTreeMap<String, Option<Collected<Option<&'static str>>>> = BTreeMap::new();
+        let mut verdicts: BTreeMap<String, Verdict> = BTreeMap::new();
         for parameter in out.parameters() {
             let Some(name) = parameter.name() else { continue };
             let verdict = self.detector.scan(name, parameter.value().unwrap_or_default()).map(|d| d.detector);
