@@ -311,20 +311,20 @@ impl DataCollector {
                 Ok(CUSTOMER_MANAGED.to_string())
             } else if let Some(d) = listed.get(key_arn.as_str()) {
                 d.as_ref().map(|d| d.manager.clone()).map_err(Clone::clone)
+            } else if let Some(read) = described.get(key_arn.as_str()) {
+                read.clone()
             } else {
-                if !described.contains_key(key_arn.as_str()) {
-                    let read = self.describe_key(key_arn).await.and_then(|d| {
-                        d.map(|(_, _, d)| d.manager).ok_or_else(|| {
-                            CollectError::new(
-                                CollectErrorKind::Malformed,
-                                DESCRIBE_KEY,
-                                format!("the table's key {key_arn} does not exist"),
-                            )
-                        })
-                    });
-                    described.insert(key_arn.clone(), read);
-                }
-                described.get(key_arn.as_str()).cloned().unwrap_or_else(|| Ok(String::new()))
+                let read = self.describe_key(key_arn).await.and_then(|d| {
+                    d.map(|(_, _, d)| d.manager).ok_or_else(|| {
+                        CollectError::new(
+                            CollectErrorKind::Malformed,
+                            DESCRIBE_KEY,
+                            format!("the table's key {key_arn} does not exist"),
+                        )
+                    })
+                });
+                described.insert(key_arn.clone(), read.clone());
+                read
             };
         }
         tables

@@ -36,6 +36,8 @@ async fn main() -> ExitCode {
             ztscan_tests::seed::account::seed_account(&sdk).await;
             // The planted secret values are never printed: only the output and parameter names are.
             let _stacks = ztscan_tests::seed::cloudformation::seed_stacks(&sdk).await;
+            // The planted parameter values are never printed: only the parameter names are.
+            let _data = ztscan_tests::seed::data::seed_data(&sdk).await;
             println!("seeded 10 buckets: compliant ones (zt-good, zt-logs, zt-replica-west, zt-critical, zt-private) and misconfigured ones");
             println!("(zt-plain: nothing configured; zt-public-policy: public policy; zt-cross-account: another account may write;");
             println!(" zt-critical: critical without MFA delete; zt-private-open: private without a VPC-endpoint restriction)");
@@ -68,6 +70,16 @@ async fn main() -> ExitCode {
                 " (no protection, no topic, a secret in output ApiKey and in the default of DbPassword, values made at"
             );
             println!(" run time and never shown)");
+            println!(
+                "seeded data: zt-table-good (CMK, PITR, deletion protection), zt-table-plain (AWS-owned key, no PITR,"
+            );
+            println!(
+                " no deletion protection), zt-table-public (open policy); keys zt-key-good, zt-key-public (anyone may"
+            );
+            println!(" decrypt), zt-key-caller-account (`*` confined by kms:CallerAccount: not public), zt-key-doomed (pending");
+            println!(" deletion); String parameters /zt/prod/db-password and /zt/prod/billing-key (secrets made at run time and");
+            println!(" never shown) beside a port, a URL, a list and a SecureString; functions zt-fn-logs-retained (14 days),");
+            println!(" zt-fn-logs-forever (never expires) and zt-fn-logs-missing (no log group)");
             ExitCode::SUCCESS
         }
         Some("pipeline") => pipeline(&sdk, &endpoint).await,
