@@ -32,6 +32,7 @@ use aws_smithy_types::body::SdkBody;
 use ztscan::audit;
 use ztscan::collect::account::AccountCollector;
 use ztscan::collect::cloudformation::StackCollector;
+use ztscan::collect::data::DataCollector;
 use ztscan::collect::iam::IamCollector;
 use ztscan::collect::lambda::LambdaCollector;
 use ztscan::collect::messaging::MessagingCollector;
@@ -189,6 +190,7 @@ enum Audit {
     Iam,
     Messaging,
     Account,
+    Data,
 }
 
 async fn seed_for(which: Audit, sdk: &SdkConfig) {
@@ -213,6 +215,9 @@ async fn seed_for(which: Audit, sdk: &SdkConfig) {
         Audit::Account => {
             seed::account::seed_account(sdk).await;
         }
+        Audit::Data => {
+            seed::data::seed_data(sdk).await;
+        }
     }
 }
 
@@ -231,6 +236,7 @@ async fn scan(which: Audit, sdk: &SdkConfig) -> Vec<Finding> {
         Audit::Iam => audit::iam::scan_all(&IamCollector::new(sdk, &config), &ctx).await.findings,
         Audit::Messaging => audit::messaging::scan_all(&MessagingCollector::new(sdk, &config), &ctx).await.findings,
         Audit::Account => audit::account::scan_all(&AccountCollector::new(sdk, &config), &ctx).await.findings,
+        Audit::Data => audit::data::scan_all(&DataCollector::new(sdk, &config), &ctx).await.findings,
     }
 }
 
@@ -311,4 +317,5 @@ fail_each!(
     iam_collector_invents_nothing => Audit::Iam,
     messaging_collector_invents_nothing => Audit::Messaging,
     account_collector_invents_nothing => Audit::Account,
+    data_collector_invents_nothing => Audit::Data,
 );
