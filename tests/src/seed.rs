@@ -15,6 +15,7 @@ use crate::ACCOUNT;
 
 pub mod account;
 pub mod cloudformation;
+pub mod data;
 pub mod messaging;
 pub mod network;
 pub mod secrets;
@@ -80,6 +81,15 @@ pub async fn seed_demo_of(audit: &str, sdk: &aws_config::SdkConfig) -> Result<De
             "stacks: zt-stack-good (termination protection, an SNS topic; a NoEcho parameter), zt-stack-open (no \
              protection, no topic, a secret in output ApiKey and in the default of DbPassword, values made at run \
              time and never shown)"
+        }
+        "data" => {
+            data::seed_data(sdk).await;
+            "data: zt-table-good (CMK, PITR, deletion protection), zt-table-plain (AWS-owned key, no PITR, no \
+             deletion protection), zt-table-public (open policy); keys zt-key-good, zt-key-public (anyone may \
+             decrypt), zt-key-caller-account (`*` confined by kms:CallerAccount: not public), zt-key-doomed (pending \
+             deletion); String parameters /zt/prod/db-password and /zt/prod/billing-key (secrets made at run time \
+             and never shown) beside a port, a URL, a list and a SecureString; functions zt-fn-logs-retained (14 \
+             days), zt-fn-logs-forever (never expires) and zt-fn-logs-missing (no log group)"
         }
         other => return Err(format!("no demo data for the audit {other:?}: add it to seed::seed_demo_of")),
     };

@@ -12,6 +12,7 @@
 pub mod account;
 pub mod catalogue;
 pub mod cloudformation;
+pub mod data;
 pub mod iam;
 pub mod lambda;
 pub mod messaging;
@@ -45,6 +46,7 @@ pub static AUDITS: &[&Descriptor] = &[
     &messaging::AUDIT,
     &account::AUDIT,
     &cloudformation::AUDIT,
+    &data::AUDIT,
 ];
 
 /// The audit called `name` (its `--services` value, e.g. `s3`).

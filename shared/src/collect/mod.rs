@@ -5,6 +5,7 @@
 pub mod account;
 pub mod aws;
 pub mod cloudformation;
+pub mod data;
 pub mod error;
 pub mod guard;
 pub mod iam;

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod cloudformation;
+pub mod data;
 pub mod iam;
 pub mod lambda;
 pub mod messaging;

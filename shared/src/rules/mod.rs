@@ -60,15 +60,19 @@ macro_rules! rule {
 
 pub mod account;
 pub mod cloudformation;
+pub mod dynamodb;
 pub mod events;
 pub mod iam;
+pub mod kms;
 pub mod lambda;
+pub mod logs;
 pub mod network;
 pub(crate) mod policy_checks;
 pub mod s3;
 pub mod secretsmanager;
 pub mod sns;
 pub mod sqs;
+pub mod ssm;
 
 use crate::context::ScanContext;
 use crate::model::{Outcome, RuleMeta};
@@ -101,6 +105,10 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
     metas.extend(account::REGION_RULES.iter().map(|r| r.meta()));
     metas.extend(account::KEY_RULES.iter().map(|r| r.meta()));
     metas.extend(cloudformation::STACK_RULES.iter().map(|r| r.meta()));
+    metas.extend(dynamodb::TABLE_RULES.iter().map(|r| r.meta()));
+    metas.extend(kms::KEY_RULES.iter().map(|r| r.meta()));
+    metas.extend(ssm::PARAMETER_RULES.iter().map(|r| r.meta()));
+    metas.extend(logs::FUNCTION_LOG_RULES.iter().map(|r| r.meta()));
     metas
 }
 
