@@ -256,7 +256,7 @@ mod tests {
         assert_eq!(services(&[]).unwrap(), all);
         assert_eq!(
             all,
-            ["s3", "iam", "lambda", "network", "secretsmanager", "messaging", "account", "cloudformation"],
+            ["s3", "iam", "lambda", "network", "secretsmanager", "messaging", "account", "cloudformation", "api"],
             "the --services values are the audits' names"
         );
     }

@@ -10,6 +10,7 @@
 //! [`AUDITS`].
 
 pub mod account;
+pub mod api;
 pub mod catalogue;
 pub mod cloudformation;
 pub mod iam;
@@ -45,6 +46,7 @@ pub static AUDITS: &[&Descriptor] = &[
     &messaging::AUDIT,
     &account::AUDIT,
     &cloudformation::AUDIT,
+    &api::AUDIT,
 ];
 
 /// The audit called `name` (its `--services` value, e.g. `s3`).

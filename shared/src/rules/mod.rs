@@ -59,7 +59,9 @@ macro_rules! rule {
 }
 
 pub mod account;
+pub mod apigateway;
 pub mod cloudformation;
+pub mod cognito;
 pub mod events;
 pub mod iam;
 pub mod lambda;
@@ -101,6 +103,10 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
     metas.extend(account::REGION_RULES.iter().map(|r| r.meta()));
     metas.extend(account::KEY_RULES.iter().map(|r| r.meta()));
     metas.extend(cloudformation::STACK_RULES.iter().map(|r| r.meta()));
+    metas.extend(apigateway::API_RULES.iter().map(|r| r.meta()));
+    metas.extend(apigateway::DOMAIN_RULES.iter().map(|r| r.meta()));
+    metas.extend(cognito::USER_POOL_RULES.iter().map(|r| r.meta()));
+    metas.extend(cognito::IDENTITY_POOL_RULES.iter().map(|r| r.meta()));
     metas
 }
 
@@ -308,5 +314,26 @@ mod tests {
         }
         let registered = all_metas().iter().filter(|m| m.id.starts_with("cloudformation.")).count();
         assert_eq!(registered, want.len(), "a cloudformation.* rule is registered that the catalogue does not list");
+    }
+
+    #[test]
+    fn every_api_front_door_control_in_the_catalogue_is_registered() {
+        let want = [
+            ("apigateway.api-not-public", crate::model::Severity::High),
+            ("apigateway.routes-require-authorization", crate::model::Severity::High),
+            ("apigateway.access-logging-enabled", crate::model::Severity::Medium),
+            ("apigateway.waf-attached", crate::model::Severity::Medium),
+            ("apigateway.tls-1-2-minimum", crate::model::Severity::Medium),
+            ("apigateway.tracing-enabled", crate::model::Severity::Low),
+            ("cognito.user-pool-mfa-required", crate::model::Severity::High),
+            ("cognito.identity-pool-no-unauthenticated", crate::model::Severity::Medium),
+        ];
+        for (id, severity) in want {
+            let m = meta_by_id(id).unwrap_or_else(|| panic!("{id} is not registered"));
+            assert_eq!(m.severity, severity, "{id}: the catalogue's severity");
+        }
+        let registered =
+            all_metas().iter().filter(|m| m.id.starts_with("apigateway.") || m.id.starts_with("cognito.")).count();
+        assert_eq!(registered, want.len(), "an API front-door rule is registered that the catalogue does not list");
     }
 }
