@@ -14,6 +14,7 @@ use ztscan::collect::aws::{s3_client, s3control_client};
 use crate::ACCOUNT;
 
 pub mod account;
+pub mod api;
 pub mod cloudformation;
 pub mod messaging;
 pub mod network;
