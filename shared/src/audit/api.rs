@@ -304,6 +304,17 @@ mod tests {
     }
 
     #[test]
+    fn config_rule_evaluations_name_each_changed_type_by_its_config_id() {
+        let ctx = ScanContext::fixture();
+        for (ty, id) in [(REST_API_TYPE, "r1"), (V2_API_TYPE, "h1"), (USER_POOL_TYPE, "us-east-1_users")] {
+            let changed = ChangedResource { deleted: true, ..ChangedResource::fixture(ty, id) };
+            let finding = &deleted(&changed, &ctx)[0];
+            let named = crate::config_rule_invocation::config_resource(&finding.resource);
+            assert_eq!(named, Some((ty, id.to_string())), "{ty}");
+        }
+    }
+
+    #[test]
     fn change_events_name_the_id_or_an_arn() {
         let by_arn = ChangedResource::fixture(REST_API_TYPE, "arn:aws:apigateway:us-east-1::/restapis/r1");
         assert_eq!(resource_id(&by_arn), "r1");

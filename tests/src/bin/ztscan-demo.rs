@@ -1,8 +1,8 @@
 //! The demo driver (`scripts/demo.sh`): seeds the local AWS with a small account of S3, IAM,
-//! Lambda, Secrets Manager, SNS, SQS, EventBridge, network, CloudFormation and account-baseline
-//! misconfigurations and compliant resources, then runs the Lambda pipeline through the real
+//! Lambda, Secrets Manager, SNS, SQS, EventBridge, network, CloudFormation, account-baseline,
+//! API Gateway and Cognito misconfigurations and compliant resources, then runs the Lambda pipeline through the real
 //! Runtime API (s3-audit, iam-audit, lambda-audit, secrets-audit, messaging-audit,
-//! network-audit, stack-audit and account-audit → findings queue →
+//! network-audit, stack-audit, account-audit and api-audit → findings queue →
 //! publish-findings → Security Hub and the SNS alert) and shows what arrived.
 //!
 //! `ztscan-demo seed` and `ztscan-demo pipeline`; both read the moto endpoint from
@@ -36,6 +36,7 @@ async fn main() -> ExitCode {
             ztscan_tests::seed::account::seed_account(&sdk).await;
             // The planted secret values are never printed: only the output and parameter names are.
             let _stacks = ztscan_tests::seed::cloudformation::seed_stacks(&sdk).await;
+            let _front_doors = ztscan_tests::seed::api::seed_api(&sdk).await;
             println!("seeded 10 buckets: compliant ones (zt-good, zt-logs, zt-replica-west, zt-critical, zt-private) and misconfigured ones");
             println!("(zt-plain: nothing configured; zt-public-policy: public policy; zt-cross-account: another account may write;");
             println!(" zt-critical: critical without MFA delete; zt-private-open: private without a VPC-endpoint restriction)");
@@ -68,6 +69,16 @@ async fn main() -> ExitCode {
                 " (no protection, no topic, a secret in output ApiKey and in the default of DbPassword, values made at"
             );
             println!(" run time and never shown)");
+            println!(
+                "seeded front doors: REST APIs zt-api-open (policy open to everyone, methods without authorizers,"
+            );
+            println!(" one behind an API key only, a stage without logs, tracing or WAF), zt-api-private (private, fenced to");
+            println!(" its VPC endpoint by a Deny: compliant), zt-api-private-nopolicy; HTTP APIs zt-http-jwt (JWT authorizer:");
+            println!(
+                " compliant) and zt-http-open; domain names legacy.zt.example.com (TLS 1.0) and api.zt.example.com;"
+            );
+            println!(" user pools zt-pool-nomfa (MFA off), zt-pool-admins (optional MFA, in admin_user_pools), zt-pool-strict;");
+            println!(" identity pools zt_ids_guests (guest credentials) and zt_ids_members");
             ExitCode::SUCCESS
         }
         Some("pipeline") => pipeline(&sdk, &endpoint).await,
