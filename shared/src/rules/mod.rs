@@ -94,6 +94,7 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
     metas.extend(iam::USER_RULES.iter().map(|r| r.meta()));
     metas.extend(iam::ACCOUNT_RULES.iter().map(|r| r.meta()));
     metas.extend(lambda::FUNCTION_RULES.iter().map(|r| r.meta()));
+    metas.extend(lambda::LAYER_RULES.iter().map(|r| r.meta()));
     metas.extend(secretsmanager::SECRET_RULES.iter().map(|r| r.meta()));
     metas.extend(network::SECURITY_GROUP_RULES.iter().map(|r| r.meta()));
     metas.extend(network::VPC_RULES.iter().map(|r| r.meta()));
@@ -223,6 +224,8 @@ mod tests {
             "lambda.has-failure-destination",
             "lambda.tracing-enabled",
             "lambda.no-cross-account-layers",
+            "lambda.url-cors-restricted",
+            "lambda.layer-not-public",
         ];
         for id in want {
             assert!(meta_by_id(id).is_some(), "{id} is not registered");
