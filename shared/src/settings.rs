@@ -187,6 +187,26 @@ pub fn variable(name: &str) -> Option<&'static Variable> {
     VARIABLES.iter().find(|v| v.name == name)
 }
 
+/// `docs/settings.md`: every variable, who reads it and what it means.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Environment variables\n\nGenerated from `ztscan::settings::VARIABLES` (`shared/src/settings.rs`) by \
+         `ZTSCAN_UPDATE_DOCS=1 cargo test -p ztscan --lib settings`; do not edit by hand.\n\n\
+         | variable | read by | meaning |\n|---|---|---|\n",
+    );
+    for v in VARIABLES {
+        let reader = match v.read_by {
+            Reader::AuditFunctions => "audit functions",
+            Reader::PublishFindings => "publish-findings",
+            Reader::Functions => "every function",
+            Reader::Everywhere => "every function and `ztscan`",
+            Reader::Command => "`ztscan`",
+        };
+        out.push_str(&format!("| `{}` | {reader} | {} |\n", v.name, v.meaning.replace('|', "\\|")));
+    }
+    out
+}
+
 /// How long a secret read from Secrets Manager is used unless `SECRET_CACHE_TTL_SECONDS` says.
 pub const DEFAULT_SECRET_CACHE_TTL: Duration = Duration::from_secs(300);
 /// The longest secret cache TTL accepted (a day).
@@ -448,6 +468,17 @@ mod tests {
             }
             assert!(variable(name).is_some(), "{name} is named but not in VARIABLES");
         }
+    }
+
+    #[test]
+    fn the_committed_settings_doc_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/settings.md");
+        let current = markdown();
+        if std::env::var_os("ZTSCAN_UPDATE_DOCS").is_some() {
+            std::fs::write(path, &current).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(committed == current, "docs/settings.md is stale: run this test with ZTSCAN_UPDATE_DOCS=1");
     }
 
     #[test]

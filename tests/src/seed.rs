@@ -16,9 +16,95 @@ use crate::ACCOUNT;
 pub mod account;
 pub mod api;
 pub mod cloudformation;
+pub mod data;
 pub mod messaging;
 pub mod network;
 pub mod secrets;
+
+/// What the demo account holds for one audit: its seeding, and what it seeded in a few lines
+/// (names only: planted secret values are never printed).
+pub struct DemoData {
+    pub summary: &'static str,
+}
+
+/// Seed the demo data of `audit` (its name in `ztscan::audit::AUDITS`). The one place the test
+/// side names an audit: `ztscan-demo seed` seeds every audit of the registry through it, and
+/// `fail_each_call` fails each call of every audit over its own data. An audit without demo
+/// data is an error naming it.
+pub async fn seed_demo_of(audit: &str, sdk: &aws_config::SdkConfig) -> Result<DemoData, String> {
+    let summary = match audit {
+        "s3" => {
+            seed_buckets(sdk).await;
+            "10 buckets: compliant ones (zt-good, zt-logs, zt-replica-west, zt-critical, zt-private) and misconfigured \
+             ones (zt-plain: nothing configured; zt-public-policy: public policy; zt-cross-account: another account \
+             may write; zt-critical: critical without MFA delete; zt-private-open: private without a VPC-endpoint \
+             restriction)"
+        }
+        "iam" => {
+            seed_iam(sdk).await;
+            "IAM: zt-admin-role (inline admin policy), zt-deployer (escalation in MiXeD case, s3:*, NotAction), \
+             zt-trust-everyone / zt-trust-foreign (open trust policies), zt-lambda-broad (no boundary, broad managed \
+             policies), zt-lambda-good (compliant), users without MFA / with directly attached policies, a weak \
+             password policy"
+        }
+        "lambda" => {
+            seed_lambda(sdk).await;
+            "Lambda: zt-fn-secret-env (a Stripe key and a password in its environment, values made at run time and \
+             never shown), zt-fn-public (open resource policy, S3 grant without a source condition, nodejs18.x), \
+             zt-fn-old-runtime (python3.8), zt-fn-single-az, zt-fn-hardened (compliant)"
+        }
+        "network" => {
+            network::seed_network(sdk).await;
+            "network: VPC zt-net-open (no flow log; zt-net-open-ssh opens 22 to 0.0.0.0/0, zt-net-open-v6 opens \
+             0-65535 to ::/0, its default group has a rule), VPC zt-net-good (flow log, S3 and Secrets Manager \
+             endpoints, empty default group, zt-net-fn with egress 443 only); zt-fn-sg keeps all egress"
+        }
+        "secretsmanager" => {
+            secrets::seed_secrets(sdk).await;
+            "secrets: zt-secret-good (compliant), zt-secret-plain (no rotation, AWS-managed key), zt-secret-public \
+             (policy open to everyone), zt-secret-rotation-failed (a version stuck AWSPENDING)"
+        }
+        "messaging" => {
+            messaging::seed_messaging(sdk).await;
+            "messaging: zt-topic-good, zt-queue-good, zt-bus-good (compliant), zt-topic-public (open policy, \
+             unencrypted, no TLS deny), zt-topic-http (a plain-http subscription), zt-queue-plain (no SSE), \
+             zt-queue-public (open policy), zt-bus-public (everyone may put events)"
+        }
+        "account" => {
+            account::seed_account(sdk).await;
+            "the account baseline in us-east-1 and eu-west-1: zt-trail-org (multi-region, validated, logging), \
+             zt-trail-local (eu-west-1 only, no validation), a GuardDuty detector without Lambda protection and a \
+             Config recorder and Inspector Lambda scanning in us-east-1 only, KMS keys zt-key-rotating (rotation \
+             on), zt-key-plain and zt-key-west (rotation off) and an asymmetric signing key"
+        }
+        "cloudformation" => {
+            cloudformation::seed_stacks(sdk).await;
+            "stacks: zt-stack-good (termination protection, an SNS topic; a NoEcho parameter), zt-stack-open (no \
+             protection, no topic, a secret in output ApiKey and in the default of DbPassword, values made at run \
+             time and never shown)"
+        }
+        "data" => {
+            data::seed_data(sdk).await;
+            "data: zt-table-good (CMK, PITR, deletion protection), zt-table-plain (AWS-owned key, no PITR, no \
+             deletion protection), zt-table-public (open policy); keys zt-key-good, zt-key-public (anyone may \
+             decrypt), zt-key-caller-account (`*` confined by kms:CallerAccount: not public), zt-key-doomed (pending \
+             deletion); String parameters /zt/prod/db-password and /zt/prod/billing-key (secrets made at run time \
+             and never shown) beside a port, a URL, a list and a SecureString; functions zt-fn-logs-retained (14 \
+             days), zt-fn-logs-forever (never expires) and zt-fn-logs-missing (no log group)"
+        }
+        "api" => {
+            api::seed_api(sdk).await;
+            "front doors: REST APIs zt-api-open (policy open to everyone, methods without authorizers, one behind \
+             an API key only, a stage without logs, tracing or WAF), zt-api-private (private, fenced to its VPC \
+             endpoint by a Deny: compliant), zt-api-private-nopolicy; HTTP APIs zt-http-jwt (JWT authorizer: \
+             compliant) and zt-http-open; domain names legacy.zt.example.com (TLS 1.0) and api.zt.example.com; user \
+             pools zt-pool-nomfa (MFA off), zt-pool-admins (optional MFA, in the demo's admin_user_pools), \
+             zt-pool-strict; identity pools zt_ids_guests (guest credentials) and zt_ids_members"
+        }
+        other => return Err(format!("no demo data for the audit {other:?}: add it to seed::seed_demo_of")),
+    };
+    Ok(DemoData { summary })
+}
 
 pub fn tls_policy(bucket: &str) -> String {
     format!(

@@ -13,6 +13,7 @@ pub mod account;
 pub mod api;
 pub mod catalogue;
 pub mod cloudformation;
+pub mod data;
 pub mod iam;
 pub mod lambda;
 pub mod messaging;
@@ -46,6 +47,7 @@ pub static AUDITS: &[&Descriptor] = &[
     &messaging::AUDIT,
     &account::AUDIT,
     &cloudformation::AUDIT,
+    &data::AUDIT,
     &api::AUDIT,
 ];
 

@@ -346,13 +346,7 @@ impl AccountCollector {
     /// a key whose description could not be read.
     pub async fn keys(&self, region: &str, account: &str) -> Collected<Vec<KmsKey>> {
         let c = (self.clients)(region);
-        let pages = c.kms.list_keys().set_limit(self.page_size.map(|p| p.clamp(1, 1000))).into_paginator().send();
-        let listed: Vec<(String, Option<String>)> = all_pages(LIST_KEYS, Some(&self.permits), pages)
-            .await?
-            .iter()
-            .flat_map(|p| p.keys())
-            .filter_map(|k| Some((k.key_id()?.to_string(), k.key_arn().map(str::to_string))))
-            .collect();
+        let listed = list_keys(&c.kms, self.page_size, &self.permits).await?;
         let reads = listed.iter().map(|(id, arn)| self.read_key(&c.kms, region, account, id, arn.as_deref()));
         Ok(join_all(reads).await.into_iter().flatten().filter(|k| k.manager != "AWS").collect())
     }
@@ -424,6 +418,23 @@ impl AccountCollector {
         }
         Some(key)
     }
+}
+
+/// Every key of the client's region as `ListKeys` names it (key id, key ARN), paginated, each
+/// page requested under one of `permits`: the one key listing, shared by the account audit
+/// (rotation) and the data audit (key policies, deletion).
+pub async fn list_keys(
+    kms: &aws_sdk_kms::Client,
+    page_size: Option<i32>,
+    permits: &Semaphore,
+) -> Collected<Vec<(String, Option<String>)>> {
+    let pages = kms.list_keys().set_limit(page_size.map(|p| p.clamp(1, 1000))).into_paginator().send();
+    Ok(all_pages(LIST_KEYS, Some(permits), pages)
+        .await?
+        .iter()
+        .flat_map(|p| p.keys())
+        .filter_map(|k| Some((k.key_id()?.to_string(), k.key_arn().map(str::to_string))))
+        .collect())
 }
 
 /// The ARN of key `id` of `account` in `region`.

@@ -205,9 +205,19 @@ impl LambdaCollector {
     }
 
     async fn list(&self) -> Collected<Vec<Listed>> {
+        self.list_converted(|f| self.convert(f)).await
+    }
+
+    /// Every function of the region (paginated `ListFunctions`), each configuration converted by
+    /// `convert` into plain data: the one listing of functions, shared with the audits that need
+    /// the function list (the data audit reads each function's log group from it).
+    pub async fn list_converted<T>(
+        &self,
+        convert: impl Fn(&FunctionConfiguration) -> Collected<T>,
+    ) -> Collected<Vec<T>> {
         let pages = self.lambda.list_functions().set_max_items(self.page_size).into_paginator().send();
         let pages = all_pages(LIST_FUNCTIONS, Some(&self.permits), pages).await?;
-        pages.iter().flat_map(|p| p.functions()).map(|f| self.convert(f)).collect()
+        pages.iter().flat_map(|p| p.functions()).map(convert).collect()
     }
 
     /// Convert one configuration into plain data, running the secret detector over the

@@ -6,6 +6,7 @@ pub mod account;
 pub mod api;
 pub mod aws;
 pub mod cloudformation;
+pub mod data;
 pub mod error;
 pub mod guard;
 pub mod iam;

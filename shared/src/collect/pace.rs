@@ -26,8 +26,8 @@
 //! Service keys are the SDK's service names in lower case without spaces: `lambda`, `s3`,
 //! `s3control`, `iam`, `sts`, `ec2`, `cloudformation`, `sns`, `sqs`, `eventbridge`,
 //! `secretsmanager`, `cloudtrail`, `guardduty`, `configservice`, `securityhub`,
-//! `accessanalyzer`, `inspector2`, `kms`, `apigateway`, `apigatewayv2`, `cognitoidentityprovider`,
-//! `cognitoidentity`.
+//! `accessanalyzer`, `inspector2`, `kms`, `dynamodb`, `ssm`, `cloudwatchlogs`, `apigateway`,
+//! `apigatewayv2`, `cognitoidentityprovider`, `cognitoidentity`.
 //!
 //! **Defaults** come from the service quota pages where AWS publishes a rate, and are
 //! conservative where it does not:
@@ -50,6 +50,12 @@
 //!   baseline services (CloudTrail, GuardDuty, Config, Access Analyzer, Inspector, KMS) publish
 //!   no per-API read rate that a scan could reach except CloudFormation's low, unpublished
 //!   one; they get 10 per second per operation (S3: 50), far below what they sustain.
+//! - CloudWatch Logs: its read APIs have low account-wide quotas shared with every other caller
+//!   in the account and region (5 per second for `FilterLogEvents`/`GetLogEvents`,
+//!   <https://repost.aws/knowledge-center/cloudwatch-logs-throttling>), so `DescribeLogGroups`
+//!   is paced at 5 per second. DynamoDB's control plane, KMS's `ListKeys`/`DescribeKey`/
+//!   `GetKeyPolicy` and SSM's `DescribeParameters`/`GetParameters` get the 10 per second per
+//!   operation of every other service, below their published rates.
 //! - Security Hub: `BatchImportFindings` 10 per second per account and region (burst 30)
 //!   (<https://docs.aws.amazon.com/securityhub/latest/partnerguide/guidelines-batchimportfindings.html>);
 //!   `GetFindings` is known to throttle well below that, so it gets 3 per second.
@@ -99,6 +105,7 @@ pub const DEFAULT_RATES: &[(&str, u32)] = &[
     ("s3:*", 50),
     ("s3control:*", 10),
     ("cloudformation:*", 10),
+    ("cloudwatchlogs:DescribeLogGroups", 5),
     ("securityhub:BatchImportFindings", 10),
     ("securityhub:GetFindings", 3),
     ("securityhub:*", 10),

@@ -39,6 +39,7 @@ pub const RESTRICTING_KEYS: &[&str] = &[
     "aws:SourceOrgID",
     "aws:SourceIp",
     "kms:CallerAccount",
+    "kms:ViaService",
     "lambda:EventSourceToken",
 ];
 
@@ -151,13 +152,15 @@ enum Confines {
 ///   (an ARN without an account, such as an S3 bucket's, cannot be verified);
 /// - `aws:PrincipalOrgPaths`: every value starts with the organisation id;
 /// - `aws:SourceVpc`, `aws:SourceVpce`: network-confined;
+/// - `kms:ViaService`: usable only through the named AWS service endpoints (as the control
+///   catalogue lists it for `kms.key-policy-not-public`);
 /// - `lambda:EventSourceToken`: a shared secret.
 fn confines(condition: &Condition, trust: &Trust) -> Confines {
     const ACCOUNT_KEYS: &[&str] =
         &["aws:PrincipalAccount", "aws:SourceAccount", "aws:SourceOwner", "kms:CallerAccount"];
     const ORG_KEYS: &[&str] = &["aws:PrincipalOrgID", "aws:SourceOrgID"];
     const ARN_KEYS: &[&str] = &["aws:PrincipalArn", "aws:SourceArn"];
-    const CONFINED_KEYS: &[&str] = &["aws:SourceVpc", "aws:SourceVpce", "lambda:EventSourceToken"];
+    const CONFINED_KEYS: &[&str] = &["aws:SourceVpc", "aws:SourceVpce", "kms:ViaService", "lambda:EventSourceToken"];
     if !is_restricting_condition(condition) {
         return Confines::No;
     }
@@ -291,6 +294,8 @@ mod tests {
             ("StringEquals", "aws:SourceOwner", &["123456789012"], true),
             ("StringEquals", "aws:SourceVpc", &["vpc-1"], true),
             ("StringEquals", "aws:SourceVpce", &["vpce-1"], true),
+            ("StringEquals", "kms:ViaService", &["dynamodb.us-east-1.amazonaws.com"], true),
+            ("StringLike", "kms:ViaService", &["*"], false),
             ("StringEquals", "aws:SourceOrgID", &["o-abc"], true),
             ("IpAddress", "aws:SourceIp", &["203.0.113.0/24"], true),
             ("ForAnyValue:StringEquals", "aws:PrincipalOrgPaths", &["o-abc/r-1/"], true),

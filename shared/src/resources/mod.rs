@@ -3,6 +3,7 @@
 pub mod account;
 pub mod api;
 pub mod cloudformation;
+pub mod data;
 pub mod iam;
 pub mod lambda;
 pub mod messaging;

@@ -62,15 +62,19 @@ pub mod account;
 pub mod apigateway;
 pub mod cloudformation;
 pub mod cognito;
+pub mod dynamodb;
 pub mod events;
 pub mod iam;
+pub mod kms;
 pub mod lambda;
+pub mod logs;
 pub mod network;
 pub(crate) mod policy_checks;
 pub mod s3;
 pub mod secretsmanager;
 pub mod sns;
 pub mod sqs;
+pub mod ssm;
 
 use crate::context::ScanContext;
 use crate::model::{Outcome, RuleMeta};
@@ -108,6 +112,10 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
     metas.extend(apigateway::DOMAIN_RULES.iter().map(|r| r.meta()));
     metas.extend(cognito::USER_POOL_RULES.iter().map(|r| r.meta()));
     metas.extend(cognito::IDENTITY_POOL_RULES.iter().map(|r| r.meta()));
+    metas.extend(dynamodb::TABLE_RULES.iter().map(|r| r.meta()));
+    metas.extend(kms::KEY_RULES.iter().map(|r| r.meta()));
+    metas.extend(ssm::PARAMETER_RULES.iter().map(|r| r.meta()));
+    metas.extend(logs::FUNCTION_LOG_RULES.iter().map(|r| r.meta()));
     metas
 }
 

@@ -119,9 +119,10 @@ fn classify(name: &str, value: &str) -> Option<&'static str> {
     None
 }
 
-/// Upper-cased name words, split on `_`, `-`, `.` (and whitespace).
+/// Upper-cased name words, split on `_`, `-`, `.`, `/` (the levels of an SSM parameter name such
+/// as `/app/prod/db-password`; environment variable names have none) and whitespace.
 fn name_words(name: &str) -> Vec<String> {
-    name.split(|c: char| c == '_' || c == '-' || c == '.' || c.is_whitespace())
+    name.split(|c: char| c == '_' || c == '-' || c == '.' || c == '/' || c.is_whitespace())
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_uppercase)
         .collect()
@@ -348,6 +349,8 @@ mod tests {
             ("SERVICE_CREDENTIALS", "q8Zr2LwX5vN0pK7tB3mY".into(), patterns::GENERIC),
             ("BASIC_AUTH", "adm1n:q8Zr2LwX5vN0pK7t".into(), patterns::GENERIC),
             ("TOKEN", "  q8Zr2LwX5vN0pK7tB3mY  ".into(), patterns::GENERIC),
+            ("/app/prod/db/password", "Tr0ub4dor&3x".into(), patterns::GENERIC),
+            ("/app/prod/api-token", "q8Zr2LwX5vN0pK7tB3mY".into(), patterns::GENERIC),
         ];
         for (name, value, want) in &cases {
             assert_eq!(hit(name, value), Some(*want), "{name} should be {want}");

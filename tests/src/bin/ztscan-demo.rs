@@ -1,8 +1,8 @@
 //! The demo driver (`scripts/demo.sh`): seeds the local AWS with a small account of S3, IAM,
-//! Lambda, Secrets Manager, SNS, SQS, EventBridge, network, CloudFormation, account-baseline,
-//! API Gateway and Cognito misconfigurations and compliant resources, then runs the Lambda pipeline through the real
+//! Lambda, Secrets Manager, SNS, SQS, EventBridge, network, CloudFormation and account-baseline
+//! misconfigurations and compliant resources, then runs the Lambda pipeline through the real
 //! Runtime API (s3-audit, iam-audit, lambda-audit, secrets-audit, messaging-audit,
-//! network-audit, stack-audit, account-audit and api-audit → findings queue →
+//! network-audit, stack-audit and account-audit → findings queue →
 //! publish-findings → Security Hub and the SNS alert) and shows what arrived.
 //!
 //! `ztscan-demo seed` and `ztscan-demo pipeline`; both read the moto endpoint from
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use ztscan_tests::lambda::{pump, Emulator};
-use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings, seed_buckets, seed_iam, seed_lambda};
+use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings, seed_demo_of};
 use ztscan_tests::{post, root, sdk_config};
 
 #[tokio::main]
@@ -26,59 +26,17 @@ async fn main() -> ExitCode {
         Some("seed") => {
             // A clean account each time, so the demo can be run again on a running server.
             post(&endpoint, "/moto-api/reset").await;
-            seed_buckets(&sdk).await;
-            seed_iam(&sdk).await;
-            ztscan_tests::seed::secrets::seed_secrets(&sdk).await;
-            ztscan_tests::seed::messaging::seed_messaging(&sdk).await;
-            // The planted secret values are never printed: only the variable names are.
-            let _planted = seed_lambda(&sdk).await;
-            ztscan_tests::seed::network::seed_network(&sdk).await;
-            ztscan_tests::seed::account::seed_account(&sdk).await;
-            // The planted secret values are never printed: only the output and parameter names are.
-            let _stacks = ztscan_tests::seed::cloudformation::seed_stacks(&sdk).await;
-            let _front_doors = ztscan_tests::seed::api::seed_api(&sdk).await;
-            println!("seeded 10 buckets: compliant ones (zt-good, zt-logs, zt-replica-west, zt-critical, zt-private) and misconfigured ones");
-            println!("(zt-plain: nothing configured; zt-public-policy: public policy; zt-cross-account: another account may write;");
-            println!(" zt-critical: critical without MFA delete; zt-private-open: private without a VPC-endpoint restriction)");
-            println!("seeded IAM: zt-admin-role (inline admin policy), zt-deployer (escalation in MiXeD case, s3:*, NotAction),");
-            println!(" zt-trust-everyone / zt-trust-foreign (open trust policies), zt-lambda-broad (no boundary, broad managed");
-            println!(" policies), zt-lambda-good (compliant), users without MFA / with directly attached policies, a weak password policy");
-            println!("seeded Lambda: zt-fn-secret-env (a Stripe key and a password in its environment, values made at");
-            println!(
-                " run time and never shown), zt-fn-public (open resource policy, S3 grant without a source condition,"
-            );
-            println!(" nodejs18.x), zt-fn-old-runtime (python3.8), zt-fn-single-az, zt-fn-hardened (compliant)");
-            println!("seeded secrets: zt-secret-good (compliant), zt-secret-plain (no rotation, AWS-managed key), zt-secret-public");
-            println!(" (policy open to everyone), zt-secret-rotation-failed (a version stuck AWSPENDING)");
-            println!("seeded messaging: zt-topic-good, zt-queue-good, zt-bus-good (compliant), zt-topic-public (open policy,");
-            println!(" unencrypted, no TLS deny), zt-topic-http (a plain-http subscription), zt-queue-plain (no SSE),");
-            println!(" zt-queue-public (open policy), zt-bus-public (everyone may put events)");
-            println!(
-                "seeded network: VPC zt-net-open (no flow log; zt-net-open-ssh opens 22 to 0.0.0.0/0, zt-net-open-v6"
-            );
-            println!(" opens 0-65535 to ::/0, its default group has a rule), VPC zt-net-good (flow log, S3 and Secrets Manager");
-            println!(" endpoints, empty default group, zt-net-fn with egress 443 only); zt-fn-sg keeps all egress");
-            println!("seeded the account baseline in us-east-1 and eu-west-1: zt-trail-org (multi-region, validated, logging),");
-            println!(
-                " zt-trail-local (eu-west-1 only, no validation), a GuardDuty detector without Lambda protection and a"
-            );
-            println!(" Config recorder and Inspector Lambda scanning in us-east-1 only, KMS keys zt-key-rotating (rotation on),");
-            println!(" zt-key-plain and zt-key-west (rotation off) and an asymmetric signing key");
-            println!("seeded stacks: zt-stack-good (termination protection, an SNS topic; a NoEcho parameter), zt-stack-open");
-            println!(
-                " (no protection, no topic, a secret in output ApiKey and in the default of DbPassword, values made at"
-            );
-            println!(" run time and never shown)");
-            println!(
-                "seeded front doors: REST APIs zt-api-open (policy open to everyone, methods without authorizers,"
-            );
-            println!(" one behind an API key only, a stage without logs, tracing or WAF), zt-api-private (private, fenced to");
-            println!(" its VPC endpoint by a Deny: compliant), zt-api-private-nopolicy; HTTP APIs zt-http-jwt (JWT authorizer:");
-            println!(
-                " compliant) and zt-http-open; domain names legacy.zt.example.com (TLS 1.0) and api.zt.example.com;"
-            );
-            println!(" user pools zt-pool-nomfa (MFA off), zt-pool-admins (optional MFA, in admin_user_pools), zt-pool-strict;");
-            println!(" identity pools zt_ids_guests (guest credentials) and zt_ids_members");
+            // Every audit of the registry, in its order; the planted secret values are never
+            // printed, only names.
+            for audit in ztscan::audit::AUDITS {
+                match seed_demo_of(audit.name, &sdk).await {
+                    Ok(data) => println!("seeded {}", data.summary),
+                    Err(e) => {
+                        eprintln!("ztscan-demo: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
             ExitCode::SUCCESS
         }
         Some("pipeline") => pipeline(&sdk, &endpoint).await,
