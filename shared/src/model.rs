@@ -305,20 +305,38 @@ pub struct Outcome {
     pub status: Status,
     /// Why, in a sentence a person can act on. Never contains a secret value.
     pub reason: String,
+    /// This finding's severity when the rule grades its findings (documented in the rule);
+    /// `None`: the rule's own severity.
+    pub severity: Option<Severity>,
+    /// A remediation that fits this finding better than the rule's (e.g. detach an
+    /// AWS-managed policy rather than edit it); `None`: the rule's.
+    pub remediation: Option<&'static str>,
 }
 
 impl Outcome {
+    /// An outcome of `status`, with the rule's own severity and remediation.
+    pub fn new(status: Status, reason: impl Into<String>) -> Self {
+        Self { status, reason: reason.into(), severity: None, remediation: None }
+    }
     pub fn pass(reason: impl Into<String>) -> Self {
-        Self { status: Status::Pass, reason: reason.into() }
+        Self::new(Status::Pass, reason)
     }
     pub fn fail(reason: impl Into<String>) -> Self {
-        Self { status: Status::Fail, reason: reason.into() }
+        Self::new(Status::Fail, reason)
     }
     pub fn not_applicable(reason: impl Into<String>) -> Self {
-        Self { status: Status::NotApplicable, reason: reason.into() }
+        Self::new(Status::NotApplicable, reason)
     }
     pub fn unknown(reason: impl Into<String>) -> Self {
-        Self { status: Status::Unknown, reason: reason.into() }
+        Self::new(Status::Unknown, reason)
+    }
+    /// Grade this finding: its severity instead of the rule's.
+    pub fn with_severity(self, severity: Severity) -> Self {
+        Self { severity: Some(severity), ..self }
+    }
+    /// This finding's remediation instead of the rule's.
+    pub fn with_remediation(self, remediation: &'static str) -> Self {
+        Self { remediation: Some(remediation), ..self }
     }
 }
 
@@ -365,11 +383,11 @@ impl Finding {
         Self {
             rule_id: meta.id.to_string(),
             title: meta.title.to_string(),
-            severity: meta.severity,
+            severity: outcome.severity.unwrap_or(meta.severity),
             status: outcome.status,
             reason: outcome.reason,
             resource,
-            remediation: meta.remediation().to_string(),
+            remediation: outcome.remediation.unwrap_or(meta.remediation()).to_string(),
             mappings: meta.mappings.to_vec(),
             observed_at,
         }
@@ -451,6 +469,34 @@ mod tests {
         let doc = RuleDoc { remediation: "Do this.\n\nIn detail: `aws ...`.", ..RuleDoc::remediation_only("") };
         assert_eq!(doc.remediation_summary(), "Do this.");
         assert_eq!(RuleDoc::remediation_only("Only.").remediation_summary(), "Only.");
+    }
+
+    #[test]
+    fn a_graded_outcome_sets_the_findings_severity_and_remediation() {
+        static META: RuleMeta = RuleMeta {
+            id: "x.graded",
+            title: "graded",
+            severity: Severity::High,
+            resource_type: "AwsIamRole",
+            trigger: Trigger::Change,
+            mappings: &[],
+            seeds: &[],
+            doc: RuleDoc::remediation_only("The rule's fix."),
+        };
+        let r = Finding::fixture("b").resource;
+        let plain = Finding::new(&META, r.clone(), Outcome::fail("x"), DateTime::<Utc>::UNIX_EPOCH);
+        assert_eq!((plain.severity, plain.remediation.as_str()), (Severity::High, "The rule's fix."));
+        let graded = Outcome::fail("x").with_severity(Severity::Critical).with_remediation("Detach it.");
+        let f = Finding::new(&META, r, graded, DateTime::<Utc>::UNIX_EPOCH);
+        assert_eq!((f.severity, f.remediation.as_str()), (Severity::Critical, "Detach it."));
+        let asff = crate::render::asff::to_asff(
+            &f,
+            "arn:aws:securityhub:us-east-1::product/x/y",
+            None,
+            crate::render::asff::Before::New,
+        );
+        assert_eq!(asff.finding_provider_fields.severity.label, Severity::Critical);
+        assert_eq!(f.id(), plain.id(), "the grade is not part of the finding id");
     }
 
     #[test]

@@ -283,3 +283,31 @@ pub fn deleted(changed: &ChangedResource, ctx: &ScanContext) -> Vec<Finding> {
         .map(|meta| Finding::new(meta, rref.clone(), outcome.clone(), ctx.now))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::iam::{aws_managed_fixture, doc_fixture, managed_fixture};
+
+    /// The per-policy rules' documentation says AWS-managed policies are skipped: a scan gives
+    /// no finding of those rules for them, while a customer policy with the same document gets
+    /// one finding per policy rule.
+    #[test]
+    fn aws_managed_policies_get_no_policy_rule_finding() {
+        let admin = doc_fixture(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#);
+        let aws = aws_managed_fixture("AdministratorAccess", &admin);
+        let mine = managed_fixture("mine", &admin);
+        let inventory = IamInventory {
+            account: IamAccount::fixture(),
+            listing: Ok(()),
+            policies: vec![aws.clone(), mine.clone()],
+            roles: Vec::new(),
+            users: Vec::new(),
+            identities: Vec::new(),
+        };
+        let findings = evaluate(&inventory, &ScanContext::fixture());
+        let on = |p: &IamPolicy| findings.iter().filter(|f| f.resource.id == p.label()).count();
+        assert_eq!(on(&aws), 0, "{findings:#?}");
+        assert_eq!(on(&mine), POLICY_RULES.len());
+    }
+}

@@ -63,9 +63,77 @@ fn glob<T: Copy + Into<u32>>(p: &[T], v: &[T], eq: impl Fn(T, T) -> bool) -> boo
     pi == p.len()
 }
 
+/// Do two IAM patterns share a match: is there a string both `a` and `b` match? (`*` any run,
+/// `?` one character, everything else literal and case-sensitive.) ARN callers compare segment
+/// by segment, as IAM matches ARNs (a `*` does not span a colon of the first five). Depth-first over
+/// the pairs of positions: O(|a|·|b|) time and memory.
+pub fn globs_intersect(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut seen = vec![false; (a.len() + 1) * width];
+    let mut queue = vec![(0usize, 0usize)];
+    while let Some((i, j)) = queue.pop() {
+        if seen[i * width + j] {
+            continue;
+        }
+        seen[i * width + j] = true;
+        let (ca, cb) = (a.get(i).copied(), b.get(j).copied());
+        if ca.is_none() && cb.is_none() {
+            return true;
+        }
+        // A `*` may match nothing.
+        if ca == Some('*') {
+            queue.push((i + 1, j));
+        }
+        if cb == Some('*') {
+            queue.push((i, j + 1));
+        }
+        // Both consume one character.
+        let (Some(x), Some(y)) = (ca, cb) else { continue };
+        match (x, y) {
+            ('*', '*') => {}
+            ('*', _) => queue.push((i, j + 1)),
+            (_, '*') => queue.push((i + 1, j)),
+            ('?', _) | (_, '?') => queue.push((i + 1, j + 1)),
+            _ if x == y => queue.push((i + 1, j + 1)),
+            _ => {}
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
-    use super::wildcard_match;
+    use super::{globs_intersect, wildcard_match};
+
+    #[test]
+    fn glob_intersection_table() {
+        let cases = [
+            ("*", "arn:aws:iam::1:role/x", true),
+            ("arn:aws:iam::*:role/*", "arn:*:iam::*:role/*", true),
+            // As strings, `*` spans colons (ARN callers compare segment by segment).
+            ("arn:aws:iam::*:user/*", "arn:*:iam::*:role/*", true),
+            ("arn:aws:iam::1:user/x", "arn:aws:iam::*:role/*", false),
+            ("arn:aws:s3:::bucket", "arn:*:iam::*:role/*", false),
+            ("arn:aws:lambda:*:function:foo", "arn:*:lambda:*:*:function:*", true),
+            ("arn:aws:iam::*:role/a*", "arn:*:iam::*:role/*", true),
+            ("arn:aws:ssm:*::document/AWS-RunShellScript", "arn:*:ssm:*::document/AWS-RunShellScript", true),
+            ("arn:aws:ssm:*::document/AWS-ConfigureAWSPackage", "arn:*:ssm:*::document/AWS-RunShellScript", false),
+            ("arn:aws:ssm:*:*:document/*", "arn:*:ssm:*:?*:document/*", true),
+            ("a?c", "abc", true),
+            ("a?c", "ac", false),
+            ("", "", true),
+            ("", "*", true),
+            ("x", "", false),
+            ("*a*", "*b*", true),
+            ("a*", "b*", false),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(globs_intersect(a, b), want, "{a} ∩ {b}");
+            assert_eq!(globs_intersect(b, a), want, "{b} ∩ {a}");
+        }
+    }
 
     #[test]
     fn table() {

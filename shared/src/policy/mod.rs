@@ -28,4 +28,4 @@ pub use exposure::{
     external_grants, has_restricting_condition, is_public_statement, is_restricting_condition, public_statements,
     ExternalGrant, ExternalKind, Trust, RESTRICTING_KEYS,
 };
-pub use matching::wildcard_match;
+pub use matching::{globs_intersect, wildcard_match};

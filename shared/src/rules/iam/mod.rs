@@ -12,6 +12,7 @@ mod no_privilege_escalation;
 mod no_service_wildcard_actions;
 mod no_wildcard_resource_for_write;
 pub mod privesc;
+pub mod privesc_eval;
 
 pub use no_admin_policy::NoAdminPolicy;
 pub use no_notaction_allow::NoNotActionAllow;

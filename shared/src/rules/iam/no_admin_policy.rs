@@ -35,8 +35,9 @@ rule! {
           The finding still fails and names the condition keys so a reviewer can weigh them.\n\
         - A `Deny` in the same document does not lift the failure (as in FSBP IAM.1, which judges\n\
           the `Allow` alone): the fix is to write the `Allow` narrowly.\n\
-        - AWS-managed policies are NOT_APPLICABLE: the customer cannot change them, and they are\n\
-          judged where they are attached (`iam.lambda-role-no-broad-managed-policy`,\n\
+        - AWS-managed policies are skipped: a scan reports no finding of this rule for them (the\n\
+          customer cannot change them; evaluated directly, the rule answers NOT_APPLICABLE); they\n\
+          are judged where they are attached (`iam.lambda-role-no-broad-managed-policy`,\n\
           `iam.no-privilege-escalation`, `iam.users-have-mfa`).",
     why_it_matters: "A principal holding such a policy can do anything in the account,\n\
         including erasing the audit trail and granting itself or others any access; least\n\

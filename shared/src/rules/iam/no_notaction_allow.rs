@@ -19,8 +19,9 @@ rule! {
     what_it_checks: "No `Allow` statement of a customer-managed or inline policy uses\n\
         `NotAction` or `NotResource`. `Deny` statements may use them (a `Deny` with `NotAction` is a\n\
         common, safe guard rail: \"deny everything except ...\"). AWS-managed policies are\n\
-        NOT_APPLICABLE: the customer cannot change them (`PowerUserAccess` uses `NotAction`), and\n\
-        they are judged where they are attached.",
+        skipped: a scan reports no finding of this rule for them (the customer cannot change them,\n\
+        and `PowerUserAccess` uses `NotAction`; evaluated directly, the rule answers\n\
+        NOT_APPLICABLE); they are judged where they are attached.",
     why_it_matters: "`Allow` + `NotAction` grants every action except the listed ones, and\n\
         `Allow` + `NotResource` every resource except the listed ones: both turn IAM's default deny\n\
         into a default allow, so every new service, action or resource AWS adds is granted\n\

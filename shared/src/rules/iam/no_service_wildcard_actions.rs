@@ -27,7 +27,8 @@ rule! {
           `iam.no-admin-policy`; both findings are true and each has its own remediation.\n\
         - `NotAction` statements are left to `iam.no-notaction-allow`, and `Deny` statements with a\n\
           wildcard are fine (denying broadly is safe).\n\
-        - AWS-managed policies are NOT_APPLICABLE (the customer cannot change them).",
+        - AWS-managed policies are skipped: a scan reports no finding of this rule for them (the\n\
+          customer cannot change them; evaluated directly, the rule answers NOT_APPLICABLE).",
     why_it_matters: "`service:*` grants every current *and future* action of the service,\n\
         including its permissions-management and destructive ones (`s3:PutBucketPolicy`,\n\
         `s3:DeleteBucket`, `kms:ScheduleKeyDeletion`), far beyond what a workload needs.",

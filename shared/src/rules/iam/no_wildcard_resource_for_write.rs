@@ -36,7 +36,8 @@ rule! {
         - Action patterns that name nothing in the table (a typo, or an action newer than the\n\
           pinned table) cannot be classified; they are named in the PASS reason rather than\n\
           silently dropped.\n\
-        - AWS-managed policies are NOT_APPLICABLE (the customer cannot change them).",
+        - AWS-managed policies are skipped: a scan reports no finding of this rule for them (the\n\
+          customer cannot change them; evaluated directly, the rule answers NOT_APPLICABLE).",
     why_it_matters: "A write or permissions-management action on `*` reaches every bucket,\n\
         table, key, queue and role in the account, present and future, so one compromised\n\
         credential can change or expose all of them (Cloudsplaining's \"Resource Exposure\").",

@@ -108,7 +108,7 @@ fn combine(parts: [Outcome; 2]) -> Outcome {
     for status in [Status::Fail, Status::Unknown, Status::Pass] {
         let reasons: Vec<&str> = parts.iter().filter(|o| o.status == status).map(|o| o.reason.as_str()).collect();
         if !reasons.is_empty() {
-            return Outcome { status, reason: reasons.join("; ") };
+            return Outcome::new(status, reasons.join("; "));
         }
     }
     Outcome::unknown("no verdict on the policy or the ACL")
