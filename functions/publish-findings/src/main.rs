@@ -20,7 +20,9 @@ async fn main() -> Result<(), Error> {
     tracing_subscriber::fmt().json().with_env_filter(ztscan::lambda::log_filter()).without_time().init();
     let config = PublisherSettings::from_env()?;
     // Paced at the built-in rates (Security Hub BatchImportFindings: 10 per second).
-    let sdk = ztscan::collect::aws::load_paced_sdk_config(None, &Default::default()).await;
+    let sdk =
+        ztscan::collect::aws::load_paced_sdk_config(None, ztscan::collect::pace::SHARED_RATES, &Default::default())
+            .await;
     // Hub mode: each member account's findings are imported with that member's role.
     let members = MemberAccounts::from_lookup(|name| std::env::var(name).ok(), None)?;
     let partition = sdk.region().map(|r| partition_for(r.as_ref())).unwrap_or("aws");
