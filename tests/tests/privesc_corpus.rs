@@ -9,7 +9,8 @@
 //! `ZTSCAN_UPDATE_CORPUS=1 cargo test -p ztscan-tests --test privesc_corpus` rewrites the file
 //! (run it twice when the change touches `iam:PolicyARN`: the rule reads the PASS entries to
 //! judge which AWS-managed policies are harmless to attach). `ZTSCAN_MOTO_POLICIES=<path>`
-//! reads another copy of moto's `aws_managed_policies.py`.
+//! reads another copy of moto's `aws_managed_policies.py`; `ZTSCAN_CORPUS_REASONS=1` (with
+//! `--nocapture`) prints every FAIL reason.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -155,6 +156,11 @@ fn every_aws_managed_policy_alone() {
         lengths.get(lengths.len() / 2).copied().unwrap_or(0),
         longest.chars().count()
     );
+    if std::env::var_os("ZTSCAN_CORPUS_REASONS").is_some() {
+        for (name, j) in judged.iter().filter(|(_, j)| j.status == Status::Fail) {
+            println!("{name}: {}", j.reason);
+        }
+    }
     for (name, j) in &judged {
         assert!(
             j.reason.chars().count() <= MAX_REASON,

@@ -47,7 +47,8 @@ rule! {
         - when the identity has a permissions boundary, the boundary also grants it (same test).\n\
         \n\
         Severity of a FAIL, by reach:\n\
-        - CRITICAL: full administrator, a policy allows `*` on `*` (no boundary, no `Deny`);\n\
+        - CRITICAL: full administrator, a policy allows `*` on `*` without a narrowing condition\n\
+          (no boundary, no `Deny`);\n\
         - HIGH: a method reaches any role, user, policy, function or instance (its pivot action\n\
           is granted on `*` or `role/*`-like patterns without a narrowing condition);\n\
         - MEDIUM: every method found is limited to named resources (`role/service-role/X*`),\n\
@@ -401,6 +402,24 @@ mod tests {
                 Status::Fail,
                 Some(High),
                 "iam-attach-role-policy",
+            ),
+            (
+                "admin under MFA is still full administrator",
+                doc(
+                    r#"{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}"#,
+                ),
+                Status::Fail,
+                Some(Critical),
+                "full administrator",
+            ),
+            (
+                "admin only through a service is limited",
+                doc(
+                    r#"{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:IsMcpServiceAction":"true"}}}"#,
+                ),
+                Status::Fail,
+                Some(Severity::Medium),
+                "only for aws:IsMcpServiceAction true [",
             ),
             (
                 "admin with a deny is graded by its methods",

@@ -50,7 +50,8 @@ pub struct MethodGrant {
 /// What the identity's readable policies grant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assessment {
-    /// Index of a policy that grants `*` on `*` when nothing (boundary, Deny) limits it.
+    /// Index of a policy that grants `*` on `*` when nothing (a narrowing condition, a boundary,
+    /// a Deny) limits it.
     pub full_admin: Option<usize>,
     pub methods: Vec<MethodGrant>,
     /// The readable policies, as positions in `identity.policies`.
@@ -228,19 +229,29 @@ fn judge_condition(c: &Condition, action: &str, method: &EscalationMethod) -> Ve
         let harmless = plain(c) && is_positive(&base) && c.values.iter().all(|v| is_harmless_policy_arn(v));
         return if harmless { Verdict::Excludes } else { Verdict::Neutral };
     }
+    narrowing(c).map_or(Verdict::Neutral, Verdict::Narrows)
+}
+
+/// The limit a condition puts on what a grant reaches, described, or `None` when it puts none
+/// that this rule reads: a resource tag, the calling service (`aws:CalledVia`,
+/// `aws:ViaAWSService`, `aws:IsMcpServiceAction`), an associated resource or source ARN.
+fn narrowing(c: &Condition) -> Option<String> {
+    let key = c.key.to_ascii_lowercase();
+    let base = c.base_operator();
     let first = c.values.first().map(String::as_str).unwrap_or("");
     let more = if c.values.len() > 1 { format!(" +{}", c.values.len() - 1) } else { String::new() };
     let tag_key = key.contains(":resourcetag/");
     if is_positive(&base) && (tag_key || NARROWING_KEYS.contains(&key.as_str())) {
-        return Verdict::Narrows(format!("{} {first}{more}", c.key));
+        return Some(format!("{} {first}{more}", c.key));
     }
     if base == "null" && tag_key && c.values.iter().all(|v| v.eq_ignore_ascii_case("false")) {
-        return Verdict::Narrows(format!("{} present", c.key));
+        return Some(format!("{} present", c.key));
     }
-    if base == "bool" && key == "aws:viaawsservice" && c.values.iter().all(|v| v.eq_ignore_ascii_case("true")) {
-        return Verdict::Narrows("aws:ViaAWSService true".into());
+    let via_service = key == "aws:viaawsservice" || key == "aws:ismcpserviceaction";
+    if base == "bool" && via_service && c.values.iter().all(|v| v.eq_ignore_ascii_case("true")) {
+        return Some(format!("{} true", c.key));
     }
-    Verdict::Neutral
+    None
 }
 
 fn is_attach(action: &str) -> bool {
@@ -402,8 +413,19 @@ pub fn assess(identity: &IamIdentity) -> Result<Assessment, String> {
         }
     }
     let any_deny = docs.iter().any(|d| d.statements.iter().any(|s| s.effect == Effect::Deny));
-    let full_admin =
-        if boundary.is_none() && !any_deny { docs.iter().position(|d| d.grants_full_admin()) } else { None };
+    // `*` on `*` without a condition that limits it (an MFA condition does not; a calling
+    // service does).
+    let unlimited_admin = |s: &Statement| {
+        s.effect == Effect::Allow
+            && s.action.as_ref().is_some_and(|a| a.iter().any(|a| a.trim() == "*"))
+            && s.resource.as_ref().is_some_and(|r| r.iter().any(|r| r.trim() == "*"))
+            && s.conditions.iter().all(|c| narrowing(c).is_none())
+    };
+    let full_admin = if boundary.is_none() && !any_deny {
+        docs.iter().position(|d| d.statements.iter().any(unlimited_admin))
+    } else {
+        None
+    };
 
     let mut methods = Vec::new();
     // Many methods share actions (`iam:PassRole` is in most): decide each once per context.
