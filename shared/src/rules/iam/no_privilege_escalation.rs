@@ -225,7 +225,7 @@ impl Rule for NoPrivilegeEscalation {
         }
         let n = METHODS.len();
         Outcome::pass(match a.policies.len() {
-            0 => format!("holds no policy, so none of the {n} catalogued escalation methods"),
+            0 => format!("it holds no policy, so it is granted none of the {n} catalogued escalation methods"),
             1 => format!("its one policy grants none of the {n} catalogued escalation methods"),
             k => format!("its {k} policies together grant none of the {n} catalogued escalation methods"),
         })
@@ -550,6 +550,13 @@ mod tests {
                 "only for aws:CalledVia cloudformation.amazonaws.com",
             ),
             (
+                "a tag condition with IfExists limits nothing",
+                doc(r#"{"Effect":"Allow","Action":"iam:PutRolePolicy","Resource":"*","Condition":{"StringEqualsIfExists":{"aws:ResourceTag/team":"ops"}}}"#),
+                Status::Fail,
+                Some(High),
+                "for any role [iam-put-role-policy]",
+            ),
+            (
                 "one broad grant makes the reach unlimited",
                 doc(r#"{"Effect":"Allow","Action":"iam:PutRolePolicy","Resource":"arn:aws:iam::*:role/app-*"},{"Effect":"Allow","Action":"iam:PutRolePolicy","Resource":"arn:aws:iam::123456789012:role/*"}"#),
                 Status::Fail,
@@ -663,7 +670,10 @@ mod tests {
     fn passes_with_no_policies() {
         let o = eval(&identity(Vec::new()));
         assert_eq!(o.status, Status::Pass);
-        assert!(o.reason.starts_with("holds no policy"), "{}", o.reason);
+        assert_eq!(
+            o.reason,
+            format!("it holds no policy, so it is granted none of the {} catalogued escalation methods", METHODS.len())
+        );
     }
 
     #[test]

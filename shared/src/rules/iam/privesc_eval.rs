@@ -241,6 +241,10 @@ fn narrowing(c: &Condition) -> Option<String> {
     let first = c.values.first().map(String::as_str).unwrap_or("");
     let more = if c.values.len() > 1 { format!(" +{}", c.values.len() - 1) } else { String::new() };
     let tag_key = key.contains(":resourcetag/");
+    // `...IfExists` passes when the key is absent, so it limits nothing.
+    if !plain(c) {
+        return None;
+    }
     if is_positive(&base) && (tag_key || NARROWING_KEYS.contains(&key.as_str())) {
         return Some(format!("{} {first}{more}", c.key));
     }
