@@ -74,6 +74,8 @@ pub const MIN_ALERT_SEVERITY: &str = "MIN_ALERT_SEVERITY";
 pub const ALERT_WEBHOOK_SECRET_ID: &str = "ALERT_WEBHOOK_SECRET_ID";
 pub const SECRET_CACHE_TTL_SECONDS: &str = "SECRET_CACHE_TTL_SECONDS";
 pub const FINDINGS_DLQ_URL: &str = "FINDINGS_DLQ_URL";
+pub const AUDIT_ROLE_IDS: &str = "AUDIT_ROLE_IDS";
+pub const PUBLISHER_ROLE_ID: &str = "PUBLISHER_ROLE_ID";
 
 /// Every environment variable ztscan reads.
 pub const VARIABLES: &[Variable] = &[
@@ -179,6 +181,19 @@ pub const VARIABLES: &[Variable] = &[
         name: FINDINGS_DLQ_URL,
         read_by: Reader::PublishFindings,
         meaning: "the findings dead-letter queue, where findings Security Hub refuses for good go at once",
+    },
+    Variable {
+        name: AUDIT_ROLE_IDS,
+        read_by: Reader::PublishFindings,
+        meaning: "comma-separated unique ids (AROA...) of the audit roles: the only senders whose findings and \
+                  scan-complete messages are taken; a message from anyone else is dead-lettered. Unset: \
+                  senders are not checked (local runs; the template always sets it)",
+    },
+    Variable {
+        name: PUBLISHER_ROLE_ID,
+        read_by: Reader::PublishFindings,
+        meaning: "the unique id of publish-findings' own role: the only sender of a queued alert retry \
+                  (checked when AUDIT_ROLE_IDS is set)",
     },
 ];
 
@@ -323,6 +338,12 @@ pub struct PublisherSettings {
     /// `FINDINGS_QUEUE_URL`: where an alert whose channels failed is queued to be retried on
     /// its own; `None`: such an alert fails its records.
     pub findings_queue_url: Option<String>,
+    /// `AUDIT_ROLE_IDS`: the unique ids (`AROA…`) of the roles whose findings and scan-complete
+    /// messages are taken; empty: senders are not checked.
+    pub audit_role_ids: Vec<String>,
+    /// `PUBLISHER_ROLE_ID`: the unique id of publish-findings' own role, the only sender of an
+    /// alert retry when senders are checked.
+    pub publisher_role_id: Option<String>,
 }
 
 impl PublisherSettings {
@@ -358,8 +379,26 @@ impl PublisherSettings {
             region: set(&var, AWS_REGION),
             dead_letter_queue_url: set(&var, FINDINGS_DLQ_URL),
             findings_queue_url: set(&var, FINDINGS_QUEUE_URL),
+            audit_role_ids: role_ids(&var, AUDIT_ROLE_IDS)?,
+            publisher_role_id: role_ids(&var, PUBLISHER_ROLE_ID)?.into_iter().next(),
         })
     }
+}
+
+/// The IAM unique ids listed in `name` (comma or space separated). A unique id is what SQS
+/// reports as a message's `SenderId` before the `:session` part: 16 to 128 of A-Z and 0-9.
+fn role_ids(var: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<Vec<String>, SettingsError> {
+    let mut ids = Vec::new();
+    for id in set(var, name).unwrap_or_default().split([',', ' ', '\n', '\t']).map(str::trim) {
+        if id.is_empty() {
+            continue;
+        }
+        if !(16..=128).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+            return Err(SettingsError::Invalid(name, "comma-separated IAM unique ids such as AROA1234567890EXAMPLE"));
+        }
+        ids.push(id.to_string());
+    }
+    Ok(ids)
 }
 
 /// A bad hub-and-spoke setting, naming the variable (never the external id's value).
@@ -539,6 +578,8 @@ mod tests {
                 region: None,
                 dead_letter_queue_url: None,
                 findings_queue_url: None,
+                audit_role_ids: Vec::new(),
+                publisher_role_id: None,
             }
         );
         assert_eq!(publisher(&[(ALERT_TOPIC_ARN, "")]).unwrap().alert_topic_arn, None);
@@ -569,6 +610,21 @@ mod tests {
         assert_eq!(c.alert_topic_arn.as_deref(), Some("arn:aws:sns:us-east-1:123456789012:alerts"));
         assert_eq!(c.region.as_deref(), Some("eu-west-1"));
         assert!(c.product_arn.is_some());
+    }
+
+    #[test]
+    fn publisher_reads_the_trusted_senders_and_rejects_what_is_not_a_unique_id() {
+        let c = publisher(&[
+            (AUDIT_ROLE_IDS, "AROAAAAAAAAAAAAAAAAAA, AROABBBBBBBBBBBBBBBBB"),
+            (PUBLISHER_ROLE_ID, "AROACCCCCCCCCCCCCCCCC"),
+        ])
+        .unwrap();
+        assert_eq!(c.audit_role_ids, ["AROAAAAAAAAAAAAAAAAAA", "AROABBBBBBBBBBBBBBBBB"]);
+        assert_eq!(c.publisher_role_id.as_deref(), Some("AROACCCCCCCCCCCCCCCCC"));
+        for bad in ["arn:aws:iam::123456789012:role/x", "AROA:session", "short"] {
+            let err = publisher(&[(AUDIT_ROLE_IDS, bad)]).unwrap_err();
+            assert!(err.to_string().contains("AUDIT_ROLE_IDS") && !err.to_string().contains(bad), "{err}");
+        }
     }
 
     #[test]

@@ -19,6 +19,9 @@ use ztscan::settings::{MemberAccounts, PublisherSettings};
 async fn main() -> Result<(), Error> {
     tracing_subscriber::fmt().json().with_env_filter(ztscan::lambda::log_filter()).without_time().init();
     let config = PublisherSettings::from_env()?;
+    if config.audit_role_ids.is_empty() {
+        tracing::warn!("AUDIT_ROLE_IDS is not set: the senders of findings messages are not checked");
+    }
     // Paced at the built-in rates (Security Hub BatchImportFindings: 10 per second).
     let sdk = ztscan::collect::aws::load_paced_sdk_config(None, &Default::default()).await;
     // Hub mode: each member account's findings are imported with that member's role.
