@@ -43,7 +43,21 @@ fn property<'a>(resource: &'a Value, name: &str) -> Option<&'a Value> {
 
 /// A short-form tag's name and value (`!GetAtt X.Arn` is `("GetAtt", "X.Arn")`).
 fn tagged(value: &Value) -> Option<(&'static str, &Value)> {
-    const TAGS: &[&str] = &["GetAtt", "Ref", "Sub", "If", "Join", "Equals", "Not", "Split", "Condition", "And", "Or", "FindInMap", "Select"];
+    const TAGS: &[&str] = &[
+        "GetAtt",
+        "Ref",
+        "Sub",
+        "If",
+        "Join",
+        "Equals",
+        "Not",
+        "Split",
+        "Condition",
+        "And",
+        "Or",
+        "FindInMap",
+        "Select",
+    ];
     match value {
         Value::Tagged(t) => TAGS.iter().find(|name| t.tag == **name).map(|name| (*name, &t.value)),
         _ => None,
@@ -483,8 +497,8 @@ fn the_pipeline_enforces_its_approval_and_deploys_only_what_it_built() {
         }
         // Deploy projects run the buildspec defined in the template, never a file of the build.
         if project_id.starts_with("Deploy") {
-            let spec = property(project, "BuildSpec").unwrap();
-            assert!(matches!(tagged(spec), Some(("FindInMap", _)) | None) && spec.as_str().is_none(), "{project_id}");
+            let spec = property(project, "Source").and_then(|s| s.get("BuildSpec")).expect("Source.BuildSpec");
+            assert!(matches!(tagged(spec), Some(("FindInMap", _))), "{project_id}: BuildSpec must be !FindInMap");
         }
     }
     let spec = pipeline
@@ -494,7 +508,10 @@ fn the_pipeline_enforces_its_approval_and_deploys_only_what_it_built() {
         .and_then(|m| m.get("Spec"))
         .and_then(Value::as_str)
         .expect("the deploy buildspec in Mappings");
-    assert!(spec.contains("\"$CODEBUILD_INITIATOR\" = \"codepipeline/$PIPELINE_NAME\""), "started by the pipeline only");
+    assert!(
+        spec.contains("\"$CODEBUILD_INITIATOR\" = \"codepipeline/$PIPELINE_NAME\""),
+        "started by the pipeline only"
+    );
     assert!(spec.contains("APPROVER_ROLE_NAME") && spec.contains("lastUpdatedBy"), "prod checks its approver");
     assert!(spec.contains("$CODEBUILD_SRC_DIR_Packaged/packaged.yaml"), "only the package comes from the build");
     // The deploy stages take the Source artifact as primary input (deploy.sh, samconfig.toml).
@@ -508,10 +525,9 @@ fn the_pipeline_enforces_its_approval_and_deploys_only_what_it_built() {
     assert_eq!(approve.get("Action").and_then(Value::as_str), Some("codepipeline:PutApprovalResult"));
     assert!(format!("{:?}", resource(&pipeline, "DeployProdProject")).contains("APPROVER_ROLE_NAME"));
     // The build's output is the package alone, its code pinned to object versions.
-    let build: Value = serde_yaml::from_str(
-        &std::fs::read_to_string(repo_root().join("scripts/deploy/buildspec-build.yml")).unwrap(),
-    )
-    .unwrap();
+    let build: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(repo_root().join("scripts/deploy/buildspec-build.yml")).unwrap())
+            .unwrap();
     let files = strings(build.get("artifacts").and_then(|a| a.get("files")).unwrap());
     assert_eq!(files, BTreeSet::from(["packaged.yaml".to_string()]));
     let commands = format!("{:?}", build.get("phases").and_then(|p| p.get("build")).unwrap());

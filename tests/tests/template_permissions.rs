@@ -792,10 +792,25 @@ fn hub_mode_grants_are_optional_and_the_member_role_is_read_only_and_guarded_by_
             condition.get("StringEquals").and_then(|c| c.get("sts:ExternalId")).is_some(),
             "the member role must require sts:ExternalId"
         );
-        assert!(
-            condition.get("ArnLike").and_then(|c| c.get("aws:PrincipalArn")).is_some(),
-            "the member role must trust only the hub stack's roles"
-        );
+        assert!(condition.get("ArnLike").is_none(), "the member role trusts no ARN pattern");
+        let trusted: Vec<&str> = condition
+            .get("ArnEquals")
+            .and_then(|c| c.get("aws:PrincipalArn"))
+            .map(one_or_many)
+            .expect("the member role must trust only the hub stack's roles, by exact ARN")
+            .into_iter()
+            .filter_map(str_of)
+            .collect();
+        let expected: Vec<String> = functions()
+            .iter()
+            .map(|f| format!("arn:${{AWS::Partition}}:iam::${{HubAccountId}}:role/${{HubStackName}}-{f}"))
+            .collect();
+        let mut sorted = trusted.clone();
+        sorted.sort_unstable();
+        let mut want: Vec<&str> = expected.iter().map(String::as_str).collect();
+        want.sort_unstable();
+        assert_eq!(sorted, want, "the member role trusts exactly the hub stack's function roles");
+        assert!(trusted.iter().all(|arn| !arn.contains('*')), "no prefix trust: {trusted:?}");
     }
 }
 
