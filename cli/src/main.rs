@@ -256,7 +256,18 @@ mod tests {
         assert_eq!(services(&[]).unwrap(), all);
         assert_eq!(
             all,
-            ["s3", "iam", "lambda", "network", "secretsmanager", "messaging", "account", "cloudformation"],
+            [
+                "s3",
+                "iam",
+                "lambda",
+                "network",
+                "secretsmanager",
+                "messaging",
+                "account",
+                "cloudformation",
+                "data",
+                "api"
+            ],
             "the --services values are the audits' names"
         );
     }

@@ -29,7 +29,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("lambda_eval");
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
     for &n in SIZES {
-        let inventory = LambdaInventory { functions: Ok(lambda_fleet::fleet(n)) };
+        let inventory = LambdaInventory::of_functions(Ok(lambda_fleet::fleet(n)));
         // Check, before measuring, that the fleet exercises every outcome.
         let report = report_full(&inventory, &ctx);
         assert_eq!(report.findings.len(), n * rules, "one finding per rule and function");

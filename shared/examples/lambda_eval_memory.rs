@@ -60,7 +60,7 @@ fn main() {
     };
     let ctx = ScanContext::fixture();
     let base = CURRENT.load(Ordering::Relaxed);
-    let inventory = LambdaInventory { functions: Ok(lambda_fleet::fleet(n)) };
+    let inventory = LambdaInventory::of_functions(Ok(lambda_fleet::fleet(n)));
     let inventory_bytes = CURRENT.load(Ordering::Relaxed) - base;
     PEAK.store(CURRENT.load(Ordering::Relaxed), Ordering::Relaxed);
     let start = Instant::now();

@@ -159,6 +159,9 @@ pub fn config_resource(r: &ResourceRef) -> Option<(&'static str, String)> {
         "AwsEc2Vpc" => ("AWS::EC2::VPC", r.id.clone()),
         "AwsCloudFormationStack" => ("AWS::CloudFormation::Stack", arn()?),
         "AwsKmsKey" => ("AWS::KMS::Key", r.id.clone()),
+        "AwsApiGatewayRestApi" => ("AWS::ApiGateway::RestApi", r.id.clone()),
+        "AwsApiGatewayV2Api" => ("AWS::ApiGatewayV2::Api", r.id.clone()),
+        "AwsCognitoUserPool" => ("AWS::Cognito::UserPool", r.id.clone()),
         _ => return None,
     })
 }

@@ -80,6 +80,13 @@ pub struct ScanConfig {
     /// `service:Operation`, `service:*`, `service` or `*` (`collect::pace` documents the keys,
     /// the lookup order and the defaults), e.g. `{"lambda": 5, "lambda:GetPolicy": 5}`.
     pub api_rate_limits: std::collections::BTreeMap<String, u32>,
+    /// Cognito user pools (names or ids, globs with `*` and `?`) whose users are administrators:
+    /// `cognito.user-pool-mfa-required` fails them when MFA is only `OPTIONAL` (other pools pass
+    /// with a note). Empty by default.
+    pub admin_user_pools: Vec<String>,
+    /// Cognito identity pools (names or ids, globs) meant to give guests credentials:
+    /// `cognito.identity-pool-no-unauthenticated` passes them with a note. Empty by default.
+    pub public_identity_pools: Vec<String>,
 }
 
 impl Default for ScanConfig {
@@ -104,6 +111,8 @@ impl Default for ScanConfig {
             page_size: None,
             concurrency: 16,
             api_rate_limits: std::collections::BTreeMap::new(),
+            admin_user_pools: Vec::new(),
+            public_identity_pools: Vec::new(),
         }
     }
 }
@@ -167,6 +176,13 @@ impl ScanConfig {
                     "{key:?}: {rate} must be a rate of at least 1 request per second for a key such as \"lambda\", \"ec2:*\" or \"lambda:GetPolicy\""
                 ),
             });
+        }
+        for (name, pools) in
+            [("admin_user_pools", &self.admin_user_pools), ("public_identity_pools", &self.public_identity_pools)]
+        {
+            if let Some(bad) = pools.iter().find(|p| p.trim().is_empty()) {
+                return Err(ConfigError::Invalid { name, reason: format!("empty pool name {bad:?}") });
+            }
         }
         if let Some(p) = self.page_size {
             if !(1..=10_000).contains(&p) {
@@ -238,6 +254,13 @@ mod tests {
         let c =
             ScanConfig::from_json(r#"{"api_rate_limits": {"lambda": 5, "ec2:*": 2, "lambda:GetPolicy": 1}}"#).unwrap();
         assert_eq!(c.api_rate_limits.get("ec2:*"), Some(&2));
+        let e = ScanConfig::from_json(r#"{"admin_user_pools": ["admins", ""]}"#).unwrap_err();
+        assert!(e.to_string().contains("admin_user_pools"), "{e}");
+        let e = ScanConfig::from_json(r#"{"public_identity_pools": [" "]}"#).unwrap_err();
+        assert!(e.to_string().contains("public_identity_pools"), "{e}");
+        let c =
+            ScanConfig::from_json(r#"{"admin_user_pools": ["admin-*"], "public_identity_pools": ["guests"]}"#).unwrap();
+        assert_eq!((c.admin_user_pools.len(), c.public_identity_pools.len()), (1, 1));
         let e = ScanConfig::from_json("{").unwrap_err();
         assert!(e.to_string().contains("not valid JSON"));
     }

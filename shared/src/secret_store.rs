@@ -23,8 +23,6 @@ use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 /// key, which the template grants only when such a key is named).
 pub const IAM_ACTIONS: &[&str] = &["secretsmanager:GetSecretValue"];
 
-/// How long a fetched secret is used before it is fetched again.
-pub const DEFAULT_TTL: Duration = crate::settings::DEFAULT_SECRET_CACHE_TTL;
 /// How many secrets a cache keeps at most.
 pub const DEFAULT_MAX_ENTRIES: usize = 16;
 
@@ -175,7 +173,13 @@ impl<S: SecretSource> SecretCache<S> {
 
 impl<S: SecretSource, C: Clock> SecretCache<S, C> {
     pub fn with_clock(source: S, clock: C) -> Self {
-        Self { source, clock, ttl: DEFAULT_TTL, max_entries: DEFAULT_MAX_ENTRIES, entries: Mutex::new(HashMap::new()) }
+        Self {
+            source,
+            clock,
+            ttl: crate::settings::DEFAULT_SECRET_CACHE_TTL,
+            max_entries: DEFAULT_MAX_ENTRIES,
+            entries: Mutex::new(HashMap::new()),
+        }
     }
 
     /// How long a fetched value is used.

@@ -141,6 +141,13 @@ macro_rules! mock_client {
 }
 
 mock_client!(
+    /// The api audit's clients answered by `aws-smithy-mocks` rules.
+    mock_apigateway, aws_sdk_apigateway
+);
+mock_client!(mock_apigatewayv2, aws_sdk_apigatewayv2);
+mock_client!(mock_cognito_idp, aws_sdk_cognitoidentityprovider);
+mock_client!(mock_cognito_identity, aws_sdk_cognitoidentity);
+mock_client!(
     /// An S3 client answered by `aws-smithy-mocks` rules.
     mock_s3, aws_sdk_s3
 );

@@ -14,6 +14,7 @@ use ztscan::collect::aws::{s3_client, s3control_client};
 use crate::ACCOUNT;
 
 pub mod account;
+pub mod api;
 pub mod cloudformation;
 pub mod data;
 pub mod messaging;
@@ -90,6 +91,15 @@ pub async fn seed_demo_of(audit: &str, sdk: &aws_config::SdkConfig) -> Result<De
              deletion); String parameters /zt/prod/db-password and /zt/prod/billing-key (secrets made at run time \
              and never shown) beside a port, a URL, a list and a SecureString; functions zt-fn-logs-retained (14 \
              days), zt-fn-logs-forever (never expires) and zt-fn-logs-missing (no log group)"
+        }
+        "api" => {
+            api::seed_api(sdk).await;
+            "front doors: REST APIs zt-api-open (policy open to everyone, methods without authorizers, one behind \
+             an API key only, a stage without logs, tracing or WAF), zt-api-private (private, fenced to its VPC \
+             endpoint by a Deny: compliant), zt-api-private-nopolicy; HTTP APIs zt-http-jwt (JWT authorizer: \
+             compliant) and zt-http-open; domain names legacy.zt.example.com (TLS 1.0) and api.zt.example.com; user \
+             pools zt-pool-nomfa (MFA off), zt-pool-admins (optional MFA, in the demo's admin_user_pools), \
+             zt-pool-strict; identity pools zt_ids_guests (guest credentials) and zt_ids_members"
         }
         other => return Err(format!("no demo data for the audit {other:?}: add it to seed::seed_demo_of")),
     };

@@ -390,6 +390,9 @@ macro_rules! deny {
     };
 }
 
+/// The rules, and for each the resources, that must be UNKNOWN when a call is denied.
+type Expected<'a> = Vec<(&'a str, Vec<&'a str>)>;
+
 #[tokio::test]
 async fn access_denied_on_each_call_makes_exactly_the_rules_that_need_it_unknown() {
     use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsError;
@@ -409,7 +412,7 @@ async fn access_denied_on_each_call_makes_exactly_the_rules_that_need_it_unknown
     let plain_all = plain_names();
     let plain: Vec<&str> = plain_all.iter().map(String::as_str).collect();
     // (action, the failing rule, (rule, resources) that must be UNKNOWN naming the action).
-    let cases: Vec<(&str, Rule, Vec<(&str, Vec<&str>)>)> = vec![
+    let cases: Vec<(&str, Rule, Expected)> = vec![
         (
             "dynamodb:ListTables",
             deny!(aws_sdk_dynamodb::Client::list_tables, ListTablesError),

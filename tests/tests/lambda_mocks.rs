@@ -71,6 +71,8 @@ fn quiet_aspects() -> Vec<Rule> {
         mock!(aws_sdk_lambda::Client::list_tags).then_output(|| ListTagsOutput::builder().build()),
         mock!(aws_sdk_lambda::Client::list_function_event_invoke_configs)
             .then_output(|| ListFunctionEventInvokeConfigsOutput::builder().build()),
+        mock!(aws_sdk_lambda::Client::list_layers)
+            .then_output(|| aws_sdk_lambda::operation::list_layers::ListLayersOutput::builder().build()),
     ]
 }
 
@@ -215,9 +217,11 @@ async fn the_listing_is_paginated_and_each_aspect_is_asked_once_per_function() {
     let rest = quiet_aspects();
     let inv = collect(&with(&[&page1, &page2], &rest)).await;
     assert_eq!(inv.functions.as_ref().expect("listed").len(), 3);
-    for rule in &rest {
+    let (layers, aspects) = rest.split_last().expect("the layer listing is the last quiet rule");
+    for rule in aspects {
         assert_eq!(rule.num_calls(), 3, "one call per function per aspect");
     }
+    assert_eq!(layers.num_calls(), 1, "the account's layers are listed once");
 }
 
 #[tokio::test]

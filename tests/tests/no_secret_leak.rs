@@ -12,10 +12,16 @@
 //!
 //! Each place must also name the variable, so the test would notice if the finding vanished
 //! instead of being redacted.
+//!
+//! The same holds for SSM parameters: `seed::data` plants two fresh secret values in `String`
+//! parameters, and the `ztscan` CLI (`--services data`), `data-audit` on the Runtime API, the
+//! findings queue and `publish-findings` (Security Hub, SNS, logs) must name the parameters and
+//! never carry the values.
 
 use std::process::Command;
 
 use ztscan_tests::lambda::{binary, pump, scratch_dir, Emulator};
+use ztscan_tests::seed::data::{seed_data, PARAM_PASSWORD, PARAM_STRIPE};
 use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings, seed_lambda};
 use ztscan_tests::{moto, root};
 
@@ -140,5 +146,74 @@ async fn a_planted_secret_appears_nowhere_ztscan_writes() {
     let publisher_log = publisher.function_log("publish-findings");
     assert!(audit_log.len() > 1_000 && publisher_log.len() > 1_000, "trace logging was on");
     assert_clean("the lambda-audit log", &audit_log, planted);
+    assert_clean("the publish-findings log", &publisher_log, planted);
+}
+
+#[tokio::test]
+async fn a_secret_planted_in_an_ssm_parameter_appears_nowhere_ztscan_writes() {
+    let m = moto().await;
+    let seed = seed_data(&m.sdk).await;
+    let planted = &seed.planted_secrets;
+    assert_eq!(planted.len(), 2);
+
+    // 1. The CLI: JSON and table, every finding, with trace-level logs on stderr.
+    for format in ["json", "table"] {
+        let out = Command::new(binary("ztscan"))
+            .args(["scan", "--region", "us-east-1", "--services", "data", "--all", "--format", format])
+            .env("AWS_ENDPOINT_URL", &m.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_MAX_ATTEMPTS", "2")
+            .env("ZTSCAN_LOG", "trace")
+            .output()
+            .expect("run ztscan");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stdout.contains("ssm.parameter-secrets-are-secure-strings") && stdout.contains(PARAM_STRIPE),
+            "{format}: {stdout}\n{stderr}"
+        );
+        assert!(stderr.len() > 1_000, "trace logging was on ({} bytes)", stderr.len());
+        assert_clean(&format!("ztscan --services data --format {format} output"), &stdout, planted);
+        assert_clean(&format!("ztscan --services data --format {format} log"), &stderr, planted);
+    }
+
+    // 2. The pipeline, through the Lambda Runtime API, with trace-level function logs.
+    let p = create_pipeline(&m.sdk).await;
+    let sqs = aws_sdk_sqs::Client::new(&m.sdk);
+    let mut env = p.function_env(&m.endpoint);
+    env.push(("RUST_LOG", "trace"));
+    let mut audit = Emulator::start();
+    audit.run_function("data-audit", &env);
+    let mut publisher = Emulator::start();
+    publisher.run_function("publish-findings", &env);
+    let full = audit.invoke("data-audit", &root().join("events/scheduled.json")).expect("data-audit runs");
+    assert_eq!(full["mode"], "full");
+    assert_clean("data-audit response", &full.to_string(), planted);
+
+    let bodies = peek_queue(&sqs, &p.findings_queue_url).await;
+    assert!(bodies.iter().any(|b| b.contains(PARAM_PASSWORD)), "the queued finding names the parameter");
+    for body in &bodies {
+        assert_clean("a findings queue message", body, planted);
+    }
+    let pumped = pump(&sqs, &p.findings_queue_url, &p.findings_queue_arn, &publisher, "publish-findings").await;
+    assert_eq!(pumped.failed, 0, "{pumped:?}");
+
+    let asff = security_hub_findings(&m.sdk).await;
+    assert!(
+        asff.iter().any(|f| f.generator_id() == Some("ssm.parameter-secrets-are-secure-strings")
+            && format!("{f:?}").contains(PARAM_PASSWORD)),
+        "the Security Hub finding names the parameter"
+    );
+    assert_clean("the Security Hub findings", &format!("{asff:?}"), planted);
+    let alerts = drain_inbox(&m.sdk, &p.inbox_queue_url).await;
+    let alert_text: String = alerts.iter().map(|a| a.to_string()).collect();
+    assert_clean("the SNS alert", &alert_text, planted);
+
+    let audit_log = audit.function_log("data-audit");
+    let publisher_log = publisher.function_log("publish-findings");
+    assert!(audit_log.len() > 1_000 && publisher_log.len() > 1_000, "trace logging was on");
+    assert_clean("the data-audit log", &audit_log, planted);
     assert_clean("the publish-findings log", &publisher_log, planted);
 }

@@ -135,6 +135,7 @@ pub fn function(i: usize) -> LambdaFunction {
             url: format!("https://{i:032x}.lambda-url.us-east-1.on.aws/"),
             function_arn: f.arn.clone(),
             auth_type: if i.is_multiple_of(22) { "NONE" } else { "AWS_IAM" }.into(),
+            cors: None,
         }]),
         1 if i % 89 == 1 => Err(LambdaFunction::denied("lambda:ListFunctionUrlConfigs")),
         _ => Ok(Vec::new()),

@@ -12,7 +12,7 @@ use crate::engine::{evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
 use crate::model::{Finding, Outcome, ResourceRef};
 use crate::resources::lambda::{LambdaFunction, LambdaInventory};
-use crate::rules::lambda::FUNCTION_RULES;
+use crate::rules::lambda::{FUNCTION_RULES, LAYER_RULES};
 
 use super::AuditReport;
 use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
@@ -23,14 +23,14 @@ pub static AUDIT: Descriptor = Descriptor {
     function: "lambda-audit",
     title: "Lambda",
     change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "function" },
-    rules: || metas(FUNCTION_RULES),
+    rules: || [metas(FUNCTION_RULES), metas(LAYER_RULES)].concat(),
     change_rules: || metas(FUNCTION_RULES),
     collector_actions: IAM_ACTIONS,
     grants: &[
         ReadGrant {
             sid: "ListFunctionsAndSubnets",
             why: "that AWS allows only on '*' (List)",
-            actions: &["lambda:ListFunctions", "ec2:DescribeSubnets"],
+            actions: &["lambda:ListFunctions", "ec2:DescribeSubnets", "lambda:ListLayers", "lambda:ListLayerVersions"],
             scope: GrantScope::Any,
         },
         ReadGrant {
@@ -54,6 +54,12 @@ pub static AUDIT: Descriptor = Descriptor {
             scope: GrantScope::Arn(
                 "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:code-signing-config:*",
             ),
+        },
+        ReadGrant {
+            sid: "ReadLayerVersionPolicies",
+            why: "who each of this account's layer versions is shared with. Never lambda:GetLayerVersion (no code download)",
+            actions: &["lambda:GetLayerVersionPolicy"],
+            scope: GrantScope::Arn("arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:layer:*:*"),
         },
     ],
     schedule: Schedule::Regular,
@@ -95,14 +101,23 @@ impl Resource for LambdaFunction {
 
 /// Evaluate a collected inventory (pure).
 pub fn evaluate(inventory: &LambdaInventory, ctx: &ScanContext) -> Vec<Finding> {
-    super::evaluate_listing(FUNCTION_RULES, &inventory.functions, "functions", ctx)
+    let mut out = super::evaluate_listing(FUNCTION_RULES, &inventory.functions, "functions", ctx);
+    out.extend(super::evaluate_listing(LAYER_RULES, &inventory.layers, "Lambda layers", ctx));
+    out
 }
 
 /// The report of a full scan over a collected inventory: findings, and a summary when the
 /// listing succeeded.
 pub fn report_full(inventory: &LambdaInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
-    AuditReport::full_scan(AUDIT.name, findings, inventory.functions.is_ok().then(rule_ids), ctx)
+    let mut scope = Vec::new();
+    if inventory.functions.is_ok() {
+        scope.extend(super::ids(FUNCTION_RULES));
+    }
+    if inventory.layers.is_ok() {
+        scope.extend(super::ids(LAYER_RULES));
+    }
+    AuditReport::full_scan(AUDIT.name, findings, (!scope.is_empty()).then_some(scope), ctx)
 }
 
 /// A full scan of the region.
@@ -148,6 +163,7 @@ pub fn deleted(changed: &ChangedResource, ctx: &ScanContext) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::ids;
     use super::*;
     use crate::collect::{CollectError, CollectErrorKind};
     use crate::model::Status;
@@ -164,12 +180,12 @@ mod tests {
     #[test]
     fn a_full_scan_evaluates_every_rule_on_every_function_and_summarises() {
         let ctx = ScanContext::fixture();
-        let inv = LambdaInventory { functions: Ok(vec![LambdaFunction::fixture("a"), LambdaFunction::fixture("b")]) };
+        let inv = LambdaInventory::of_functions(Ok(vec![LambdaFunction::fixture("a"), LambdaFunction::fixture("b")]));
         let report = report_full(&inv, &ctx);
         assert_eq!(report.findings.len(), 2 * FUNCTION_RULES.len());
         let summary = report.summary.expect("a complete listing has a summary");
         assert_eq!(summary.audit, "lambda");
-        assert_eq!(summary.rule_ids.len(), FUNCTION_RULES.len());
+        assert_eq!(summary.rule_ids.len(), FUNCTION_RULES.len() + LAYER_RULES.len());
         assert!(report.findings.iter().all(|f| f.resource.resource_type == "AwsLambdaFunction"));
         assert!(report
             .findings
@@ -181,8 +197,9 @@ mod tests {
     fn a_failed_listing_is_unknown_on_the_account_without_a_summary() {
         let ctx = ScanContext::fixture();
         let err = CollectError::new(CollectErrorKind::AccessDenied, "lambda:ListFunctions", "AccessDeniedException");
-        let report = report_full(&LambdaInventory { functions: Err(err) }, &ctx);
-        assert!(report.summary.is_none(), "no archive sweep on a failed listing");
+        let report = report_full(&LambdaInventory::of_functions(Err(err)), &ctx);
+        let scope = report.summary.expect("the layer listing succeeded").rule_ids;
+        assert_eq!(scope, ids(LAYER_RULES), "no function finding is archived on a failed listing");
         assert_eq!(report.findings.len(), FUNCTION_RULES.len());
         assert!(report
             .findings
@@ -197,12 +214,29 @@ mod tests {
         let gone = deleted(&change("a", None), &ctx);
         assert_eq!(gone.len(), FUNCTION_RULES.len());
         assert!(gone.iter().all(|f| f.status == Status::NotApplicable));
-        let full = report_full(&LambdaInventory { functions: Ok(vec![LambdaFunction::fixture("a")]) }, &ctx).findings;
+        let full = report_full(&LambdaInventory::of_functions(Ok(vec![LambdaFunction::fixture("a")])), &ctx).findings;
         let mut a: Vec<String> = gone.iter().map(|f| f.id()).collect();
         let mut b: Vec<String> = full.iter().map(|f| f.id()).collect();
         a.sort();
         b.sort();
         assert_eq!(a, b, "the NOT_APPLICABLE findings replace the full scan's");
+    }
+
+    #[test]
+    fn layer_versions_are_judged_and_a_failed_layer_listing_is_unknown_on_the_account() {
+        use crate::resources::lambda::LayerVersion;
+        let ctx = ScanContext::fixture();
+        let inv = LambdaInventory { functions: Ok(Vec::new()), layers: Ok(vec![LayerVersion::fixture("lib", 1)]) };
+        let report = report_full(&inv, &ctx);
+        assert_eq!(report.findings.len(), LAYER_RULES.len());
+        assert_eq!(report.findings[0].resource.resource_type, "AwsLambdaLayerVersion");
+        assert_eq!(report.findings[0].resource.id, "lib:1");
+        let err = CollectError::new(CollectErrorKind::AccessDenied, "lambda:ListLayers", "AccessDeniedException");
+        let inv = LambdaInventory { functions: Ok(Vec::new()), layers: Err(err) };
+        let report = report_full(&inv, &ctx);
+        assert!(report.findings.iter().all(|f| f.status == Status::Unknown && f.reason.contains("lambda:ListLayers")));
+        let scope = report.summary.expect("the function listing succeeded").rule_ids;
+        assert_eq!(scope, ids(FUNCTION_RULES));
     }
 
     #[test]

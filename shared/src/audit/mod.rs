@@ -10,6 +10,7 @@
 //! [`AUDITS`].
 
 pub mod account;
+pub mod api;
 pub mod catalogue;
 pub mod cloudformation;
 pub mod data;
@@ -47,6 +48,7 @@ pub static AUDITS: &[&Descriptor] = &[
     &account::AUDIT,
     &cloudformation::AUDIT,
     &data::AUDIT,
+    &api::AUDIT,
 ];
 
 /// The audit called `name` (its `--services` value, e.g. `s3`).

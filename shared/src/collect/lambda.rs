@@ -27,8 +27,8 @@ use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collecte
 use super::pages::all_pages;
 use crate::policy::PolicyDocument;
 use crate::resources::lambda::{
-    CodeSigning, Environment, EventInvokeConfig, FunctionUrl, LambdaFunction, LambdaInventory, PackageType,
-    VpcAttachment,
+    CodeSigning, Environment, EventInvokeConfig, FunctionUrl, LambdaFunction, LambdaInventory, LayerVersion,
+    PackageType, UrlCors, VpcAttachment,
 };
 use crate::scan_config::ScanConfig;
 use crate::secrets::Detector;
@@ -46,6 +46,9 @@ pub const IAM_ACTIONS: &[&str] = &[
     LIST_TAGS,
     LIST_EVENT_INVOKE,
     DESCRIBE_SUBNETS,
+    LIST_LAYERS,
+    LIST_LAYER_VERSIONS,
+    GET_LAYER_POLICY,
 ];
 
 const LIST_FUNCTIONS: &str = "lambda:ListFunctions";
@@ -58,6 +61,12 @@ const LIST_URLS: &str = "lambda:ListFunctionUrlConfigs";
 const LIST_TAGS: &str = "lambda:ListTags";
 const LIST_EVENT_INVOKE: &str = "lambda:ListFunctionEventInvokeConfigs";
 const DESCRIBE_SUBNETS: &str = "ec2:DescribeSubnets";
+const LIST_LAYERS: &str = "lambda:ListLayers";
+const LIST_LAYER_VERSIONS: &str = "lambda:ListLayerVersions";
+const GET_LAYER_POLICY: &str = "lambda:GetLayerVersionPolicy";
+
+/// `ListLayers` and `ListLayerVersions` accept at most 50 items per page.
+const MAX_LAYER_PAGE: i32 = 50;
 
 /// Subnet ids per `DescribeSubnets` filter (the API accepts up to 200 values per filter).
 const SUBNETS_PER_CALL: usize = 100;
@@ -100,11 +109,79 @@ impl LambdaCollector {
     /// Every function of the region with every aspect read. Never fails: a failed listing is
     /// the inventory's error, a failed aspect is that aspect's error.
     pub async fn collect_all(&self) -> LambdaInventory {
-        let listed = match self.list().await {
-            Ok(l) => l,
-            Err(e) => return LambdaInventory { functions: Err(e) },
+        let (functions, layers) = tokio::join!(self.functions(), self.layers());
+        LambdaInventory { functions, layers }
+    }
+
+    async fn functions(&self) -> Collected<Vec<LambdaFunction>> {
+        let listed = self.list().await?;
+        Ok(self.complete(listed).await)
+    }
+
+    /// Every version of every layer the account owns in the region (`ListLayers`, then
+    /// `ListLayerVersions` per layer), each with its policy (`GetLayerVersionPolicy`). A failed
+    /// listing fails the whole layer inventory: a version that was not listed cannot be judged.
+    async fn layers(&self) -> Collected<Vec<LayerVersion>> {
+        let page = self.page_size.map(|p| p.clamp(1, MAX_LAYER_PAGE));
+        let pages = self.lambda.list_layers().set_max_items(page).into_paginator().send();
+        let pages = all_pages(LIST_LAYERS, Some(&self.permits), pages).await?;
+        let names: Vec<String> =
+            pages.iter().flat_map(|p| p.layers()).filter_map(|l| l.layer_name()).map(str::to_string).collect();
+        let listed: Vec<Collected<Vec<LayerVersion>>> = stream::iter(names)
+            .map(|name| async move {
+                let pages =
+                    self.lambda.list_layer_versions().layer_name(&name).set_max_items(page).into_paginator().send();
+                let pages = all_pages(LIST_LAYER_VERSIONS, Some(&self.permits), pages).await?;
+                Ok(pages
+                    .iter()
+                    .flat_map(|p| p.layer_versions())
+                    .filter_map(|v| {
+                        let arn = v.layer_version_arn()?.to_string();
+                        let region = arn.split(':').nth(3).unwrap_or_default().to_string();
+                        Some(LayerVersion { name: name.clone(), arn, version: v.version(), region, policy: Ok(None) })
+                    })
+                    .collect())
+            })
+            .buffered(self.concurrency)
+            .collect()
+            .await;
+        let mut versions = Vec::new();
+        for layer in listed {
+            versions.extend(layer?);
+        }
+        let mut versions: Vec<LayerVersion> = stream::iter(versions)
+            .map(|mut v| async move {
+                v.policy = self.layer_policy(&v).await;
+                v
+            })
+            .buffer_unordered(self.concurrency)
+            .collect()
+            .await;
+        versions.sort_by(|a, b| a.name.cmp(&b.name).then(a.version.cmp(&b.version)));
+        Ok(versions)
+    }
+
+    /// A layer version's policy: `None` when it is not shared.
+    async fn layer_policy(&self, layer: &LayerVersion) -> Collected<Option<PolicyDocument>> {
+        let result = {
+            let _permit = self.permit().await;
+            self.lambda.get_layer_version_policy().layer_name(&layer.name).version_number(layer.version).send().await
         };
-        LambdaInventory { functions: Ok(self.complete(listed).await) }
+        let text = match result {
+            Ok(out) => out.policy().map(str::to_string),
+            Err(e) if e.code() == Some("ResourceNotFoundException") => None,
+            Err(e) => return Err(sdk_error(GET_LAYER_POLICY, &e)),
+        };
+        match text.filter(|t| !t.trim().is_empty()) {
+            None => Ok(None),
+            Some(t) => PolicyDocument::parse(&t).map(Some).map_err(|e| {
+                CollectError::new(
+                    CollectErrorKind::Malformed,
+                    GET_LAYER_POLICY,
+                    format!("layer {}:{}: {e}", layer.name, layer.version),
+                )
+            }),
+        }
     }
 
     /// One function by name or ARN: `Ok(None)` when it does not exist (deleted).
@@ -339,6 +416,10 @@ impl LambdaCollector {
                 url: u.function_url().to_string(),
                 function_arn: u.function_arn().to_string(),
                 auth_type: u.auth_type().as_str().to_string(),
+                cors: u.cors().map(|c| UrlCors {
+                    allow_origins: c.allow_origins().to_vec(),
+                    allow_credentials: c.allow_credentials().unwrap_or(false),
+                }),
             })
             .collect())
     }

@@ -3,6 +3,7 @@
 //! uses as data (a test checks `template.yaml` grants each function exactly those).
 
 pub mod account;
+pub mod api;
 pub mod aws;
 pub mod cloudformation;
 pub mod data;

@@ -26,7 +26,8 @@
 //! Service keys are the SDK's service names in lower case without spaces: `lambda`, `s3`,
 //! `s3control`, `iam`, `sts`, `ec2`, `cloudformation`, `sns`, `sqs`, `eventbridge`,
 //! `secretsmanager`, `cloudtrail`, `guardduty`, `configservice`, `securityhub`,
-//! `accessanalyzer`, `inspector2`, `kms`, `dynamodb`, `ssm`, `cloudwatchlogs`.
+//! `accessanalyzer`, `inspector2`, `kms`, `dynamodb`, `ssm`, `cloudwatchlogs`, `apigateway`,
+//! `apigatewayv2`, `cognitoidentityprovider`, `cognitoidentity`.
 //!
 //! **Defaults** come from the service quota pages where AWS publishes a rate, and are
 //! conservative where it does not:
@@ -58,6 +59,14 @@
 //! - Security Hub: `BatchImportFindings` 10 per second per account and region (burst 30)
 //!   (<https://docs.aws.amazon.com/securityhub/latest/partnerguide/guidelines-batchimportfindings.html>);
 //!   `GetFindings` is known to throttle well below that, so it gets 3 per second.
+//! - API Gateway: the management API is limited per account (fixed quotas): `GetResources` to 5
+//!   requests every 2 seconds (paced at 2 per second), the other reads to 10 per second per
+//!   account across v1 and v2, so each of `apigateway` and `apigatewayv2` shares one bucket of 5
+//!   (<https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html>).
+//! - Cognito: user-pool reads (`ListUserPools`, `GetUserPoolMfaConfig`) share the
+//!   `UserPoolRead` category's 20 requests per second; `ListIdentityPools` is 5 per second and
+//!   `DescribeIdentityPool` 25 (paced at 20)
+//!   (<https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html>).
 //!
 //! **Retries.** [`crate::collect::aws::load_sdk_config`] chooses the SDK's adaptive retry mode
 //! with 6 attempts. Its backoff is exponential with full jitter: before retry `n` the SDK sleeps
@@ -100,6 +109,12 @@ pub const DEFAULT_RATES: &[(&str, u32)] = &[
     ("securityhub:BatchImportFindings", 10),
     ("securityhub:GetFindings", 3),
     ("securityhub:*", 10),
+    ("apigateway", 5),
+    ("apigateway:GetResources", 2),
+    ("apigatewayv2", 5),
+    ("cognitoidentityprovider", 20),
+    ("cognitoidentity:ListIdentityPools", 5),
+    ("cognitoidentity:*", 20),
     ("*", 10),
 ];
 

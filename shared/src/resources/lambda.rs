@@ -60,6 +60,56 @@ pub struct FunctionUrl {
     pub function_arn: String,
     /// `NONE` or `AWS_IAM`.
     pub auth_type: String,
+    /// The URL's CORS configuration; `None` when it has none (browsers then apply the
+    /// same-origin policy).
+    pub cors: Option<UrlCors>,
+}
+
+/// A function URL's CORS configuration, as far as the rules need it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UrlCors {
+    /// `AllowOrigins` (`*` for every origin).
+    pub allow_origins: Vec<String>,
+    /// `AllowCredentials`: browsers send cookies and authorisation headers cross-origin.
+    pub allow_credentials: bool,
+}
+
+/// One version of a Lambda layer the account owns (`ListLayers`, `ListLayerVersions`), with
+/// who it is shared with (`GetLayerVersionPolicy`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerVersion {
+    pub name: String,
+    /// The layer version's ARN (`...:layer:<name>:<version>`).
+    pub arn: String,
+    pub version: i64,
+    pub region: String,
+    /// The layer version's policy; `None` when it is not shared at all.
+    pub policy: Collected<Option<PolicyDocument>>,
+}
+
+impl LayerVersion {
+    /// An unshared layer version.
+    pub fn fixture(name: &str, version: i64) -> Self {
+        Self {
+            name: name.to_string(),
+            arn: format!("arn:aws:lambda:us-east-1:123456789012:layer:{name}:{version}"),
+            version,
+            region: "us-east-1".into(),
+            policy: Ok(None),
+        }
+    }
+}
+
+impl crate::collected::Resource for LayerVersion {
+    fn resource_ref(&self, ctx: &crate::context::ScanContext) -> crate::model::ResourceRef {
+        crate::model::ResourceRef::new(
+            "AwsLambdaLayerVersion",
+            format!("{}:{}", self.name, self.version),
+            Some(self.arn.clone()),
+            &ctx.account,
+            &self.region,
+        )
+    }
 }
 
 /// One asynchronous-invocation config (`PutFunctionEventInvokeConfig`), per qualifier.
@@ -111,6 +161,16 @@ pub struct LambdaFunction {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LambdaInventory {
     pub functions: Collected<Vec<LambdaFunction>>,
+    /// Every version of every layer the account owns in the region, or why they could not be
+    /// listed.
+    pub layers: Collected<Vec<LayerVersion>>,
+}
+
+impl LambdaInventory {
+    /// An inventory of `functions` and no layers.
+    pub fn of_functions(functions: Collected<Vec<LambdaFunction>>) -> Self {
+        Self { functions, layers: Ok(Vec::new()) }
+    }
 }
 
 impl LambdaFunction {

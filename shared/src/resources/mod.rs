@@ -1,6 +1,7 @@
 //! Resources as the collectors saw them: plain structs with `Default` and test fixtures.
 
 pub mod account;
+pub mod api;
 pub mod cloudformation;
 pub mod data;
 pub mod iam;

@@ -59,7 +59,9 @@ macro_rules! rule {
 }
 
 pub mod account;
+pub mod apigateway;
 pub mod cloudformation;
+pub mod cognito;
 pub mod dynamodb;
 pub mod events;
 pub mod iam;
@@ -96,6 +98,7 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
     metas.extend(iam::USER_RULES.iter().map(|r| r.meta()));
     metas.extend(iam::ACCOUNT_RULES.iter().map(|r| r.meta()));
     metas.extend(lambda::FUNCTION_RULES.iter().map(|r| r.meta()));
+    metas.extend(lambda::LAYER_RULES.iter().map(|r| r.meta()));
     metas.extend(secretsmanager::SECRET_RULES.iter().map(|r| r.meta()));
     metas.extend(network::SECURITY_GROUP_RULES.iter().map(|r| r.meta()));
     metas.extend(network::VPC_RULES.iter().map(|r| r.meta()));
@@ -105,6 +108,10 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
     metas.extend(account::REGION_RULES.iter().map(|r| r.meta()));
     metas.extend(account::KEY_RULES.iter().map(|r| r.meta()));
     metas.extend(cloudformation::STACK_RULES.iter().map(|r| r.meta()));
+    metas.extend(apigateway::API_RULES.iter().map(|r| r.meta()));
+    metas.extend(apigateway::DOMAIN_RULES.iter().map(|r| r.meta()));
+    metas.extend(cognito::USER_POOL_RULES.iter().map(|r| r.meta()));
+    metas.extend(cognito::IDENTITY_POOL_RULES.iter().map(|r| r.meta()));
     metas.extend(dynamodb::TABLE_RULES.iter().map(|r| r.meta()));
     metas.extend(kms::KEY_RULES.iter().map(|r| r.meta()));
     metas.extend(ssm::PARAMETER_RULES.iter().map(|r| r.meta()));
@@ -225,6 +232,8 @@ mod tests {
             "lambda.has-failure-destination",
             "lambda.tracing-enabled",
             "lambda.no-cross-account-layers",
+            "lambda.url-cors-restricted",
+            "lambda.layer-not-public",
         ];
         for id in want {
             assert!(meta_by_id(id).is_some(), "{id} is not registered");
@@ -316,5 +325,26 @@ mod tests {
         }
         let registered = all_metas().iter().filter(|m| m.id.starts_with("cloudformation.")).count();
         assert_eq!(registered, want.len(), "a cloudformation.* rule is registered that the catalogue does not list");
+    }
+
+    #[test]
+    fn every_api_front_door_control_in_the_catalogue_is_registered() {
+        let want = [
+            ("apigateway.api-not-public", crate::model::Severity::High),
+            ("apigateway.routes-require-authorization", crate::model::Severity::High),
+            ("apigateway.access-logging-enabled", crate::model::Severity::Medium),
+            ("apigateway.waf-attached", crate::model::Severity::Medium),
+            ("apigateway.tls-1-2-minimum", crate::model::Severity::Medium),
+            ("apigateway.tracing-enabled", crate::model::Severity::Low),
+            ("cognito.user-pool-mfa-required", crate::model::Severity::High),
+            ("cognito.identity-pool-no-unauthenticated", crate::model::Severity::Medium),
+        ];
+        for (id, severity) in want {
+            let m = meta_by_id(id).unwrap_or_else(|| panic!("{id} is not registered"));
+            assert_eq!(m.severity, severity, "{id}: the catalogue's severity");
+        }
+        let registered =
+            all_metas().iter().filter(|m| m.id.starts_with("apigateway.") || m.id.starts_with("cognito.")).count();
+        assert_eq!(registered, want.len(), "an API front-door rule is registered that the catalogue does not list");
     }
 }

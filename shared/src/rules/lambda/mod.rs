@@ -2,7 +2,7 @@
 //! function (its unqualified `$LATEST`, see `resources::lambda`), plus the managed-runtime table
 //! `lambda.supported-runtime` reads.
 
-use crate::resources::lambda::LambdaFunction;
+use crate::resources::lambda::{LambdaFunction, LayerVersion};
 
 use super::Rule;
 
@@ -11,6 +11,7 @@ mod env_encrypted_with_cmk;
 mod has_failure_destination;
 mod has_required_tags;
 mod in_vpc;
+mod layer_not_public;
 mod no_cross_account_layers;
 mod no_secrets_in_env;
 mod not_public;
@@ -19,6 +20,7 @@ pub mod runtimes;
 mod service_invoke_has_source_condition;
 mod supported_runtime;
 mod tracing_enabled;
+mod url_cors_restricted;
 mod url_requires_auth;
 mod vpc_multi_az;
 
@@ -27,6 +29,7 @@ pub use env_encrypted_with_cmk::EnvEncryptedWithCmk;
 pub use has_failure_destination::HasFailureDestination;
 pub use has_required_tags::HasRequiredTags;
 pub use in_vpc::InVpc;
+pub use layer_not_public::LayerNotPublic;
 pub use no_cross_account_layers::NoCrossAccountLayers;
 pub use no_secrets_in_env::NoSecretsInEnv;
 pub use not_public::NotPublic;
@@ -34,6 +37,7 @@ pub use reserved_concurrency_set::ReservedConcurrencySet;
 pub use service_invoke_has_source_condition::ServiceInvokeHasSourceCondition;
 pub use supported_runtime::SupportedRuntime;
 pub use tracing_enabled::TracingEnabled;
+pub use url_cors_restricted::UrlCorsRestricted;
 pub use url_requires_auth::UrlRequiresAuth;
 pub use vpc_multi_az::VpcMultiAz;
 
@@ -53,7 +57,11 @@ pub static FUNCTION_RULES: &[&dyn Rule<Resource = LambdaFunction>] = &[
     &HasFailureDestination,
     &TracingEnabled,
     &NoCrossAccountLayers,
+    &UrlCorsRestricted,
 ];
+
+/// Rules evaluated once per version of a layer the account owns.
+pub static LAYER_RULES: &[&dyn Rule<Resource = LayerVersion>] = &[&LayerNotPublic];
 
 pub(crate) use super::policy_checks::{describe_actions, statement_label};
 
@@ -66,7 +74,7 @@ mod tests {
 
     #[test]
     fn every_function_rule_is_a_change_triggered_function_rule() {
-        assert_eq!(FUNCTION_RULES.len(), 14);
+        assert_eq!(FUNCTION_RULES.len(), 15);
         for rule in FUNCTION_RULES {
             let m = rule.meta();
             assert!(m.id.starts_with("lambda."), "{}", m.id);

@@ -72,6 +72,7 @@ mod tests {
             url: format!("https://{qualifier}x.lambda-url.us-east-1.on.aws/"),
             function_arn,
             auth_type: auth.into(),
+            cors: None,
         }
     }
 
