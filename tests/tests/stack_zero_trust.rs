@@ -6,6 +6,10 @@
 //!   everyone else, and purge), and publish-findings is told which senders to trust;
 //! - the deploy roles require the boundary for what the execution role creates, scope KMS to
 //!   the stack's own key, and their names can never match the stack's `<stack>-*` grants.
+//! - hub and spoke: the external id is in no function's environment (only its secret's ARN,
+//!   read at cold start), each hub function may read that one secret and assume only its own
+//!   kind of member role, the member roles trust exact hub role ARNs, and only publish-findings
+//!   may import findings in a member; every function's member session policy fits STS's limit.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -555,4 +559,206 @@ fn every_checkov_skip_reason_is_still_true() {
     let template = load("template.yaml");
     let skips = format!("{:?}", resource(&template, "PublishFindingsFunction").get("Metadata").unwrap());
     assert!(skips.contains("POSTs alerts over https"), "publish-findings' CKV_AWS_117 names the webhook");
+}
+
+/// The statements of a policy document with the template condition each is under (`None`:
+/// unconditional), `!Ref AWS::NoValue` branches dropped.
+fn statements_with_conditions(document: &Value) -> Vec<(Option<&str>, &Value)> {
+    let mut out = Vec::new();
+    for s in one_or_many(document.get("Statement").expect("a Statement")) {
+        match tagged(s) {
+            Some(("If", Value::Sequence(parts))) => out.extend(
+                parts.iter().skip(1).filter(|p| reference(p) != Some("AWS::NoValue")).map(|p| (parts[0].as_str(), p)),
+            ),
+            _ => out.push((None, s)),
+        }
+    }
+    out
+}
+
+/// The one inline policy document of a role.
+fn role_policy<'a>(template: &'a Value, role: &str) -> &'a Value {
+    let policies = property(resource(template, role), "Policies").map(one_or_many).expect("Policies");
+    assert_eq!(policies.len(), 1, "{role}: one inline policy");
+    policies[0].get("PolicyDocument").expect("PolicyDocument")
+}
+
+/// `!Sub text` as `text`.
+fn sub(value: &Value) -> Option<&str> {
+    match tagged(value)? {
+        ("Sub", v) => v.as_str(),
+        _ => None,
+    }
+}
+
+/// The hub's function roles and their functions: every audit's, then publish-findings'.
+fn hub_roles() -> Vec<(String, &'static str)> {
+    let mut roles: Vec<(String, &str)> =
+        ztscan::audit::AUDITS.iter().map(|a| (format!("{}Role", logical_id(a.function)), a.function)).collect();
+    roles.push(("PublishFindingsRole".to_string(), "publish-findings"));
+    roles
+}
+
+/// Item 3: the external id is in no function's environment. Each function gets the ARN of the
+/// secret holding it (hub mode only), and the external id parameter feeds only the member roles'
+/// trust policies.
+#[test]
+fn no_function_environment_holds_the_external_id_only_its_secret_s_arn() {
+    let template = load("template.yaml");
+    let functions = resources_of_type(&template, "AWS::Serverless::Function");
+    assert_eq!(functions.len(), ztscan::audit::AUDITS.len() + 1, "every audit and publish-findings");
+    if let Some(globals) = template.get("Globals") {
+        assert!(!format!("{globals:?}").contains("MemberAuditExternalId"), "Globals hold the external id");
+    }
+    for (id, function) in &functions {
+        let vars = property(function, "Environment").and_then(|e| e.get("Variables")).expect("Variables");
+        let text = format!("{vars:?}");
+        assert!(!text.contains("MemberAuditExternalId"), "{id}: the external id is in its environment");
+        assert!(!text.contains("\"MEMBER_EXTERNAL_ID\""), "{id}: MEMBER_EXTERNAL_ID is no setting any more");
+        let secret = vars.get("MEMBER_EXTERNAL_ID_SECRET_ID").unwrap_or_else(|| panic!("{id}: no secret id"));
+        match tagged(secret) {
+            Some(("If", Value::Sequence(p))) => {
+                assert_eq!(p[0].as_str(), Some("ReadsMemberExternalId"), "{id}");
+                assert_eq!(reference(&p[1]), Some("MemberExternalIdSecretArn"), "{id}");
+                assert_eq!(reference(&p[2]), Some("AWS::NoValue"), "{id}");
+            }
+            other => panic!(
+                "{id}: MEMBER_EXTERNAL_ID_SECRET_ID must be !If [ReadsMemberExternalId, !Ref MemberExternalIdSecretArn, ...], found {other:?}"
+            ),
+        }
+    }
+    assert!(ztscan::settings::variable("MEMBER_EXTERNAL_ID").is_none(), "no code reads it from the environment");
+    // Hub mode only: the condition implies IsHub.
+    let reads =
+        format!("{:?}", template.get("Conditions").and_then(|c| c.get("ReadsMemberExternalId")).expect("condition"));
+    assert!(reads.contains("And") && reads.contains("IsHub") && reads.contains("MemberExternalIdSecretArn"), "{reads}");
+    // The parameter is used by the member roles' trust only, and never echoed.
+    let users: Vec<&str> = template
+        .get("Resources")
+        .and_then(Value::as_mapping)
+        .expect("Resources")
+        .iter()
+        .filter(|(_, r)| format!("{r:?}").contains("MemberAuditExternalId"))
+        .filter_map(|(id, _)| id.as_str())
+        .collect();
+    assert_eq!(users, ["MemberAuditRole", "MemberPublishRole"]);
+    let parameters = template.get("Parameters").expect("Parameters");
+    let external_id = parameters.get("MemberAuditExternalId").expect("MemberAuditExternalId");
+    assert_eq!(external_id.get("NoEcho").and_then(Value::as_bool), Some(true));
+    let secret = parameters.get("MemberExternalIdSecretArn").expect("MemberExternalIdSecretArn");
+    assert!(secret.get("AllowedPattern").and_then(Value::as_str).is_some_and(|p| p.contains(":secretsmanager:")));
+    // Rules: a hub without the secret, or a member without the external id, is refused.
+    let rules = template.get("Rules").expect("Rules");
+    for (rule, when, needs) in [
+        ("HubNeedsExternalIdSecret", "MemberAccountIds", "MemberExternalIdSecretArn"),
+        ("MemberNeedsExternalId", "HubAccountId", "MemberAuditExternalId"),
+    ] {
+        let text = format!("{:?}", rules.get(rule).unwrap_or_else(|| panic!("no rule {rule}")));
+        assert!(text.contains(when) && text.contains(needs), "{rule}: {when} requires {needs}");
+    }
+}
+
+/// Item 3: each hub function may read the external id's secret (that one ARN, hub mode only) and
+/// assume its own kind of member role: the audits the read-only one, publish-findings the
+/// import one.
+#[test]
+fn each_hub_function_reads_only_the_external_id_secret_and_assumes_only_its_own_member_role() {
+    let template = load("template.yaml");
+    for (role, function) in hub_roles() {
+        let document = role_policy(&template, &role);
+        let mut reads_external_id = false;
+        for (condition, s) in statements_with_conditions(document) {
+            let actions = strings(s.get("Action").expect("Action"));
+            if actions.contains("secretsmanager:GetSecretValue") {
+                match sid(s) {
+                    "ReadMemberExternalId" => {
+                        assert_eq!(condition, Some("ReadsMemberExternalId"), "{role}: hub mode only");
+                        assert_eq!(reference(s.get("Resource").unwrap()), Some("MemberExternalIdSecretArn"), "{role}");
+                        assert_eq!(actions.len(), 1, "{role}");
+                        reads_external_id = true;
+                    }
+                    "ReadAlertWebhookSecret" if function == "publish-findings" => {
+                        assert_eq!(condition, Some("HasAlertWebhook"));
+                    }
+                    other => panic!("{role}: {other} reads a secret"),
+                }
+            }
+            if actions.contains("sts:AssumeRole") {
+                assert_eq!(condition, Some("IsHub"), "{role}");
+                let target = sub(s.get("Resource").unwrap()).expect("!Sub role ARN");
+                let own = if function == "publish-findings" { "MemberPublishRoleName" } else { "MemberAuditRoleName" };
+                assert!(target.ends_with(&format!(":role/${{{own}}}")), "{role} assumes {target}");
+            }
+        }
+        assert!(reads_external_id, "{role}: cannot read the external id's secret");
+        let (_, function_resource) = resources_of_type(&template, "AWS::Serverless::Function")
+            .into_iter()
+            .find(|(_, f)| property(f, "Role").and_then(get_att) == Some(&format!("{role}.Arn")))
+            .expect("the role's function");
+        let vars = property(function_resource, "Environment").and_then(|e| e.get("Variables")).unwrap();
+        let own = if function == "publish-findings" { "MemberPublishRoleName" } else { "MemberAuditRoleName" };
+        assert_eq!(vars.get("MEMBER_ROLE_NAME").and_then(reference), Some(own), "{role}");
+    }
+}
+
+/// Item 3: in a member, only the hub's publish-findings may import findings (its own role,
+/// trusted by that one ARN), the audits' role only reads, and every hub function's member
+/// session policy, derived from the registry, fits STS's limit.
+#[test]
+fn only_publish_findings_may_import_findings_in_a_member() {
+    let template = load("template.yaml");
+    let granted = |role: &str| -> BTreeSet<String> {
+        statements(role_policy(&template, role))
+            .into_iter()
+            .filter(|s| s.get("Effect").and_then(Value::as_str) == Some("Allow"))
+            .flat_map(|s| strings(s.get("Action").unwrap()))
+            .collect()
+    };
+    let trusted = |role: &str| -> BTreeSet<String> {
+        let r = resource(&template, role);
+        assert_eq!(r.get("Condition").and_then(Value::as_str), Some("IsMember"), "{role}");
+        let trust = property(r, "AssumeRolePolicyDocument").expect("trust");
+        let mut arns = BTreeSet::new();
+        for s in statements(trust) {
+            let condition = s.get("Condition").expect("conditions");
+            assert_eq!(
+                condition.get("StringEquals").and_then(|c| c.get("sts:ExternalId")).and_then(reference),
+                Some("MemberAuditExternalId"),
+                "{role}: sts:ExternalId"
+            );
+            assert!(condition.get("ArnLike").is_none() && condition.get("StringLike").is_none(), "{role}: no pattern");
+            let principals = condition.get("ArnEquals").and_then(|c| c.get("aws:PrincipalArn")).expect("exact ARNs");
+            arns.extend(one_or_many(principals).into_iter().map(|v| sub(v).expect("!Sub ARN").to_string()));
+        }
+        assert!(arns.iter().all(|a| !a.contains('*')), "{role}: {arns:?}");
+        arns
+    };
+    let hub_role =
+        |function: &str| format!("arn:${{AWS::Partition}}:iam::${{HubAccountId}}:role/${{HubStackName}}-{function}");
+
+    let reads = granted("MemberAuditRole");
+    let want: BTreeSet<String> = ztscan::permissions::member_audit_role().into_iter().map(str::to_string).collect();
+    assert_eq!(reads, want);
+    assert!(!reads.iter().any(|a| a.starts_with("securityhub:BatchImport")), "the audits' member role imports");
+    let audit_arns: BTreeSet<String> = ztscan::audit::AUDITS.iter().map(|a| hub_role(a.function)).collect();
+    assert_eq!(trusted("MemberAuditRole"), audit_arns, "the read role trusts exactly the hub's audit roles");
+
+    let imports = granted("MemberPublishRole");
+    let want: BTreeSet<String> = ztscan::permissions::member_publish_role().into_iter().map(str::to_string).collect();
+    assert_eq!(imports, want);
+    assert_eq!(trusted("MemberPublishRole"), BTreeSet::from([hub_role("publish-findings")]), "publish-findings only");
+    let publish = role_policy(&template, "MemberPublishRole");
+    assert!(sub(statement(publish, "ImportOwnFindings").get("Resource").unwrap())
+        .unwrap()
+        .ends_with(":product/${AWS::AccountId}/default"));
+    assert!(sub(statement(publish, "ReadOwnFindings").get("Resource").unwrap()).unwrap().ends_with(":hub/default"));
+
+    // The hub side: each function's sessions carry its own actions, within STS's limit.
+    for (_, function) in hub_roles() {
+        let actions = ztscan::permissions::member_session_actions(function).expect("known function");
+        let policy = ztscan::collect::members::session_policy(&actions);
+        assert!(policy.len() <= ztscan::collect::members::MAX_SESSION_POLICY_CHARS, "{function}: {}", policy.len());
+        let imports = actions.iter().any(|a| a.starts_with("securityhub:BatchImport"));
+        assert_eq!(imports, function == "publish-findings", "{function}'s session may import: {imports}");
+    }
 }

@@ -344,6 +344,15 @@ const FUNCTION_BLOCK: &str = r#"  # --------------------------------------------
                     StringEquals:
                       aws:ResourceAccount: !Split [',', !Ref MemberAccountIds]
                 - !Ref AWS::NoValue
+              # ztscan::secret_store::IAM_ACTIONS, hub mode only: the member external id's secret,
+              # read once at cold start.
+              - !If
+                - ReadsMemberExternalId
+                - Sid: ReadMemberExternalId
+                  Effect: Allow
+                  Action: secretsmanager:GetSecretValue
+                  Resource: !Ref MemberExternalIdSecretArn
+                - !Ref AWS::NoValue
               # ztscan::permissions::LOGGING_ACTIONS, on this function's own log group only.
               - Sid: WriteOwnLogs
                 Effect: Allow
@@ -425,7 +434,7 @@ const FUNCTION_BLOCK: &str = r#"  # --------------------------------------------
           - id: CKV_AWS_117
             comment: "Calls only public AWS service APIs and reaches no private resource; a VPC would need NAT or many interface endpoints (cost) and add no control over what the least-privilege role can do."
           - id: CKV_AWS_173
-            comment: "No credential or key is in the environment: queue URLs, topic ARN, settings, the audit roles' ids, the webhook secret's id (never its value). In hub mode it holds the member roles' sts:ExternalId, which AWS documents as not a secret (a confused-deputy guard: it grants nothing without the hub role the member trusts by exact ARN). Lambda encrypts it at rest with the AWS-managed key."
+            comment: "No credential, key or external id is in the environment: the queue URL, settings, and in hub mode the ARN of the member external id's secret (never its value, which the function reads from Secrets Manager at cold start). Lambda encrypts it at rest with the AWS-managed key."
     Properties:
       FunctionName: !Sub ${AWS::StackName}-@FUNCTION@
       Description: ztscan @FUNCTION@ - evaluates the @TITLE@ controls and queues the findings.
@@ -456,7 +465,8 @@ const FUNCTION_BLOCK: &str = r#"  # --------------------------------------------
           FINDINGS_QUEUE_URL: !Ref FindingsQueue
           MEMBER_ACCOUNT_IDS: !Ref MemberAccountIds
           MEMBER_ROLE_NAME: !Ref MemberAuditRoleName
-          MEMBER_EXTERNAL_ID: !If [IsHub, !Ref MemberAuditExternalId, !Ref AWS::NoValue]
+          # The secret's ARN only: the external id is read from Secrets Manager at cold start.
+          MEMBER_EXTERNAL_ID_SECRET_ID: !If [ReadsMemberExternalId, !Ref MemberExternalIdSecretArn, !Ref AWS::NoValue]
           ZTSCAN_CONFIG: !Ref ZtscanConfig
       Events:
         Schedule:
