@@ -20,8 +20,9 @@ scripts/moto.sh start >/dev/null
 log=.run/moto.log
 target/debug/ztscan-demo seed >/dev/null
 out=$(mktemp -d)
-# The demo's configuration: the account audit judges us-east-1 and eu-west-1 (as scripts/demo.sh).
-printf '{"account_regions": ["us-east-1", "eu-west-1"]}\n' > "$out/config.json"
+# The demo's configuration (as scripts/demo.sh): e.g. the account audit judges us-east-1 and
+# eu-west-1.
+target/debug/ztscan-demo config > "$out/config.json"
 
 requests() { grep -c '" [0-9][0-9][0-9] ' "$log" || true; }
 

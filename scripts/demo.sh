@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# THE demo: on a fresh machine, scan a local AWS account seeded with S3, IAM and Secrets Manager misconfigurations and
-# show the findings, first with the `ztscan` CLI, then through the Lambda pipeline
-# (s3-audit + iam-audit + lambda-audit + secrets-audit + messaging-audit + network-audit + stack-audit + account-audit + data-audit + api-audit → SQS → publish-findings → Security Hub + SNS alert) on the real Lambda Runtime API.
+# THE demo: on a fresh machine, scan a local AWS account seeded with misconfigurations for every
+# audit of the registry and show the findings, first with the `ztscan` CLI, then through the
+# Lambda pipeline (every audit function → SQS → publish-findings → Security Hub + SNS alert) on
+# the real Lambda Runtime API.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -27,9 +28,9 @@ export PATH="$root/.venv/bin:$PATH"
 step "seed the demo account through the Rust SDK"
 target/debug/ztscan-demo seed
 
-# The account audit reads the seeded regions only, not the ~30 regions moto lists.
-# zt-pool-admins is an administrators' user pool: optional MFA is not enough for it.
-printf '{"account_regions": ["us-east-1", "eu-west-1"], "admin_user_pools": ["zt-pool-admins"]}\n' > .run/demo-config.json
+# The demo's scan configuration, merged from every audit's demo data (e.g. the account audit
+# reads the seeded regions only, not the ~30 regions moto lists).
+target/debug/ztscan-demo config > .run/demo-config.json
 
 step "ztscan scan --region us-east-1 --config .run/demo-config.json --format table"
 set +e
@@ -41,5 +42,5 @@ echo "(exit status $code: 1 means a HIGH or CRITICAL finding failed)"
 step "ztscan scan --format json (first two findings of $(target/debug/ztscan scan --region us-east-1 --config .run/demo-config.json --format json --fail-on critical | .venv/bin/python -c 'import json,sys; print(len(json.load(sys.stdin)))' || true))"
 target/debug/ztscan scan --region us-east-1 --config .run/demo-config.json --format json --fail-on critical | .venv/bin/python -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[:2], indent=2))' || true
 
-step "the Lambda pipeline on the Runtime API: s3-audit + iam-audit + lambda-audit + secrets-audit + messaging-audit + network-audit + stack-audit + account-audit + data-audit + api-audit → SQS → publish-findings → Security Hub + SNS"
+step "the Lambda pipeline on the Runtime API: every audit function → SQS → publish-findings → Security Hub + SNS"
 target/debug/ztscan-demo pipeline

@@ -141,29 +141,46 @@ pub struct Evaluation {
     pub ordering: DateTime<Utc>,
 }
 
+/// How AWS Config names one kind of resource that findings are about: an audit declares these
+/// for its resources (`ChangeTriggers::config_names`), so a periodic Config rule run evaluates
+/// each resource under the type and id Config recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigName {
+    /// The finding's resource type (ASFF), e.g. `AwsS3Bucket`.
+    pub finding_type: &'static str,
+    /// The Config resource type, e.g. `AWS::S3::Bucket`.
+    pub config_type: &'static str,
+    /// Which of the finding's facts is Config's resource id.
+    pub id: ConfigId,
+}
+
+/// Which fact of a finding's resource Config uses as the resource id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigId {
+    /// The resource's own id (a bucket, function or table name, a security group or key id).
+    ResourceId,
+    /// The resource's ARN (SNS topics, secrets, stacks).
+    Arn,
+    /// The queue URL `https://sqs.<region>.amazonaws.com/<account>/<name>` (SQS queues).
+    SqsQueueUrl,
+}
+
 /// The Config resource type and id of a finding's resource, where Config records that type
-/// under an id ztscan knows. IAM resources are left out: Config names them by their unique
-/// ids (`AROA...`), which the findings do not carry; they are still reported through the
-/// account evaluation of a periodic run.
-pub fn config_resource(r: &ResourceRef) -> Option<(&'static str, String)> {
-    let arn = || r.arn.clone();
-    Some(match r.resource_type.as_str() {
-        "AwsAccount" => ("AWS::::Account", r.account.clone()),
-        "AwsS3Bucket" => ("AWS::S3::Bucket", r.id.clone()),
-        "AwsLambdaFunction" => ("AWS::Lambda::Function", r.id.clone()),
-        "AwsSnsTopic" => ("AWS::SNS::Topic", arn()?),
-        "AwsSqsQueue" => ("AWS::SQS::Queue", format!("https://sqs.{}.amazonaws.com/{}/{}", r.region, r.account, r.id)),
-        "AwsEventsEventbus" => ("AWS::Events::EventBus", r.id.clone()),
-        "AwsSecretsManagerSecret" => ("AWS::SecretsManager::Secret", arn()?),
-        "AwsEc2SecurityGroup" => ("AWS::EC2::SecurityGroup", r.id.clone()),
-        "AwsEc2Vpc" => ("AWS::EC2::VPC", r.id.clone()),
-        "AwsCloudFormationStack" => ("AWS::CloudFormation::Stack", arn()?),
-        "AwsKmsKey" => ("AWS::KMS::Key", r.id.clone()),
-        "AwsApiGatewayRestApi" => ("AWS::ApiGateway::RestApi", r.id.clone()),
-        "AwsApiGatewayV2Api" => ("AWS::ApiGatewayV2::Api", r.id.clone()),
-        "AwsCognitoUserPool" => ("AWS::Cognito::UserPool", r.id.clone()),
-        _ => return None,
-    })
+/// under an id ztscan knows: the account itself, or one of `names` (the running audit's
+/// [`ConfigName`]s). IAM resources are left out: Config names them by their unique ids
+/// (`AROA...`), which the findings do not carry; they are still reported through the account
+/// evaluation of a periodic run.
+pub fn config_resource(r: &ResourceRef, names: &[ConfigName]) -> Option<(&'static str, String)> {
+    if r.resource_type == "AwsAccount" {
+        return Some(("AWS::::Account", r.account.clone()));
+    }
+    let name = names.iter().find(|n| n.finding_type == r.resource_type)?;
+    let id = match name.id {
+        ConfigId::ResourceId => r.id.clone(),
+        ConfigId::Arn => r.arn.clone()?,
+        ConfigId::SqsQueueUrl => format!("https://sqs.{}.amazonaws.com/{}/{}", r.region, r.account, r.id),
+    };
+    Some((name.config_type, id))
 }
 
 /// Fold findings into Config evaluations.
@@ -181,6 +198,7 @@ pub fn evaluations(
     findings: &[Finding],
     account: &str,
     now: DateTime<Utc>,
+    names: &[ConfigName],
 ) -> Vec<Evaluation> {
     let ordering = inv.notified_at.unwrap_or(now);
     match changed {
@@ -203,7 +221,7 @@ pub fn evaluations(
         None => {
             let mut by_resource: BTreeMap<(&'static str, String), Vec<&Finding>> = BTreeMap::new();
             for f in findings {
-                if let Some(key) = config_resource(&f.resource) {
+                if let Some(key) = config_resource(&f.resource, names) {
                     if key.0 != "AWS::::Account" {
                         by_resource.entry(key).or_default().push(f);
                     }
@@ -403,6 +421,12 @@ mod tests {
         Finding::new(meta, r, outcome, Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap())
     }
 
+    /// The names of the resources these tests' findings are about.
+    const NAMES: &[ConfigName] = &[
+        ConfigName { finding_type: "AwsS3Bucket", config_type: "AWS::S3::Bucket", id: ConfigId::ResourceId },
+        ConfigName { finding_type: "AwsSqsQueue", config_type: "AWS::SQS::Queue", id: ConfigId::SqsQueueUrl },
+    ];
+
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).unwrap()
     }
@@ -429,7 +453,7 @@ mod tests {
             (vec![na.clone()], Compliance::NotApplicable, "no rule applies"),
         ];
         for (fs, want, text) in cases {
-            let e = evaluations(&inv, Some(&r), &fs, "123456789012", now());
+            let e = evaluations(&inv, Some(&r), &fs, "123456789012", now(), NAMES);
             assert_eq!(e.len(), 1);
             assert_eq!((e[0].resource_type.as_str(), e[0].resource_id.as_str()), ("AWS::S3::Bucket", "b1"));
             assert_eq!(e[0].compliance, want);
@@ -451,7 +475,7 @@ mod tests {
             .unwrap();
             let Invocation::Item(r) = inv.invocation.clone() else { panic!() };
             let fail = finding(&META_B, "AwsS3Bucket", "b1", Outcome::fail("bad"));
-            let e = evaluations(&inv, Some(&r), &[fail], "123456789012", now());
+            let e = evaluations(&inv, Some(&r), &[fail], "123456789012", now(), NAMES);
             assert_eq!(e[0].compliance, Compliance::NotApplicable, "{left} {status}");
         }
     }
@@ -472,7 +496,7 @@ mod tests {
             finding(&META_A, "AwsSqsQueue", "q1", Outcome::pass("ok")),
             finding(&META_A, "AwsIamRole", "r1", Outcome::fail("bad")),
         ];
-        let e = evaluations(&inv, None, &fs, "123456789012", now());
+        let e = evaluations(&inv, None, &fs, "123456789012", now(), NAMES);
         let got: Vec<(&str, &str, Compliance)> =
             e.iter().map(|e| (e.resource_type.as_str(), e.resource_id.as_str(), e.compliance)).collect();
         assert_eq!(

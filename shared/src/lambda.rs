@@ -54,6 +54,8 @@ pub trait AuditPort {
     fn name(&self) -> &'static str;
     /// The Config resource types its change events may name.
     fn change_types(&self) -> &'static [&'static str];
+    /// How Config names the resources its findings are about (a periodic Config rule run).
+    fn config_names(&self) -> &'static [config_rule_invocation::ConfigName];
     /// The response `mode` of a single-resource re-evaluation (e.g. `bucket`).
     fn change_mode(&self) -> &'static str;
 
@@ -95,6 +97,9 @@ impl AuditPort for Deployed {
     }
     fn change_types(&self) -> &'static [&'static str] {
         self.audit.change.config_types
+    }
+    fn config_names(&self) -> &'static [config_rule_invocation::ConfigName] {
+        self.audit.change.config_names
     }
     fn change_mode(&self) -> &'static str {
         self.audit.change.mode
@@ -143,7 +148,12 @@ pub async fn run(audit: &'static Descriptor) -> Result<(), lambda_runtime::Error
     let make = |sdk: &aws_config::SdkConfig, config: &ScanConfig| Deployed::new(audit, sdk, config);
     tracing_subscriber::fmt().json().with_env_filter(log_filter()).without_time().init();
     let settings = AuditSettings::from_env()?;
-    let sdk = crate::collect::aws::load_paced_sdk_config(None, &settings.config.api_rate_limits).await;
+    let sdk = crate::collect::aws::load_paced_sdk_config(
+        None,
+        &crate::audit::default_api_rates(),
+        &settings.config.api_rate_limits,
+    )
+    .await;
     let audit = make(&sdk, &settings.config);
     // Hub mode: the external id from Secrets Manager (once, here), and one port per member
     // account over that account's assumed-role credentials, each session limited by a session
@@ -291,8 +301,14 @@ impl<A: AuditPort, Q: FindingsQueue, C: ConfigRules> Handler<A, Q, C> {
                 (if mode == "deleted" { "config-rule-deleted" } else { "config-rule-change" }, report)
             }
         };
-        let evaluations =
-            config_rule_invocation::evaluations(&inv, changed.as_ref(), &report.findings, account, ctx.now);
+        let evaluations = config_rule_invocation::evaluations(
+            &inv,
+            changed.as_ref(),
+            &report.findings,
+            account,
+            ctx.now,
+            self.audit.config_names(),
+        );
         let response = self.deliver(mode, report, Some(evaluations.len())).await?;
         let sent = self.config_rules.put_evaluations(&inv.result_token, &evaluations).await?;
         tracing::info!(audit = self.audit.name(), rule = %inv.rule_name, evaluations = sent, "reported to AWS Config");
@@ -407,6 +423,9 @@ mod tests {
         }
         fn change_types(&self) -> &'static [&'static str] {
             &["AWS::S3::Bucket"]
+        }
+        fn config_names(&self) -> &'static [config_rule_invocation::ConfigName] {
+            crate::audit::s3::AUDIT.change.config_names
         }
         fn change_mode(&self) -> &'static str {
             "bucket"
@@ -699,6 +718,9 @@ mod tests {
         }
         fn change_types(&self) -> &'static [&'static str] {
             self.change_types
+        }
+        fn config_names(&self) -> &'static [config_rule_invocation::ConfigName] {
+            &[]
         }
         fn change_mode(&self) -> &'static str {
             self.change_mode

@@ -111,42 +111,45 @@ pub async fn post(endpoint: &str, path: &str) {
     assert!(resp.starts_with("HTTP/1.1 200") || resp.starts_with("HTTP/1.0 200"), "POST {path}: {resp}");
 }
 
-fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
+/// The interceptor of a mocked client: the first of `rules` that matches answers (used by
+/// [`mock_client!`]).
+pub fn mock_interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
     rules
         .iter()
         .fold(MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny).allow_passthrough(), |i, r| i.with_rule(r))
 }
 
-fn test_credentials() -> Credentials {
+/// The credentials of a mocked client (used by [`mock_client!`]).
+pub fn mock_credentials() -> Credentials {
     Credentials::new("testing", "testing", None, None, "ztscan-mocks")
+}
+
+/// The HTTP client of a mocked client: it never reaches the network (used by [`mock_client!`]).
+pub fn mock_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    create_mock_http_client()
 }
 
 /// Defines `pub fn $name(rules) -> $sdk::Client`: a client of that service answered by
 /// `aws-smithy-mocks` rules (first matching rule wins; a request no rule matches gets an HTTP
-/// 418, which the collectors report as an API error).
+/// 418, which the collectors report as an API error). `$sdk` is an SDK crate or an alias of
+/// one in scope (an audit's `collector::sdk` re-exports), so a test file can define its own.
+#[macro_export]
 macro_rules! mock_client {
     ($(#[$doc:meta])* $name:ident, $sdk:ident) => {
         $(#[$doc])*
-        pub fn $name(rules: &[&Rule]) -> $sdk::Client {
+        pub fn $name(rules: &[&::aws_smithy_mocks::Rule]) -> $sdk::Client {
             let conf = $sdk::Config::builder()
                 .behavior_version_latest()
-                .region(Region::new(REGION))
-                .credentials_provider(test_credentials())
-                .http_client(create_mock_http_client())
-                .interceptor(interceptor(rules))
+                .region($sdk::config::Region::new($crate::REGION))
+                .credentials_provider($crate::mock_credentials())
+                .http_client($crate::mock_http_client())
+                .interceptor($crate::mock_interceptor(rules))
                 .build();
             $sdk::Client::from_conf(conf)
         }
     };
 }
 
-mock_client!(
-    /// The api audit's clients answered by `aws-smithy-mocks` rules.
-    mock_apigateway, aws_sdk_apigateway
-);
-mock_client!(mock_apigatewayv2, aws_sdk_apigatewayv2);
-mock_client!(mock_cognito_idp, aws_sdk_cognitoidentityprovider);
-mock_client!(mock_cognito_identity, aws_sdk_cognitoidentity);
 mock_client!(
     /// An S3 client answered by `aws-smithy-mocks` rules.
     mock_s3, aws_sdk_s3

@@ -11,6 +11,9 @@ use aws_sdk_s3::types::{
 use aws_sdk_s3::Client;
 use ztscan::collect::aws::{s3_client, s3control_client};
 
+use std::future::Future;
+use std::pin::Pin;
+
 use crate::ACCOUNT;
 
 pub mod account;
@@ -21,89 +24,124 @@ pub mod messaging;
 pub mod network;
 pub mod secrets;
 
-/// What the demo account holds for one audit: its seeding, and what it seeded in a few lines
-/// (names only: planted secret values are never printed).
+/// The scan configuration keys of an audit whose demo needs none.
+const NO_CONFIG: &str = "{}";
+
+/// What the demo account holds for one audit: how to seed it, what it seeded in a few lines
+/// (names only: planted secret values are never printed), and the scan configuration keys its
+/// demo needs (a JSON object; [`demo_config`] merges them).
 pub struct DemoData {
     pub summary: &'static str,
+    pub config: &'static str,
+    seed: for<'a> fn(&'a aws_config::SdkConfig) -> Pin<Box<dyn Future<Output = ()> + 'a>>,
 }
 
-/// Seed the demo data of `audit` (its name in `ztscan::audit::AUDITS`). The one place the test
-/// side names an audit: `ztscan-demo seed` seeds every audit of the registry through it, and
-/// `fail_each_call` fails each call of every audit over its own data. An audit without demo
-/// data is an error naming it.
-pub async fn seed_demo_of(audit: &str, sdk: &aws_config::SdkConfig) -> Result<DemoData, String> {
-    let summary = match audit {
-        "s3" => {
-            seed_buckets(sdk).await;
-            "10 buckets: compliant ones (zt-good, zt-logs, zt-replica-west, zt-critical, zt-private) and misconfigured \
+/// The demo data of `audit` (its name in `ztscan::audit::AUDITS`). The one place the test side
+/// names an audit: `ztscan-demo seed` seeds every audit of the registry through it, the demo's
+/// configuration is merged from it, and `fail_each_call` fails each call of every audit over its
+/// own data. An audit without demo data is an error naming it.
+pub fn demo_of(audit: &str) -> Result<DemoData, String> {
+    Ok(match audit {
+        "s3" => DemoData {
+            seed: |sdk| Box::pin(async move { seed_buckets(sdk).await; }),
+            config: NO_CONFIG,
+            summary: "10 buckets: compliant ones (zt-good, zt-logs, zt-replica-west, zt-critical, zt-private) and misconfigured \
              ones (zt-plain: nothing configured; zt-public-policy: public policy; zt-cross-account: another account \
              may write; zt-critical: critical without MFA delete; zt-private-open: private without a VPC-endpoint \
-             restriction)"
-        }
-        "iam" => {
-            seed_iam(sdk).await;
-            "IAM: zt-admin-role (inline admin policy), zt-deployer (escalation in MiXeD case, s3:*, NotAction), \
+             restriction)",
+        },
+        "iam" => DemoData {
+            seed: |sdk| Box::pin(async move { seed_iam(sdk).await; }),
+            config: NO_CONFIG,
+            summary: "IAM: zt-admin-role (inline admin policy), zt-deployer (escalation in MiXeD case, s3:*, NotAction), \
              zt-trust-everyone / zt-trust-foreign (open trust policies), zt-lambda-broad (no boundary, broad managed \
              policies), zt-lambda-good (compliant), users without MFA / with directly attached policies, a weak \
-             password policy"
-        }
-        "lambda" => {
-            seed_lambda(sdk).await;
-            "Lambda: zt-fn-secret-env (a Stripe key and a password in its environment, values made at run time and \
+             password policy",
+        },
+        "lambda" => DemoData {
+            seed: |sdk| Box::pin(async move { seed_lambda(sdk).await; }),
+            config: NO_CONFIG,
+            summary: "Lambda: zt-fn-secret-env (a Stripe key and a password in its environment, values made at run time and \
              never shown), zt-fn-public (open resource policy, S3 grant without a source condition, nodejs18.x), \
-             zt-fn-old-runtime (python3.8), zt-fn-single-az, zt-fn-hardened (compliant)"
-        }
-        "network" => {
-            network::seed_network(sdk).await;
-            "network: VPC zt-net-open (no flow log; zt-net-open-ssh opens 22 to 0.0.0.0/0, zt-net-open-v6 opens \
+             zt-fn-old-runtime (python3.8), zt-fn-single-az, zt-fn-hardened (compliant)",
+        },
+        "network" => DemoData {
+            seed: |sdk| Box::pin(async move { network::seed_network(sdk).await; }),
+            config: NO_CONFIG,
+            summary: "network: VPC zt-net-open (no flow log; zt-net-open-ssh opens 22 to 0.0.0.0/0, zt-net-open-v6 opens \
              0-65535 to ::/0, its default group has a rule), VPC zt-net-good (flow log, S3 and Secrets Manager \
-             endpoints, empty default group, zt-net-fn with egress 443 only); zt-fn-sg keeps all egress"
-        }
-        "secretsmanager" => {
-            secrets::seed_secrets(sdk).await;
-            "secrets: zt-secret-good (compliant), zt-secret-plain (no rotation, AWS-managed key), zt-secret-public \
-             (policy open to everyone), zt-secret-rotation-failed (a version stuck AWSPENDING)"
-        }
-        "messaging" => {
-            messaging::seed_messaging(sdk).await;
-            "messaging: zt-topic-good, zt-queue-good, zt-bus-good (compliant), zt-topic-public (open policy, \
+             endpoints, empty default group, zt-net-fn with egress 443 only); zt-fn-sg keeps all egress",
+        },
+        "secretsmanager" => DemoData {
+            seed: |sdk| Box::pin(async move { secrets::seed_secrets(sdk).await; }),
+            config: NO_CONFIG,
+            summary: "secrets: zt-secret-good (compliant), zt-secret-plain (no rotation, AWS-managed key), zt-secret-public \
+             (policy open to everyone), zt-secret-rotation-failed (a version stuck AWSPENDING)",
+        },
+        "messaging" => DemoData {
+            seed: |sdk| Box::pin(async move { messaging::seed_messaging(sdk).await; }),
+            config: NO_CONFIG,
+            summary: "messaging: zt-topic-good, zt-queue-good, zt-bus-good (compliant), zt-topic-public (open policy, \
              unencrypted, no TLS deny), zt-topic-http (a plain-http subscription), zt-queue-plain (no SSE), \
-             zt-queue-public (open policy), zt-bus-public (everyone may put events)"
-        }
-        "account" => {
-            account::seed_account(sdk).await;
-            "the account baseline in us-east-1 and eu-west-1: zt-trail-org (multi-region, validated, logging), \
+             zt-queue-public (open policy), zt-bus-public (everyone may put events)",
+        },
+        "account" => DemoData {
+            seed: |sdk| Box::pin(async move { account::seed_account(sdk).await; }),
+            config: account::ACCOUNT_REGIONS_CONFIG,
+            summary: "the account baseline in us-east-1 and eu-west-1: zt-trail-org (multi-region, validated, logging), \
              zt-trail-local (eu-west-1 only, no validation), a GuardDuty detector without Lambda protection and a \
              Config recorder and Inspector Lambda scanning in us-east-1 only, KMS keys zt-key-rotating (rotation \
-             on), zt-key-plain and zt-key-west (rotation off) and an asymmetric signing key"
-        }
-        "cloudformation" => {
-            cloudformation::seed_stacks(sdk).await;
-            "stacks: zt-stack-good (termination protection, an SNS topic; a NoEcho parameter), zt-stack-open (no \
+             on), zt-key-plain and zt-key-west (rotation off) and an asymmetric signing key",
+        },
+        "cloudformation" => DemoData {
+            seed: |sdk| Box::pin(async move { cloudformation::seed_stacks(sdk).await; }),
+            config: NO_CONFIG,
+            summary: "stacks: zt-stack-good (termination protection, an SNS topic; a NoEcho parameter), zt-stack-open (no \
              protection, no topic, a secret in output ApiKey and in the default of DbPassword, values made at run \
-             time and never shown)"
-        }
-        "data" => {
-            data::seed_data(sdk).await;
-            "data: zt-table-good (CMK, PITR, deletion protection), zt-table-plain (AWS-owned key, no PITR, no \
+             time and never shown)",
+        },
+        "data" => DemoData {
+            seed: |sdk| Box::pin(async move { data::seed_data(sdk).await; }),
+            config: NO_CONFIG,
+            summary: "data: zt-table-good (CMK, PITR, deletion protection), zt-table-plain (AWS-owned key, no PITR, no \
              deletion protection), zt-table-public (open policy); keys zt-key-good, zt-key-public (anyone may \
              decrypt), zt-key-caller-account (`*` confined by kms:CallerAccount: not public), zt-key-doomed (pending \
              deletion); String parameters /zt/prod/db-password and /zt/prod/billing-key (secrets made at run time \
              and never shown) beside a port, a URL, a list and a SecureString; functions zt-fn-logs-retained (14 \
-             days), zt-fn-logs-forever (never expires) and zt-fn-logs-missing (no log group)"
-        }
-        "api" => {
-            api::seed_api(sdk).await;
-            "front doors: REST APIs zt-api-open (policy open to everyone, methods without authorizers, one behind \
+             days), zt-fn-logs-forever (never expires) and zt-fn-logs-missing (no log group)",
+        },
+        "api" => DemoData {
+            seed: |sdk| Box::pin(async move { api::seed_api(sdk).await; }),
+            config: r#"{"admin_user_pools": ["zt-pool-admins"]}"#,
+            summary: "front doors: REST APIs zt-api-open (policy open to everyone, methods without authorizers, one behind \
              an API key only, a stage without logs, tracing or WAF), zt-api-private (private, fenced to its VPC \
              endpoint by a Deny: compliant), zt-api-private-nopolicy; HTTP APIs zt-http-jwt (JWT authorizer: \
              compliant) and zt-http-open; domain names legacy.zt.example.com (TLS 1.0) and api.zt.example.com; user \
              pools zt-pool-nomfa (MFA off), zt-pool-admins (optional MFA, in the demo's admin_user_pools), \
-             zt-pool-strict; identity pools zt_ids_guests (guest credentials) and zt_ids_members"
-        }
-        other => return Err(format!("no demo data for the audit {other:?}: add it to seed::seed_demo_of")),
-    };
-    Ok(DemoData { summary })
+             zt-pool-strict; identity pools zt_ids_guests (guest credentials) and zt_ids_members",
+        },
+        other => return Err(format!("no demo data for the audit {other:?}: add it to seed::demo_of")),
+    })
+}
+
+/// Seed the demo data of `audit` ([`demo_of`]).
+pub async fn seed_demo_of(audit: &str, sdk: &aws_config::SdkConfig) -> Result<DemoData, String> {
+    let data = demo_of(audit)?;
+    (data.seed)(sdk).await;
+    Ok(data)
+}
+
+/// The demo's scan configuration: every audit's demo keys merged into one JSON object (the
+/// account audit's two regions, the api audit's administrators' user pool, ...).
+pub fn demo_config() -> Result<String, String> {
+    let mut merged = serde_json::Map::new();
+    for audit in ztscan::audit::AUDITS {
+        let data = demo_of(audit.name)?;
+        let keys: serde_json::Map<String, serde_json::Value> = serde_json::from_str(data.config)
+            .map_err(|e| format!("the demo configuration of {} is not a JSON object: {e}", audit.name))?;
+        merged.extend(keys);
+    }
+    serde_json::to_string(&merged).map_err(|e| e.to_string())
 }
 
 pub fn tls_policy(bucket: &str) -> String {
@@ -302,6 +340,8 @@ pub struct Pipeline {
     pub findings_queue_arn: String,
     pub topic_arn: String,
     pub inbox_queue_url: String,
+    /// The demo's scan configuration ([`demo_config`]), as the functions read it.
+    pub config: String,
 }
 
 impl Pipeline {
@@ -318,8 +358,9 @@ impl Pipeline {
             ("SCAN_COMPLETE_DELAY_SECONDS", "0"),
             ("ALERT_TOPIC_ARN", self.topic_arn.as_str()),
             ("MIN_ALERT_SEVERITY", "HIGH"),
-            // The account audit reads two regions, not the ~30 moto lists (see `seed::account`).
-            ("ZTSCAN_CONFIG", account::ACCOUNT_REGIONS_CONFIG),
+            // The demo's configuration: e.g. the account audit reads two regions, not the ~30 moto
+            // lists (see `seed::account`).
+            ("ZTSCAN_CONFIG", self.config.as_str()),
         ]
     }
 }
@@ -365,7 +406,8 @@ pub async fn create_pipeline(sdk: &aws_config::SdkConfig) -> Pipeline {
         .unwrap_or_default()
         .to_string();
     sns.subscribe().topic_arn(&topic_arn).protocol("sqs").endpoint(inbox_arn).send().await.expect("subscribe inbox");
-    Pipeline { findings_queue_url, findings_queue_arn, topic_arn, inbox_queue_url }
+    let config = demo_config().expect("every audit has demo data");
+    Pipeline { findings_queue_url, findings_queue_arn, topic_arn, inbox_queue_url, config }
 }
 
 /// Every finding Security Hub holds (paginated).

@@ -39,7 +39,7 @@ use aws_sdk_securityhub::operation::describe_hub::{DescribeHubError, DescribeHub
 use aws_smithy_mocks::{mock, Rule};
 use aws_smithy_types::error::ErrorMetadata;
 use ztscan::audit::account as account_audit;
-use ztscan::collect::account::{AccountCollector, RegionClients};
+use ztscan::audit::account::collector::{AccountCollector, RegionClients};
 use ztscan::collect::CollectErrorKind;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};
 use ztscan_tests::{

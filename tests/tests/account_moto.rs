@@ -7,7 +7,7 @@
 //! `account_mocks.rs`). The real account-audit binary runs once through the Runtime API.
 
 use ztscan::audit::account as account_audit;
-use ztscan::collect::account::{AccountCollector, RegionClients};
+use ztscan::audit::account::collector::{AccountCollector, RegionClients};
 use ztscan::events::ChangedResource;
 use ztscan::resources::account::RegionInventory;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};

@@ -32,10 +32,19 @@ use aws_sdk_cognitoidentityprovider::types::{UserPoolDescriptionType, UserPoolMf
 use aws_smithy_mocks::{mock, Rule};
 use aws_smithy_types::error::ErrorMetadata;
 use ztscan::audit::api as api_audit;
-use ztscan::collect::api::ApiCollector;
+use ztscan::audit::api::collector::sdk::{
+    apigateway as aws_sdk_apigateway, apigatewayv2 as aws_sdk_apigatewayv2, cognitoidentity as aws_sdk_cognitoidentity,
+    cognitoidentityprovider as aws_sdk_cognitoidentityprovider,
+};
+use ztscan::audit::api::collector::ApiCollector;
 use ztscan::events::ChangedResource;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};
-use ztscan_tests::{mock_apigateway, mock_apigatewayv2, mock_cognito_identity, mock_cognito_idp, ACCOUNT};
+use ztscan_tests::{mock_client, ACCOUNT};
+
+mock_client!(mock_apigateway, aws_sdk_apigateway);
+mock_client!(mock_apigatewayv2, aws_sdk_apigatewayv2);
+mock_client!(mock_cognito_idp, aws_sdk_cognitoidentityprovider);
+mock_client!(mock_cognito_identity, aws_sdk_cognitoidentity);
 
 fn ctx() -> ScanContext {
     ScanContext::new(ACCOUNT, "us-east-1", chrono::Utc::now(), ScanConfig::default())

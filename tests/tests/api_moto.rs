@@ -11,7 +11,7 @@
 //! `authorizationType`; v2 stages keep `accessLogSettings`.
 
 use ztscan::audit::api as api_audit;
-use ztscan::collect::api::ApiCollector;
+use ztscan::audit::api::collector::ApiCollector;
 use ztscan::events::ChangedResource;
 use ztscan::resources::api::ApiProtocol;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};

@@ -11,9 +11,11 @@ use std::collections::BTreeMap;
 use aws_smithy_mocks::{create_mock_http_client, mock, MockResponseInterceptor, Rule, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
 use ztscan::audit::data as data_audit;
-use ztscan::collect::data::sdk::{dynamodb as aws_sdk_dynamodb, logs as aws_sdk_cloudwatchlogs, ssm as aws_sdk_ssm};
-use ztscan::collect::data::{DataClients, DataCollector, IAM_ACTIONS};
-use ztscan::collect::lambda::LambdaCollector;
+use ztscan::audit::data::collector::sdk::{
+    dynamodb as aws_sdk_dynamodb, logs as aws_sdk_cloudwatchlogs, ssm as aws_sdk_ssm,
+};
+use ztscan::audit::data::collector::{DataClients, DataCollector, IAM_ACTIONS};
+use ztscan::audit::lambda::collector::LambdaCollector;
 use ztscan::resources::data::{DataInventory, LogGroupState, TableEncryption};
 use ztscan::{Finding, ScanConfig, ScanContext, Status};
 use ztscan_tests::seed::fresh_secret;

@@ -8,7 +8,7 @@
 //! aws-smithy-mocks suite, `data_mocks.rs`).
 
 use ztscan::audit::data as data_audit;
-use ztscan::collect::data::DataCollector;
+use ztscan::audit::data::collector::DataCollector;
 use ztscan::events::ChangedResource;
 use ztscan::resources::data::{LogGroupState, ParameterType, TableEncryption};
 use ztscan::{Finding, ScanConfig, ScanContext, Status};

@@ -18,7 +18,7 @@ use aws_sdk_lambda::operation::list_functions::{ListFunctionsError, ListFunction
 use aws_sdk_lambda::types::FunctionConfiguration;
 use aws_smithy_mocks::{mock, Rule};
 use aws_smithy_types::DateTime;
-use ztscan::collect::iam::IamCollector;
+use ztscan::audit::iam::collector::IamCollector;
 use ztscan::collect::CollectErrorKind;
 use ztscan::resources::iam::IamInventory;
 use ztscan::ScanConfig;

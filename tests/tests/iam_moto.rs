@@ -8,7 +8,7 @@
 //! not implemented (answers HTTP 500, stored as an error on each role; the success path is
 //! tested with mocks), and the credential report is ready at once.
 
-use ztscan::collect::iam::IamCollector;
+use ztscan::audit::iam::collector::IamCollector;
 use ztscan::policy::PolicyDocument;
 use ztscan::resources::iam::{IamInventory, IamPolicy, OwnerKind, PolicyKind};
 use ztscan::ScanConfig;

@@ -6,7 +6,7 @@
 
 use aws_sdk_lambda::types::LayerVersionContentInput;
 use ztscan::audit::lambda as lambda_audit;
-use ztscan::collect::lambda::LambdaCollector;
+use ztscan::audit::lambda::collector::LambdaCollector;
 use ztscan::{ScanConfig, ScanContext, Status};
 use ztscan_tests::{moto, ACCOUNT};
 

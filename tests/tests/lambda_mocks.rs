@@ -20,7 +20,7 @@ use aws_sdk_lambda::types::{
 };
 use aws_smithy_mocks::{mock, Rule};
 use ztscan::audit::lambda as lambda_audit;
-use ztscan::collect::lambda::LambdaCollector;
+use ztscan::audit::lambda::collector::LambdaCollector;
 use ztscan::collect::CollectErrorKind;
 use ztscan::resources::lambda::LambdaInventory;
 use ztscan::{ScanConfig, ScanContext, Status};

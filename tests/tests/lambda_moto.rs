@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use ztscan::audit::lambda as lambda_audit;
-use ztscan::collect::lambda::LambdaCollector;
+use ztscan::audit::lambda::collector::LambdaCollector;
 use ztscan::resources::lambda::{LambdaFunction, LambdaInventory};
 use ztscan::{ScanConfig, ScanContext, Status};
 use ztscan_tests::seed::{seed_lambda, LAMBDA_FUNCTIONS};

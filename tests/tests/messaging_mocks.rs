@@ -18,7 +18,7 @@ use aws_sdk_sqs::operation::list_queues::{ListQueuesError, ListQueuesOutput};
 use aws_sdk_sqs::types::QueueAttributeName;
 use aws_smithy_mocks::{mock, Rule};
 use ztscan::audit::messaging as messaging_audit;
-use ztscan::collect::messaging::MessagingCollector;
+use ztscan::audit::messaging::collector::MessagingCollector;
 use ztscan::events::ChangedResource;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};
 use ztscan_tests::{mock_eventbridge, mock_sns, mock_sqs, ACCOUNT};

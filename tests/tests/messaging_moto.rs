@@ -13,7 +13,7 @@
 //! `ListEventBuses` returns each bus's `Policy`, as AWS does; KMS key ids are stored as given.
 
 use ztscan::audit::messaging as messaging_audit;
-use ztscan::collect::messaging::MessagingCollector;
+use ztscan::audit::messaging::collector::MessagingCollector;
 use ztscan::events::ChangedResource;
 use ztscan::resources::messaging::QueueEncryption;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};

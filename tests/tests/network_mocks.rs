@@ -13,7 +13,7 @@ use aws_sdk_lambda::operation::list_functions::{ListFunctionsError, ListFunction
 use aws_sdk_lambda::types::{FunctionConfiguration, VpcConfigResponse};
 use aws_smithy_mocks::{mock, Rule};
 use ztscan::audit::network as network_audit;
-use ztscan::collect::network::NetworkCollector;
+use ztscan::audit::network::collector::NetworkCollector;
 use ztscan::collect::CollectErrorKind;
 use ztscan::events::ChangedResource;
 use ztscan::{ScanConfig, ScanContext, Status};

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use ztscan::audit::network as network_audit;
-use ztscan::collect::network::NetworkCollector;
+use ztscan::audit::network::collector::NetworkCollector;
 use ztscan::events::ChangedResource;
 use ztscan::resources::network::{NetworkInventory, Peer, SecurityGroup, Vpc};
 use ztscan::{Finding, ScanConfig, ScanContext, Status};

@@ -13,7 +13,7 @@ use aws_sdk_s3control::operation::get_public_access_block::GetPublicAccessBlockO
 use aws_sdk_s3control::types::PublicAccessBlockConfiguration;
 use aws_smithy_mocks::mock;
 use ztscan::audit::s3 as s3_audit;
-use ztscan::collect::s3::S3Collector;
+use ztscan::audit::s3::collector::S3Collector;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};
 use ztscan_tests::{mock_s3, mock_s3control, ACCOUNT};
 

@@ -9,8 +9,8 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
 };
 use ztscan::audit::s3 as s3_audit;
+use ztscan::audit::s3::collector::S3Collector;
 use ztscan::collect::aws::s3_client;
-use ztscan::collect::s3::S3Collector;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};
 use ztscan_tests::seed::{block_account_public_access, create, seed_buckets};
 use ztscan_tests::{moto, ACCOUNT};

@@ -12,7 +12,7 @@ use aws_sdk_secretsmanager::types::{RotationRulesType, SecretListEntry};
 use aws_smithy_mocks::mock;
 use aws_smithy_types::DateTime;
 use ztscan::audit::secretsmanager as secrets_audit;
-use ztscan::collect::secretsmanager::SecretsCollector;
+use ztscan::audit::secretsmanager::collector::SecretsCollector;
 use ztscan::events::ChangedResource;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};
 use ztscan_tests::{mock_secretsmanager, ACCOUNT};

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use ztscan::audit::secretsmanager as secrets_audit;
-use ztscan::collect::secretsmanager::SecretsCollector;
+use ztscan::audit::secretsmanager::collector::SecretsCollector;
 use ztscan::events::ChangedResource;
 use ztscan::resources::secretsmanager::{Secret, STAGE_PENDING};
 use ztscan::{Finding, ScanConfig, ScanContext, Status};

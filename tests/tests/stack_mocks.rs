@@ -12,7 +12,7 @@ use aws_sdk_cloudformation::types::{Output, Parameter, ParameterDeclaration, Sta
 use aws_smithy_mocks::mock;
 use aws_smithy_types::DateTime;
 use ztscan::audit::cloudformation as stack_audit;
-use ztscan::collect::cloudformation::StackCollector;
+use ztscan::audit::cloudformation::collector::StackCollector;
 use ztscan::events::ChangedResource;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};
 use ztscan_tests::seed::fresh_secret;

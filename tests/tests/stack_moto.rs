@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use ztscan::audit::cloudformation as stack_audit;
-use ztscan::collect::cloudformation::StackCollector;
+use ztscan::audit::cloudformation::collector::StackCollector;
 use ztscan::events::ChangedResource;
 use ztscan::resources::cloudformation::Stack;
 use ztscan::{Finding, ScanConfig, ScanContext, Status};

@@ -293,7 +293,7 @@ fn account_audit_role_reads_only_and_scopes_key_reads() {
         key_statement.contains("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*"),
         "kms:DescribeKey and kms:GetKeyRotationStatus are scoped to the account's keys"
     );
-    for action in ztscan::collect::account::KMS_KEY_ACTIONS {
+    for action in ztscan::audit::account::collector::KMS_KEY_ACTIONS {
         let before_scope = key_statement.split("Resource:").next().unwrap_or("");
         assert!(before_scope.contains(action), "{action} is in the key-scoped statement");
     }

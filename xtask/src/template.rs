@@ -605,8 +605,10 @@ mod tests {
         name: "dynamodb",
         function: "dynamodb-audit",
         title: "DynamoDB",
+        about: "`dynamodb-audit` reads every table of the region.",
         change: ztscan::audit::ChangeTriggers {
             config_types: &["AWS::DynamoDB::Table"],
+            config_names: &[],
             api_calls: &[],
             mode: "table",
         },
@@ -627,6 +629,7 @@ mod tests {
                 scope: GrantScope::Arn("arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/*"),
             },
         ],
+        api_rates: &[],
         schedule: Schedule::Regular,
         deployment: ztscan::audit::Deployment { memory_mb: 256, timeout_seconds: 300, reserved_concurrency: 1 },
         connect: |sdk, config, progress| (ztscan::audit::s3::AUDIT.connect)(sdk, config, progress),

@@ -28,7 +28,9 @@ async fn main() -> Result<(), Error> {
         );
     }
     // Paced at the built-in rates (Security Hub BatchImportFindings: 10 per second).
-    let sdk = ztscan::collect::aws::load_paced_sdk_config(None, &Default::default()).await;
+    let sdk =
+        ztscan::collect::aws::load_paced_sdk_config(None, ztscan::collect::pace::SHARED_RATES, &Default::default())
+            .await;
     // Hub mode: each member account's findings are imported with that member's publish role,
     // the external id read from Secrets Manager here, once, and each session limited to the
     // Security Hub import.

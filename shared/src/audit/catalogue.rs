@@ -4,11 +4,10 @@
 
 use crate::model::RuleMeta;
 pub use crate::render::rules::{AuditFacts, RuleEntry};
-use crate::rules;
 
 /// Every rule, in registry order, with the facts of the audit that runs it.
 pub fn entries() -> Vec<RuleEntry> {
-    rules::all_metas().into_iter().map(|meta| RuleEntry { meta, audit: audit_of(meta) }).collect()
+    super::all_metas().into_iter().map(|meta| RuleEntry { meta, audit: audit_of(meta) }).collect()
 }
 
 /// The rule `id`, or an error naming the closest ids.
@@ -16,7 +15,7 @@ pub fn find(id: &str) -> Result<RuleEntry, UnknownRule> {
     let wanted = id.trim();
     entries().into_iter().find(|e| e.meta.id == wanted).ok_or_else(|| UnknownRule {
         id: id.to_string(),
-        closest: closest_ids(wanted, rules::all_metas().iter().map(|m| m.id)),
+        closest: closest_ids(wanted, super::all_metas().iter().map(|m| m.id)),
     })
 }
 
@@ -93,7 +92,7 @@ mod tests {
 
     #[test]
     fn every_rule_belongs_to_exactly_one_audit() {
-        for meta in rules::all_metas() {
+        for meta in crate::audit::all_metas() {
             let owners: Vec<&str> = super::super::AUDITS.iter().filter(|a| a.runs(meta.id)).map(|a| a.name).collect();
             assert_eq!(owners.len(), 1, "{} is run by {owners:?}", meta.id);
         }

@@ -5,15 +5,17 @@
 //! them all. Everything that names an audit is derived from that list: the CLI's `--services`,
 //! `permissions::for_function` and the member role, each function's `main.rs`
 //! (`ztscan::lambda::run(&ztscan::audit::s3::AUDIT)`), the function blocks of `template.yaml`
-//! (`cargo run -p xtask -- template`), the demo and the template test. Adding an audit is its
-//! module here, its rules, its collector, its function crate, its tests and one line in
-//! [`AUDITS`].
+//! (`cargo run -p xtask -- template`), the rule catalogue ([`all_metas`]), the demo and the
+//! template test. Adding an audit is its folder here (`audit/<name>/mod.rs`, its descriptor, and
+//! `audit/<name>/collector.rs`), its rules, its resources, its function crate, its tests and one
+//! line in [`AUDITS`].
 
 pub mod account;
 pub mod api;
 pub mod catalogue;
 pub mod cloudformation;
 pub mod data;
+pub mod docs;
 pub mod iam;
 pub mod lambda;
 pub mod messaging;
@@ -51,6 +53,24 @@ pub static AUDITS: &[&Descriptor] = &[
     &api::AUDIT,
 ];
 
+/// The metadata of every rule ztscan ships, in registry order: each audit's rules, in the order
+/// the audit runs them. `ztscan rules`, `ztscan explain` and `docs/rules.md` read it.
+pub fn all_metas() -> Vec<&'static RuleMeta> {
+    AUDITS.iter().flat_map(|audit| (audit.rules)()).collect()
+}
+
+/// Look a rule's metadata up by id.
+pub fn meta_by_id(id: &str) -> Option<&'static RuleMeta> {
+    AUDITS.iter().flat_map(|audit| (audit.rules)()).find(|m| m.id == id)
+}
+
+/// The built-in pacing rates: the shared services' (`collect::pace::SHARED_RATES`), then each
+/// audit's own ([`Descriptor::api_rates`]).
+pub fn default_api_rates() -> Vec<(&'static str, u32)> {
+    let own = AUDITS.iter().flat_map(|audit| audit.api_rates.iter().copied());
+    crate::collect::pace::SHARED_RATES.iter().copied().chain(own).collect()
+}
+
 /// The audit called `name` (its `--services` value, e.g. `s3`).
 pub fn by_name(name: &str) -> Option<&'static Descriptor> {
     AUDITS.iter().copied().find(|a| a.name == name)
@@ -71,18 +91,25 @@ pub struct Descriptor {
     /// What it audits, for people (e.g. `Secrets Manager`): the template's descriptions and the
     /// CLI's help.
     pub title: &'static str,
+    /// What the audit reads and how, for people (Markdown): the audit's own `README.md`,
+    /// rendered into `docs/audits.md`.
+    pub about: &'static str,
     /// What re-evaluates one resource between full scans.
     pub change: ChangeTriggers,
     /// Every rule the audit runs, in order: the archive scope of a complete full scan.
     pub rules: fn() -> Vec<&'static RuleMeta>,
     /// The rules a change event re-evaluates (the others are judged by the full scan only).
     pub change_rules: fn() -> Vec<&'static RuleMeta>,
-    /// The IAM actions its collector calls (`collect::<x>::IAM_ACTIONS`).
+    /// The IAM actions its collector calls (`audit::<name>::collector::IAM_ACTIONS`).
     pub collector_actions: &'static [&'static str],
     /// How the function's role grants [`Descriptor::collector_actions`]: the statements,
     /// each as narrow as the actions allow. Together they grant exactly the collector's actions
     /// (a test checks it).
     pub grants: &'static [ReadGrant],
+    /// The built-in pacing rates (requests per second, `collect::pace` keys) of the services only
+    /// this audit reads, each with its source beside it; the shared services' rates are
+    /// `collect::pace::SHARED_RATES`. A configuration's `api_rate_limits` overrides them.
+    pub api_rates: &'static [(&'static str, u32)],
     /// When the full scan runs.
     pub schedule: Schedule,
     /// The function's size and concurrency in the template.
@@ -133,6 +160,10 @@ pub struct ChangeTriggers {
     /// The AWS Config resource types whose configuration changes re-evaluate one resource (the
     /// EventBridge rule and the optional Config rule's scope).
     pub config_types: &'static [&'static str],
+    /// How Config names the resources the audit's findings are about, so a periodic Config rule
+    /// run evaluates each under its Config type and id. Resources Config names by ids the
+    /// findings do not carry (IAM's unique ids) have none.
+    pub config_names: &'static [crate::config_rule_invocation::ConfigName],
     /// The CloudTrail API calls that change those resources. Empty for now: a later step
     /// triggers on them.
     pub api_calls: &'static [ApiCall],
@@ -323,6 +354,41 @@ mod registry_tests {
     }
 
     #[test]
+    fn every_pacing_key_is_declared_once_and_well_formed() {
+        let rates = default_api_rates();
+        let keys: BTreeSet<&str> = rates.iter().map(|(key, _)| *key).collect();
+        assert_eq!(keys.len(), rates.len(), "a pacing key is declared twice: {rates:?}");
+        for (key, rate) in &rates {
+            assert!(crate::scan_config::is_valid_rate_key(key) && *rate > 0, "{key}: {rate}");
+        }
+        for key in ["lambda:GetPolicy", "iam", "ec2:*", "apigateway:GetResources", "securityhub:GetFindings", "*"] {
+            assert!(keys.contains(key), "{key} has a built-in rate");
+        }
+    }
+
+    /// The id of every `rule!` declared in a file under `shared/src/rules/`.
+    fn rule_ids_written_under_rules() -> BTreeSet<String> {
+        let mut ids = BTreeSet::new();
+        let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("rules/ is readable") {
+                let path = entry.expect("a directory entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("a rule file is text");
+                for line in text.lines() {
+                    if let Some(id) = line.strip_prefix("    id: \"").and_then(|rest| rest.strip_suffix("\",")) {
+                        ids.insert(id.to_string());
+                    }
+                }
+            }
+        }
+        ids
+    }
+
+    #[test]
     fn every_rule_belongs_to_exactly_one_audit_and_change_rules_are_among_its_rules() {
         let mut seen = BTreeSet::new();
         for a in AUDITS {
@@ -337,8 +403,9 @@ mod registry_tests {
             }
             assert!(!a.change.config_types.is_empty() && !a.change.mode.is_empty(), "{}", a.name);
         }
-        let shipped: BTreeSet<String> = crate::rules::all_metas().iter().map(|m| m.id.to_string()).collect();
-        assert_eq!(seen, shipped, "every shipped rule is run by an audit, and no audit runs an unknown rule");
+        let written = rule_ids_written_under_rules();
+        assert_eq!(seen, written, "every rule written under rules/ is run by an audit, and no audit runs another");
+        assert_eq!(all_metas().len(), written.len());
         assert!(
             s3::AUDIT.runs_on_change("s3.bucket-acls-disabled")
                 && !s3::AUDIT.runs_on_change("s3.account-public-access-blocked")

@@ -119,13 +119,15 @@ fn default_http_client() -> Option<SharedHttpClient> {
 }
 
 /// [`load_sdk_config`] with every client built from it paced per API below `limits` (the
-/// configuration's `api_rate_limits` over the built-in rates; see [`super::pace`]).
+/// configuration's `api_rate_limits`) over the built-in rates `defaults` (the audits' rates:
+/// `audit::default_api_rates`; see [`super::pace`]).
 pub async fn load_paced_sdk_config(
     region: Option<String>,
+    defaults: &[(&str, u32)],
     limits: &std::collections::BTreeMap<String, u32>,
 ) -> SdkConfig {
     let sdk = load_sdk_config(region).await;
-    super::pace::paced(&sdk, std::sync::Arc::new(super::pace::Pacer::new(limits)))
+    super::pace::paced(&sdk, std::sync::Arc::new(super::pace::Pacer::new(defaults, limits)))
 }
 
 /// An S3 client for `region`. Against a custom endpoint (a local AWS), requests use path-style

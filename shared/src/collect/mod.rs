@@ -1,23 +1,18 @@
-//! Collectors: the only code that calls the AWS SDK. Each paginates everything, converts SDK
-//! output into the plain structs of `resources/` at once, and declares the IAM actions it
-//! uses as data (a test checks `template.yaml` grants each function exactly those).
+//! What every collector shares: the SDK configuration (`aws`), the answer guard, failed reads as
+//! data (`error`), pagination (`pages`), pacing (`pace`), the caller's identity and the member
+//! accounts' credentials (`members`).
+//!
+//! Each audit's collector lives beside its descriptor, in `audit/<name>/collector.rs`: the only
+//! code that calls the AWS SDK. It paginates everything, converts SDK output into the plain
+//! structs of `resources/` at once, and declares the IAM actions it uses as data (a test checks
+//! `template.yaml` grants each function exactly those).
 
-pub mod account;
-pub mod api;
 pub mod aws;
-pub mod cloudformation;
-pub mod data;
 pub mod error;
 pub mod guard;
-pub mod iam;
 pub mod identity;
-pub mod lambda;
 pub mod members;
-pub mod messaging;
-pub mod network;
 pub mod pace;
 pub mod pages;
-pub mod s3;
-pub mod secretsmanager;
 
 pub use error::{CollectError, CollectErrorKind, Collected};

@@ -15,7 +15,8 @@
 //! slot every `1 / rate` seconds (a token bucket one token deep: no burst), so in any window of
 //! one second a bucket starts at most `rate` requests; several collectors, tasks and retries
 //! share the same buckets. Rates are looked up in this order (the configuration's
-//! `api_rate_limits` first, then [`DEFAULT_RATES`]):
+//! `api_rate_limits` first, then the built-in rates: [`SHARED_RATES`] and each audit's
+//! `Descriptor::api_rates`, gathered by `audit::default_api_rates`):
 //!
 //! 1. `service:Operation` (e.g. `lambda:GetPolicy`): that operation's own bucket;
 //! 2. `service:*` (e.g. `ec2:*`): each operation of the service gets its own bucket at this rate;
@@ -30,43 +31,21 @@
 //! `apigatewayv2`, `cognitoidentityprovider`, `cognitoidentity`.
 //!
 //! **Defaults** come from the service quota pages where AWS publishes a rate, and are
-//! conservative where it does not:
+//! conservative where it does not. Each audit declares the rates of the services only it reads,
+//! with their sources, in its descriptor (`audit/<name>/mod.rs`); the services every function
+//! shares are here:
 //!
-//! - Lambda: 15 requests per second for the control plane as a whole, and a separate 15 per
-//!   second for `GetPolicy` (and 100 for `GetFunction`)
-//!   (<https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>, "API requests").
-//! - EC2: every API has its own token bucket; non-mutating actions refill at 20 per second
-//!   (<https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html>).
-//! - Secrets Manager: 100 per second for `ListSecrets`, 50 for the combined resource-policy
-//!   APIs (`GetResourcePolicy`), 10,000 for `DescribeSecret` (paced at 100 here)
-//!   (<https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html>).
-//! - SNS: `ListTopics` is throttled at 30 transactions per second, as are the other listing and
-//!   attribute reads (<https://docs.aws.amazon.com/sns/latest/api/API_ListTopics.html>,
-//!   <https://docs.aws.amazon.com/general/latest/gr/sns.html>).
-//! - IAM and STS publish no request rate; calls beyond an unpublished account-wide rate fail
-//!   with `Throttling` (<https://repost.aws/knowledge-center/iam-sts-throttling-error>): IAM
-//!   shares one bucket of 20 per second, STS 20 per operation.
-//! - S3 bucket-configuration reads, CloudFormation, SQS control-plane reads and the account
-//!   baseline services (CloudTrail, GuardDuty, Config, Access Analyzer, Inspector, KMS) publish
-//!   no per-API read rate that a scan could reach except CloudFormation's low, unpublished
-//!   one; they get 10 per second per operation (S3: 50), far below what they sustain.
-//! - CloudWatch Logs: its read APIs have low account-wide quotas shared with every other caller
-//!   in the account and region (5 per second for `FilterLogEvents`/`GetLogEvents`,
-//!   <https://repost.aws/knowledge-center/cloudwatch-logs-throttling>), so `DescribeLogGroups`
-//!   is paced at 5 per second. DynamoDB's control plane, KMS's `ListKeys`/`DescribeKey`/
-//!   `GetKeyPolicy` and SSM's `DescribeParameters`/`GetParameters` get the 10 per second per
-//!   operation of every other service, below their published rates.
+//! - STS publishes no request rate; calls beyond an unpublished account-wide rate fail with
+//!   `Throttling` (<https://repost.aws/knowledge-center/iam-sts-throttling-error>): 20 per
+//!   operation.
+//! - SNS: `ListTopics`, the other listing and attribute reads and `Publish` are throttled at 30
+//!   transactions per second or more (<https://docs.aws.amazon.com/general/latest/gr/sns.html>).
+//! - SQS publishes no control-plane read rate a scan could reach: 10 per second per operation.
 //! - Security Hub: `BatchImportFindings` 10 per second per account and region (burst 30)
 //!   (<https://docs.aws.amazon.com/securityhub/latest/partnerguide/guidelines-batchimportfindings.html>);
 //!   `GetFindings` is known to throttle well below that, so it gets 3 per second.
-//! - API Gateway: the management API is limited per account (fixed quotas): `GetResources` to 5
-//!   requests every 2 seconds (paced at 2 per second), the other reads to 10 per second per
-//!   account across v1 and v2, so each of `apigateway` and `apigatewayv2` shares one bucket of 5
-//!   (<https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html>).
-//! - Cognito: user-pool reads (`ListUserPools`, `GetUserPoolMfaConfig`) share the
-//!   `UserPoolRead` category's 20 requests per second; `ListIdentityPools` is 5 per second and
-//!   `DescribeIdentityPool` 25 (paced at 20)
-//!   (<https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html>).
+//! - Every other service (CloudTrail, GuardDuty, Config, Access Analyzer, Inspector, KMS,
+//!   DynamoDB, SSM, EventBridge, ...): 10 per second per operation, below their published rates.
 //!
 //! **Retries.** [`crate::collect::aws::load_sdk_config`] chooses the SDK's adaptive retry mode
 //! with 6 attempts. Its backoff is exponential with full jitter: before retry `n` the SDK sleeps
@@ -88,33 +67,16 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
-/// The built-in rates in requests per second, by key (see the module documentation for the key
-/// forms and the sources).
-pub const DEFAULT_RATES: &[(&str, u32)] = &[
-    ("lambda", 15),
-    ("lambda:GetPolicy", 15),
-    ("lambda:GetFunction", 100),
-    ("ec2:*", 20),
-    ("secretsmanager:ListSecrets", 100),
-    ("secretsmanager:GetResourcePolicy", 50),
-    ("secretsmanager:*", 100),
+/// The built-in rates in requests per second of the services every function shares, by key (see
+/// the module documentation for the key forms and the sources). Each audit adds its own
+/// services' rates (`Descriptor::api_rates`).
+pub const SHARED_RATES: &[(&str, u32)] = &[
+    ("sts:*", 20),
     ("sns:*", 30),
     ("sqs:*", 10),
-    ("iam", 20),
-    ("sts:*", 20),
-    ("s3:*", 50),
-    ("s3control:*", 10),
-    ("cloudformation:*", 10),
-    ("cloudwatchlogs:DescribeLogGroups", 5),
     ("securityhub:BatchImportFindings", 10),
     ("securityhub:GetFindings", 3),
     ("securityhub:*", 10),
-    ("apigateway", 5),
-    ("apigateway:GetResources", 2),
-    ("apigatewayv2", 5),
-    ("cognitoidentityprovider", 20),
-    ("cognitoidentity:ListIdentityPools", 5),
-    ("cognitoidentity:*", 20),
     ("*", 10),
 ];
 
@@ -141,9 +103,10 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    /// The built-in rates with `overrides` (the configuration's `api_rate_limits`) on top.
-    pub fn new(overrides: &BTreeMap<String, u32>) -> Self {
-        let mut rates: BTreeMap<String, u32> = DEFAULT_RATES.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    /// The built-in rates `defaults` with `overrides` (the configuration's `api_rate_limits`) on
+    /// top.
+    pub fn new(defaults: &[(&str, u32)], overrides: &BTreeMap<String, u32>) -> Self {
+        let mut rates: BTreeMap<String, u32> = defaults.iter().map(|(k, v)| (k.to_string(), *v)).collect();
         rates.extend(overrides.iter().filter(|(_, v)| **v > 0).map(|(k, v)| (k.clone(), *v)));
         Self { rates, next_slot: Mutex::new(HashMap::new()) }
     }
@@ -215,8 +178,19 @@ pub fn paced(sdk: &SdkConfig, pacer: Arc<Pacer>) -> SdkConfig {
 mod tests {
     use super::*;
 
+    /// The rates the lookup tests rely on: the shared ones, Lambda's and EC2's.
+    const DEFAULTS: &[(&str, u32)] = &[
+        ("lambda", 15),
+        ("lambda:GetPolicy", 15),
+        ("lambda:GetFunction", 100),
+        ("ec2:*", 20),
+        ("sts:*", 20),
+        ("securityhub:GetFindings", 3),
+        ("*", 10),
+    ];
+
     fn pacer(overrides: &[(&str, u32)]) -> Pacer {
-        Pacer::new(&overrides.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+        Pacer::new(DEFAULTS, &overrides.iter().map(|(k, v)| (k.to_string(), *v)).collect())
     }
 
     #[test]

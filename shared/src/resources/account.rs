@@ -1,7 +1,7 @@
 //! Plain structs describing the account's security baseline as the account collector saw it,
 //! one [`RegionBaseline`] per scanned region: CloudTrail trails, GuardDuty detectors, the
 //! Config recorder, Security Hub, IAM Access Analyzer, Inspector and the KMS keys. Rules read
-//! only these; SDK types never leave `collect/`.
+//! only these; SDK types never leave the collectors (`audit/<name>/collector.rs`).
 //!
 //! "Not enabled" is a fact (an empty list, `None`), never an error; a call that failed
 //! (AccessDenied by an SCP, throttling, an API error) is that aspect's `CollectError`, so its

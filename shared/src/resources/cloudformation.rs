@@ -1,6 +1,6 @@
 //! Plain structs describing CloudFormation stacks as the collector saw them (`DescribeStacks`,
 //! plus `GetTemplateSummary` for the template's parameter declarations). Rules read only these;
-//! SDK types never leave `collect/`.
+//! SDK types never leave the collectors (`audit/<name>/collector.rs`).
 //!
 //! **Output and parameter values are never stored.** The collector runs the secret detector
 //! while it holds the SDK output and keeps only the output and parameter *names* and the

@@ -3,7 +3,7 @@
 //! policy), KMS keys (manager, state, deletion date, key policy), SSM parameters (type, and for
 //! `String`/`StringList` parameters only the secret detector's verdict: never the value) and
 //! each Lambda function's CloudWatch Logs group (existence and retention). Rules read only
-//! these; SDK types never leave `collect/`.
+//! these; SDK types never leave the collectors (`audit/<name>/collector.rs`).
 
 use chrono::{DateTime, Utc};
 

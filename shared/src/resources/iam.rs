@@ -1,7 +1,7 @@
 //! Plain structs describing IAM as the collector saw it: the account's roles, users, groups
 //! and policies (from one paginated `GetAccountAuthorizationDetails` listing), the credential
 //! report, the password policy, the account summary, Access Advisor data and which Lambda
-//! functions use which role. Rules read only these; SDK types never leave `collect/`.
+//! functions use which role. Rules read only these; SDK types never leave the collectors (`audit/<name>/collector.rs`).
 //!
 //! Rules are evaluated over five resource kinds:
 //! - [`IamPolicy`]: one customer-managed policy, or one inline policy of a role, user or group

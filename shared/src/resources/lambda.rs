@@ -1,5 +1,5 @@
 //! Plain structs describing Lambda functions as the collector saw them. Rules read only these;
-//! SDK types never leave `collect/`.
+//! SDK types never leave the collectors (`audit/<name>/collector.rs`).
 //!
 //! **Environment variable values are never stored.** The collector runs the secret detector
 //! while it holds a function's configuration and keeps only the variable *names* and the

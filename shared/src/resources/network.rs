@@ -1,5 +1,5 @@
 //! Plain structs describing security groups and VPCs as the network collector saw them, with
-//! which Lambda functions use each. Rules read only these; SDK types never leave `collect/`.
+//! which Lambda functions use each. Rules read only these; SDK types never leave the collectors (`audit/<name>/collector.rs`).
 
 use crate::collected::{CollectError, CollectErrorKind, Collected};
 

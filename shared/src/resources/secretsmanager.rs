@@ -1,6 +1,6 @@
 //! Plain structs describing Secrets Manager as the collector saw it: each secret's metadata
 //! (rotation, dates, key, version stages, tags) and its resource policy. Rules read only these;
-//! SDK types never leave `collect/`. Secret *values* are never read, so they cannot appear here.
+//! SDK types never leave the collectors (`audit/<name>/collector.rs`). Secret *values* are never read, so they cannot appear here.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,6 @@
 //! Rules: pure, synchronous checks over collected resources, one file per rule, and the
-//! registry that lists them. Adding a rule means its file plus one line here.
+//! rule lists each audit runs. Adding a rule means its file plus one line in its service's list
+//! (e.g. `s3::BUCKET_RULES`); the catalogue (`audit::all_metas`) is derived from the audits.
 //!
 //! A rule's metadata and documentation are written once, in its file, with [`rule!`]: the macro
 //! turns them into the rule struct's rustdoc and into its `META`, which `ztscan rules`,
@@ -87,48 +88,11 @@ pub trait Rule: Send + Sync {
     fn evaluate(&self, resource: &Self::Resource, ctx: &ScanContext) -> Outcome;
 }
 
-/// The metadata of every rule ztscan ships, for the registry test, docs and `--list-rules`.
-pub fn all_metas() -> Vec<&'static RuleMeta> {
-    let mut metas: Vec<&'static RuleMeta> = Vec::new();
-    metas.extend(s3::ACCOUNT_RULES.iter().map(|r| r.meta()));
-    metas.extend(s3::BUCKET_RULES.iter().map(|r| r.meta()));
-    metas.extend(iam::POLICY_RULES.iter().map(|r| r.meta()));
-    metas.extend(iam::IDENTITY_RULES.iter().map(|r| r.meta()));
-    metas.extend(iam::ROLE_RULES.iter().map(|r| r.meta()));
-    metas.extend(iam::USER_RULES.iter().map(|r| r.meta()));
-    metas.extend(iam::ACCOUNT_RULES.iter().map(|r| r.meta()));
-    metas.extend(lambda::FUNCTION_RULES.iter().map(|r| r.meta()));
-    metas.extend(lambda::LAYER_RULES.iter().map(|r| r.meta()));
-    metas.extend(secretsmanager::SECRET_RULES.iter().map(|r| r.meta()));
-    metas.extend(network::SECURITY_GROUP_RULES.iter().map(|r| r.meta()));
-    metas.extend(network::VPC_RULES.iter().map(|r| r.meta()));
-    metas.extend(sns::TOPIC_RULES.iter().map(|r| r.meta()));
-    metas.extend(sqs::QUEUE_RULES.iter().map(|r| r.meta()));
-    metas.extend(events::BUS_RULES.iter().map(|r| r.meta()));
-    metas.extend(account::REGION_RULES.iter().map(|r| r.meta()));
-    metas.extend(account::KEY_RULES.iter().map(|r| r.meta()));
-    metas.extend(cloudformation::STACK_RULES.iter().map(|r| r.meta()));
-    metas.extend(apigateway::API_RULES.iter().map(|r| r.meta()));
-    metas.extend(apigateway::DOMAIN_RULES.iter().map(|r| r.meta()));
-    metas.extend(cognito::USER_POOL_RULES.iter().map(|r| r.meta()));
-    metas.extend(cognito::IDENTITY_POOL_RULES.iter().map(|r| r.meta()));
-    metas.extend(dynamodb::TABLE_RULES.iter().map(|r| r.meta()));
-    metas.extend(kms::KEY_RULES.iter().map(|r| r.meta()));
-    metas.extend(ssm::PARAMETER_RULES.iter().map(|r| r.meta()));
-    metas.extend(logs::FUNCTION_LOG_RULES.iter().map(|r| r.meta()));
-    metas
-}
-
-/// Look a rule's metadata up by id.
-pub fn meta_by_id(id: &str) -> Option<&'static RuleMeta> {
-    all_metas().into_iter().find(|m| m.id == id)
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
 
-    use super::*;
+    use crate::audit::{all_metas, meta_by_id};
 
     #[test]
     fn ids_are_unique_and_metadata_complete() {

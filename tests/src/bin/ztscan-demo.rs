@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use ztscan_tests::lambda::{pump, Emulator};
-use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings, seed_demo_of};
+use ztscan_tests::seed::{create_pipeline, demo_config, drain_inbox, security_hub_findings, seed_demo_of};
 use ztscan_tests::{post, root, sdk_config};
 
 #[tokio::main]
@@ -39,9 +39,19 @@ async fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Some("config") => match demo_config() {
+            Ok(config) => {
+                println!("{config}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("ztscan-demo: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Some("pipeline") => pipeline(&sdk, &endpoint).await,
         _ => {
-            eprintln!("usage: ztscan-demo seed|pipeline");
+            eprintln!("usage: ztscan-demo seed|config|pipeline");
             ExitCode::from(2)
         }
     }

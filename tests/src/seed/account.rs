@@ -19,7 +19,7 @@
 use aws_sdk_guardduty::types::{DetectorFeature, DetectorFeatureConfiguration, FeatureStatus};
 use aws_sdk_inspector2::types::ResourceScanType;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
-use ztscan::collect::account::RegionClients;
+use ztscan::audit::account::collector::RegionClients;
 use ztscan::collect::aws::s3_client;
 
 use crate::ACCOUNT;

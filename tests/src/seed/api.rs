@@ -9,6 +9,10 @@ use aws_sdk_apigatewayv2::types::{
     AccessLogSettings, AuthorizationType, AuthorizerType, JwtConfiguration, ProtocolType,
 };
 use aws_sdk_cognitoidentityprovider::types::UserPoolMfaType;
+use ztscan::audit::api::collector::sdk::{
+    apigateway as aws_sdk_apigateway, apigatewayv2 as aws_sdk_apigatewayv2, cognitoidentity as aws_sdk_cognitoidentity,
+    cognitoidentityprovider as aws_sdk_cognitoidentityprovider,
+};
 
 use crate::ACCOUNT;
 

@@ -10,7 +10,7 @@
 //! aws-smithy-mocks); `LoggingConfig` is not kept on functions (the custom log group path is
 //! tested with aws-smithy-mocks too).
 
-use ztscan::collect::data::sdk::{dynamodb, logs, ssm};
+use ztscan::audit::data::collector::sdk::{dynamodb, logs, ssm};
 
 use crate::seed::fresh_secret;
 use crate::ACCOUNT;

@@ -31,8 +31,8 @@ use aws_sdk_kms::error::ProvideErrorMetadata;
 use futures_util::future::join_all;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
-use super::pages::all_pages;
+use crate::collect::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
+use crate::collect::pages::all_pages;
 use crate::resources::account::{
     AccountInventory, Analyzer, Detector, InspectorStatus, KmsKey, Recorder, RegionBaseline, RegionInventory, Trail,
 };

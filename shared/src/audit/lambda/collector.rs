@@ -23,8 +23,8 @@ use aws_sdk_lambda::types::FunctionConfiguration;
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 
-use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
-use super::pages::all_pages;
+use crate::collect::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
+use crate::collect::pages::all_pages;
 use crate::policy::PolicyDocument;
 use crate::resources::lambda::{
     CodeSigning, Environment, EventInvokeConfig, FunctionUrl, LambdaFunction, LambdaInventory, LayerVersion,

@@ -1,6 +1,7 @@
 //! The S3 audit: the account-level Block Public Access setting plus every bucket rule.
+pub mod collector;
 
-use crate::collect::s3::{resolve_replication_regions, S3Collector, IAM_ACTIONS};
+use self::collector::{resolve_replication_regions, S3Collector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::{evaluate_all, same_outcome_for_all};
 use crate::events::ChangedResource;
@@ -11,13 +12,24 @@ use crate::rules::s3::{ACCOUNT_RULES, BUCKET_RULES};
 use super::{
     metas, AuditReport, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule,
 };
+use crate::config_rule_invocation::{ConfigId, ConfigName};
 
 /// The S3 audit in the registry.
 pub static AUDIT: Descriptor = Descriptor {
     name: "s3",
     function: "s3-audit",
     title: "S3",
-    change: ChangeTriggers { config_types: &["AWS::S3::Bucket"], api_calls: &[], mode: "bucket" },
+    about: include_str!("README.md"),
+    change: ChangeTriggers {
+        config_types: &["AWS::S3::Bucket"],
+        config_names: &[ConfigName {
+            finding_type: "AwsS3Bucket",
+            config_type: "AWS::S3::Bucket",
+            id: ConfigId::ResourceId,
+        }],
+        api_calls: &[],
+        mode: "bucket",
+    },
     rules: || [metas(ACCOUNT_RULES), metas(BUCKET_RULES)].concat(),
     change_rules: || metas(BUCKET_RULES),
     collector_actions: IAM_ACTIONS,
@@ -46,6 +58,9 @@ pub static AUDIT: Descriptor = Descriptor {
             scope: GrantScope::Arn("arn:${AWS::Partition}:s3:::*"),
         },
     ],
+    // S3 bucket-configuration reads and S3 Control publish no per-API read rate a scan could
+    // reach: 50 per second per operation for S3, 10 for S3 Control.
+    api_rates: &[("s3:*", 50), ("s3control:*", 10)],
     schedule: Schedule::Regular,
     deployment: Deployment { memory_mb: 256, timeout_seconds: 300, reserved_concurrency: 2 },
     connect: |sdk, config, progress| {
@@ -95,7 +110,7 @@ pub fn deleted_bucket(name: &str, region: &str, ctx: &ScanContext) -> Vec<Findin
 
 /// The resource reference of a bucket known only by name and region.
 fn bucket_ref(name: &str, region: &str, ctx: &ScanContext) -> ResourceRef {
-    ResourceRef::new("AwsS3Bucket", name, Some(crate::collect::s3::bucket_arn(name, region)), &ctx.account, region)
+    ResourceRef::new("AwsS3Bucket", name, Some(self::collector::bucket_arn(name, region)), &ctx.account, region)
 }
 
 /// A full scan of the account.

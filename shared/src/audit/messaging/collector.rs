@@ -19,8 +19,8 @@ use aws_config::SdkConfig;
 use aws_sdk_sqs::types::QueueAttributeName;
 use futures_util::stream::{self, StreamExt};
 
-use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
-use super::pages::all_pages;
+use crate::collect::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
+use crate::collect::pages::all_pages;
 use crate::policy::PolicyDocument;
 use crate::resources::messaging::{
     parse_queue_url, region_of_arn, EventBus, MessagingInventory, QueueEncryption, SnsSubscription, SnsTopic, SqsQueue,

@@ -8,11 +8,13 @@
 //! The archive scope of a full scan is the rules of the listings that succeeded: the API rules
 //! when both the REST and the v2 listings did, the domain rule when both domain listings did,
 //! each Cognito rule when its pool listing did.
+pub mod collector;
 
+use self::collector::{ApiCollector, IAM_ACTIONS};
 use super::{ids, metas, rescanned, AuditReport};
 use super::{AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
-use crate::collect::api::{ApiCollector, IAM_ACTIONS};
 use crate::collect::CollectError;
+use crate::config_rule_invocation::{ConfigId, ConfigName};
 use crate::context::ScanContext;
 use crate::engine::{account_ref, evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
@@ -27,7 +29,17 @@ pub static AUDIT: Descriptor = Descriptor {
     name: "api",
     function: "api-audit",
     title: "API Gateway and Cognito",
-    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "resource" },
+    about: include_str!("README.md"),
+    change: ChangeTriggers {
+        config_types: CHANGE_TYPES,
+        config_names: &[
+            ConfigName { finding_type: "AwsApiGatewayRestApi", config_type: "AWS::ApiGateway::RestApi", id: ConfigId::ResourceId },
+            ConfigName { finding_type: "AwsApiGatewayV2Api", config_type: "AWS::ApiGatewayV2::Api", id: ConfigId::ResourceId },
+            ConfigName { finding_type: "AwsCognitoUserPool", config_type: "AWS::Cognito::UserPool", id: ConfigId::ResourceId },
+        ],
+        api_calls: &[],
+        mode: "resource",
+    },
     rules: || [metas(API_RULES), metas(DOMAIN_RULES), metas(USER_POOL_RULES), metas(IDENTITY_POOL_RULES)].concat(),
     change_rules: || [metas(API_RULES), metas(USER_POOL_RULES)].concat(),
     collector_actions: IAM_ACTIONS,
@@ -58,6 +70,22 @@ pub static AUDIT: Descriptor = Descriptor {
                 "arn:${AWS::Partition}:cognito-identity:${AWS::Region}:${AWS::AccountId}:identitypool/*",
             ),
         },
+    ],
+    // API Gateway: the management API is limited per account (fixed quotas): `GetResources` to 5
+    // requests every 2 seconds (paced at 2 per second), the other reads to 10 per second per
+    // account across v1 and v2, so each of `apigateway` and `apigatewayv2` shares one bucket of 5
+    // (<https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html>).
+    // Cognito: user-pool reads (`ListUserPools`, `GetUserPoolMfaConfig`) share the
+    // `UserPoolRead` category's 20 requests per second; `ListIdentityPools` is 5 per second and
+    // `DescribeIdentityPool` 25 (paced at 20)
+    // (<https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html>).
+    api_rates: &[
+        ("apigateway", 5),
+        ("apigateway:GetResources", 2),
+        ("apigatewayv2", 5),
+        ("cognitoidentityprovider", 20),
+        ("cognitoidentity:ListIdentityPools", 5),
+        ("cognitoidentity:*", 20),
     ],
     schedule: Schedule::Regular,
     deployment: Deployment { memory_mb: 256, timeout_seconds: 300, reserved_concurrency: 1 },
@@ -309,7 +337,7 @@ mod tests {
         for (ty, id) in [(REST_API_TYPE, "r1"), (V2_API_TYPE, "h1"), (USER_POOL_TYPE, "us-east-1_users")] {
             let changed = ChangedResource { deleted: true, ..ChangedResource::fixture(ty, id) };
             let finding = &deleted(&changed, &ctx)[0];
-            let named = crate::config_rule_invocation::config_resource(&finding.resource);
+            let named = crate::config_rule_invocation::config_resource(&finding.resource, AUDIT.change.config_names);
             assert_eq!(named, Some((ty, id.to_string())), "{ty}");
         }
     }
@@ -325,9 +353,9 @@ mod tests {
     fn the_sample_events_are_api_and_user_pool_changes() {
         use crate::events::{parse_trigger, AuditTrigger};
         let samples = [
-            (include_str!("../../../events/config-change-apigateway-restapi.json"), REST_API_TYPE, false),
-            (include_str!("../../../events/config-change-apigateway-restapi-deleted.json"), REST_API_TYPE, true),
-            (include_str!("../../../events/config-change-cognito-userpool.json"), USER_POOL_TYPE, false),
+            (include_str!("../../../../events/config-change-apigateway-restapi.json"), REST_API_TYPE, false),
+            (include_str!("../../../../events/config-change-apigateway-restapi-deleted.json"), REST_API_TYPE, true),
+            (include_str!("../../../../events/config-change-cognito-userpool.json"), USER_POOL_TYPE, false),
         ];
         for (text, ty, is_deleted) in samples {
             let event: serde_json::Value = serde_json::from_str(text).expect("sample event is JSON");

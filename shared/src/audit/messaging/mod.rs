@@ -7,10 +7,12 @@
 //! The archive scope of a full scan is the rules of the services whose listing succeeded: a
 //! failed SNS listing makes the SNS rules UNKNOWN on the account without archiving any topic's
 //! findings, while the SQS and EventBridge findings are still swept.
+pub mod collector;
 
+use self::collector::{MessagingCollector, IAM_ACTIONS};
 use super::{evaluate_listing, ids, rescanned, AuditReport};
 use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
-use crate::collect::messaging::{MessagingCollector, IAM_ACTIONS};
+use crate::config_rule_invocation::{ConfigId, ConfigName};
 use crate::context::ScanContext;
 use crate::engine::same_outcome_for_all;
 use crate::events::ChangedResource;
@@ -25,7 +27,21 @@ pub static AUDIT: Descriptor = Descriptor {
     name: "messaging",
     function: "messaging-audit",
     title: "SNS, SQS and EventBridge",
-    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "resource" },
+    about: include_str!("README.md"),
+    change: ChangeTriggers {
+        config_types: CHANGE_TYPES,
+        config_names: &[
+            ConfigName { finding_type: "AwsSnsTopic", config_type: "AWS::SNS::Topic", id: ConfigId::Arn },
+            ConfigName { finding_type: "AwsSqsQueue", config_type: "AWS::SQS::Queue", id: ConfigId::SqsQueueUrl },
+            ConfigName {
+                finding_type: "AwsEventsEventbus",
+                config_type: "AWS::Events::EventBus",
+                id: ConfigId::ResourceId,
+            },
+        ],
+        api_calls: &[],
+        mode: "resource",
+    },
     rules: || [metas(TOPIC_RULES), metas(QUEUE_RULES), metas(BUS_RULES)].concat(),
     change_rules: || [metas(TOPIC_RULES), metas(QUEUE_RULES), metas(BUS_RULES)].concat(),
     collector_actions: IAM_ACTIONS,
@@ -55,6 +71,9 @@ pub static AUDIT: Descriptor = Descriptor {
             scope: GrantScope::Arn("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*"),
         },
     ],
+    // SNS and SQS are shared with the publisher (`collect::pace::SHARED_RATES`); EventBridge's
+    // reads get the 10 per second per operation of every other service.
+    api_rates: &[],
     schedule: Schedule::Regular,
     deployment: Deployment { memory_mb: 256, timeout_seconds: 300, reserved_concurrency: 1 },
     connect: |sdk, config, _progress| Box::new(Runner(MessagingCollector::new(sdk, config))),
@@ -330,10 +349,10 @@ mod tests {
     fn the_sample_events_are_messaging_changes() {
         use crate::events::{parse_trigger, AuditTrigger};
         let samples = [
-            (include_str!("../../../events/config-change-sns-topic.json"), TOPIC_TYPE, false),
-            (include_str!("../../../events/config-change-sqs-queue.json"), QUEUE_TYPE, false),
-            (include_str!("../../../events/config-change-events-bus.json"), BUS_TYPE, false),
-            (include_str!("../../../events/config-change-sqs-queue-deleted.json"), QUEUE_TYPE, true),
+            (include_str!("../../../../events/config-change-sns-topic.json"), TOPIC_TYPE, false),
+            (include_str!("../../../../events/config-change-sqs-queue.json"), QUEUE_TYPE, false),
+            (include_str!("../../../../events/config-change-events-bus.json"), BUS_TYPE, false),
+            (include_str!("../../../../events/config-change-sqs-queue-deleted.json"), QUEUE_TYPE, true),
         ];
         let ctx = ScanContext::fixture();
         for (text, ty, is_deleted) in samples {

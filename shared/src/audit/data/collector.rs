@@ -5,7 +5,7 @@
 //!   read makes only its rule UNKNOWN). Who manages a table's KMS key comes from the key
 //!   listing below (`DescribeKey` for a key the listing does not hold); a key in another
 //!   account is customer-managed by construction.
-//! - **KMS**: the account audit's key listing (`collect::account::list_keys`, paginated
+//! - **KMS**: the account audit's key listing (`audit::account::collector::list_keys`, paginated
 //!   `ListKeys`), `DescribeKey` per key, and `GetKeyPolicy` (`default`) per customer-managed key.
 //!   Never `kms:Decrypt`.
 //! - **SSM**: paginated `DescribeParameters` (names and types), then `GetParameters` with
@@ -32,10 +32,10 @@ use aws_sdk_lambda::types::FunctionConfiguration;
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use super::account::{key_arn, list_keys};
-use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
-use super::lambda::LambdaCollector;
-use super::pages::all_pages;
+use crate::audit::account::collector::{key_arn, list_keys};
+use crate::audit::lambda::collector::LambdaCollector;
+use crate::collect::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
+use crate::collect::pages::all_pages;
 use crate::policy::PolicyDocument;
 use crate::resources::data::{
     parameter_arn, DataInventory, DynamoTable, FunctionLogGroup, KeyDescription, KeyWithPolicy, LogGroupState,

@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_config::SdkConfig;
 use aws_sdk_ec2::types::{Filter, IpPermission};
 
-use super::error::{CollectError, CollectErrorKind, Collected};
-use super::pages::all_pages;
+use crate::collect::error::{CollectError, CollectErrorKind, Collected};
+use crate::collect::pages::all_pages;
 use crate::resources::network::{FlowLog, NetworkInventory, Peer, SecurityGroup, SgRule, Vpc, VpcEndpoint};
 use crate::scan_config::ScanConfig;
 

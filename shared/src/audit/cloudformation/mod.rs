@@ -4,8 +4,9 @@
 //! (`DescribeStacks(StackName=<id>)`). A stack that is gone (or `DELETE_COMPLETE`) gets
 //! NOT_APPLICABLE for every rule under the same finding ids, so the publisher archives its
 //! findings. A listing that fails gives one UNKNOWN per rule on the account and no summary.
+pub mod collector;
 
-use crate::collect::cloudformation::{StackCollector, IAM_ACTIONS};
+use self::collector::{StackCollector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::same_outcome_for_all;
 use crate::events::ChangedResource;
@@ -15,13 +16,22 @@ use crate::rules::cloudformation::STACK_RULES;
 
 use super::AuditReport;
 use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
+use crate::config_rule_invocation::{ConfigId, ConfigName};
 
 /// The CloudFormation stack audit in the registry.
 pub static AUDIT: Descriptor = Descriptor {
     name: "cloudformation",
     function: "stack-audit",
     title: "CloudFormation stack",
-    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "stack" },
+    about: include_str!("README.md"),
+    change: ChangeTriggers {
+        config_types: CHANGE_TYPES,
+        config_names: &[
+            ConfigName { finding_type: "AwsCloudFormationStack", config_type: "AWS::CloudFormation::Stack", id: ConfigId::Arn },
+        ],
+        api_calls: &[],
+        mode: "stack",
+    },
     rules: || metas(STACK_RULES),
     change_rules: || metas(STACK_RULES),
     collector_actions: IAM_ACTIONS,
@@ -39,6 +49,9 @@ pub static AUDIT: Descriptor = Descriptor {
             scope: GrantScope::Arn("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*/*"),
         },
     ],
+    // CloudFormation publishes no read rate, and its unpublished one is low: 10 per second per
+    // operation.
+    api_rates: &[("cloudformation:*", 10)],
     schedule: Schedule::Regular,
     deployment: Deployment { memory_mb: 256, timeout_seconds: 300, reserved_concurrency: 1 },
     connect: |sdk, config, _progress| Box::new(Runner(StackCollector::new(sdk, config))),
@@ -190,8 +203,8 @@ mod tests {
     fn the_sample_events_are_stack_changes_named_by_stack_id() {
         use crate::events::{parse_trigger, AuditTrigger};
         let samples = [
-            (include_str!("../../../events/config-change-cloudformation-stack.json"), false),
-            (include_str!("../../../events/config-change-cloudformation-stack-deleted.json"), true),
+            (include_str!("../../../../events/config-change-cloudformation-stack.json"), false),
+            (include_str!("../../../../events/config-change-cloudformation-stack-deleted.json"), true),
         ];
         for (text, is_deleted) in samples {
             let event: serde_json::Value = serde_json::from_str(text).expect("sample event is JSON");

@@ -8,8 +8,9 @@
 //! resource; a deleted one gets NOT_APPLICABLE for its rules, so its findings are archived. A
 //! listing that fails gives one UNKNOWN per affected rule on the account, and no summary
 //! (nothing is archived on the strength of a failed listing).
+pub mod collector;
 
-use crate::collect::network::{NetworkCollector, IAM_ACTIONS};
+use self::collector::{NetworkCollector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::{evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
@@ -19,13 +20,27 @@ use crate::rules::network::{SECURITY_GROUP_RULES, VPC_RULES};
 
 use super::AuditReport;
 use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
+use crate::config_rule_invocation::{ConfigId, ConfigName};
 
 /// The EC2 network audit in the registry.
 pub static AUDIT: Descriptor = Descriptor {
     name: "network",
     function: "network-audit",
     title: "EC2 network",
-    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "resource" },
+    about: include_str!("README.md"),
+    change: ChangeTriggers {
+        config_types: CHANGE_TYPES,
+        config_names: &[
+            ConfigName {
+                finding_type: "AwsEc2SecurityGroup",
+                config_type: "AWS::EC2::SecurityGroup",
+                id: ConfigId::ResourceId,
+            },
+            ConfigName { finding_type: "AwsEc2Vpc", config_type: "AWS::EC2::VPC", id: ConfigId::ResourceId },
+        ],
+        api_calls: &[],
+        mode: "resource",
+    },
     rules: || [metas(SECURITY_GROUP_RULES), metas(VPC_RULES)].concat(),
     change_rules: || [metas(SECURITY_GROUP_RULES), metas(VPC_RULES)].concat(),
     collector_actions: IAM_ACTIONS,
@@ -41,6 +56,9 @@ pub static AUDIT: Descriptor = Descriptor {
         ],
         scope: GrantScope::Any,
     }],
+    // EC2: every API has its own token bucket; non-mutating actions refill at 20 per second
+    // (<https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html>).
+    api_rates: &[("ec2:*", 20)],
     schedule: Schedule::Regular,
     deployment: Deployment { memory_mb: 512, timeout_seconds: 900, reserved_concurrency: 1 },
     connect: |sdk, config, _progress| Box::new(Runner(NetworkCollector::new(sdk, config))),

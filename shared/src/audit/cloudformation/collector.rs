@@ -26,8 +26,8 @@ use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::operation::get_template_summary::GetTemplateSummaryOutput;
 use futures_util::stream::{self, StreamExt};
 
-use super::error::{required, sdk_error, Collected};
-use super::pages::all_pages;
+use crate::collect::error::{required, sdk_error, Collected};
+use crate::collect::pages::all_pages;
 use crate::resources::cloudformation::{
     name_of_arn, region_of_arn, Stack, StackInventory, TemplateParameters, DELETE_COMPLETE, REVIEW_IN_PROGRESS,
 };

@@ -3,8 +3,9 @@
 //! Config change event for `AWS::SecretsManager::Secret` re-reads only that secret
 //! (`DescribeSecret`). A secret that is gone, or scheduled for deletion, gets NOT_APPLICABLE
 //! for every rule, so the publisher archives its findings.
+pub mod collector;
 
-use crate::collect::secretsmanager::{SecretsCollector, IAM_ACTIONS};
+use self::collector::{SecretsCollector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::same_outcome_for_all;
 use crate::events::ChangedResource;
@@ -14,13 +15,22 @@ use crate::rules::secretsmanager::SECRET_RULES;
 
 use super::AuditReport;
 use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
+use crate::config_rule_invocation::{ConfigId, ConfigName};
 
 /// The Secrets Manager audit in the registry.
 pub static AUDIT: Descriptor = Descriptor {
     name: "secretsmanager",
     function: "secrets-audit",
     title: "Secrets Manager",
-    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "secret" },
+    about: include_str!("README.md"),
+    change: ChangeTriggers {
+        config_types: CHANGE_TYPES,
+        config_names: &[
+            ConfigName { finding_type: "AwsSecretsManagerSecret", config_type: "AWS::SecretsManager::Secret", id: ConfigId::Arn },
+        ],
+        api_calls: &[],
+        mode: "secret",
+    },
     rules: || metas(SECRET_RULES),
     change_rules: || metas(SECRET_RULES),
     collector_actions: IAM_ACTIONS,
@@ -38,6 +48,10 @@ pub static AUDIT: Descriptor = Descriptor {
             scope: GrantScope::Arn("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:*"),
         },
     ],
+    // Secrets Manager: 100 per second for `ListSecrets`, 50 for the combined resource-policy
+    // APIs (`GetResourcePolicy`), 10,000 for `DescribeSecret` (paced at 100 here)
+    // (<https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html>).
+    api_rates: &[("secretsmanager:ListSecrets", 100), ("secretsmanager:GetResourcePolicy", 50), ("secretsmanager:*", 100)],
     schedule: Schedule::Regular,
     deployment: Deployment { memory_mb: 256, timeout_seconds: 300, reserved_concurrency: 1 },
     connect: |sdk, config, _progress| Box::new(Runner(SecretsCollector::new(sdk, config))),
@@ -187,8 +201,8 @@ mod tests {
     fn the_sample_events_are_secret_changes_named_by_arn() {
         use crate::events::{parse_trigger, AuditTrigger};
         let samples = [
-            (include_str!("../../../events/config-change-secretsmanager-secret.json"), false),
-            (include_str!("../../../events/config-change-secretsmanager-secret-deleted.json"), true),
+            (include_str!("../../../../events/config-change-secretsmanager-secret.json"), false),
+            (include_str!("../../../../events/config-change-secretsmanager-secret-deleted.json"), true),
         ];
         for (text, is_deleted) in samples {
             let event: serde_json::Value = serde_json::from_str(text).expect("sample event is JSON");

@@ -27,11 +27,20 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 
-use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
-use super::pages::all_pages;
+use crate::collect::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
+use crate::collect::pages::all_pages;
 use crate::policy::PolicyDocument;
 use crate::resources::api::{Api, ApiInventory, ApiProtocol, DomainName, IdentityPool, Operation, Stage, UserPool};
 use crate::scan_config::ScanConfig;
+
+/// The SDK crates this collector reads through, for the tests that seed and mock these services
+/// (so they need no dependency lines of their own).
+pub mod sdk {
+    pub use aws_sdk_apigateway as apigateway;
+    pub use aws_sdk_apigatewayv2 as apigatewayv2;
+    pub use aws_sdk_cognitoidentity as cognitoidentity;
+    pub use aws_sdk_cognitoidentityprovider as cognitoidentityprovider;
+}
 
 /// Every IAM action this collector calls, as data. The api-audit role must grant exactly these
 /// (checked by `tests/tests/template_permissions.rs`). API Gateway's management reads are all

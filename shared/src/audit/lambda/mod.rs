@@ -5,8 +5,9 @@
 //! re-reads and re-evaluates that one function; a deleted function gets NOT_APPLICABLE, so its
 //! findings are archived. A listing that fails gives one UNKNOWN per rule on the account and no
 //! summary (nothing is archived on the strength of a failed listing).
+pub mod collector;
 
-use crate::collect::lambda::{LambdaCollector, IAM_ACTIONS};
+use self::collector::{LambdaCollector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::{evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
@@ -16,13 +17,22 @@ use crate::rules::lambda::{FUNCTION_RULES, LAYER_RULES};
 
 use super::AuditReport;
 use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
+use crate::config_rule_invocation::{ConfigId, ConfigName};
 
 /// The Lambda audit in the registry.
 pub static AUDIT: Descriptor = Descriptor {
     name: "lambda",
     function: "lambda-audit",
     title: "Lambda",
-    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "function" },
+    about: include_str!("README.md"),
+    change: ChangeTriggers {
+        config_types: CHANGE_TYPES,
+        config_names: &[
+            ConfigName { finding_type: "AwsLambdaFunction", config_type: "AWS::Lambda::Function", id: ConfigId::ResourceId },
+        ],
+        api_calls: &[],
+        mode: "function",
+    },
     rules: || [metas(FUNCTION_RULES), metas(LAYER_RULES)].concat(),
     change_rules: || metas(FUNCTION_RULES),
     collector_actions: IAM_ACTIONS,
@@ -62,6 +72,11 @@ pub static AUDIT: Descriptor = Descriptor {
             scope: GrantScope::Arn("arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:layer:*:*"),
         },
     ],
+    // Lambda: 15 requests per second for the control plane as a whole, and a separate 15 per
+    // second for `GetPolicy` (and 100 for `GetFunction`)
+    // (<https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>, "API requests").
+    // The data audit's function listing draws from the same buckets.
+    api_rates: &[("lambda", 15), ("lambda:GetPolicy", 15), ("lambda:GetFunction", 100)],
     schedule: Schedule::Regular,
     deployment: Deployment { memory_mb: 512, timeout_seconds: 900, reserved_concurrency: 1 },
     connect: |sdk, config, _progress| Box::new(Runner(LambdaCollector::new(sdk, config))),

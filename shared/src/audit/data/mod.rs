@@ -6,10 +6,12 @@
 //! `logs.*` rules run on the schedule only.
 //!
 //! The archive scope of a full scan is the rules of the services whose listing succeeded.
+pub mod collector;
 
+use self::collector::{DataCollector, IAM_ACTIONS};
 use super::{evaluate_listing, ids, rescanned, AuditReport};
 use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
-use crate::collect::data::{DataCollector, IAM_ACTIONS};
+use crate::config_rule_invocation::{ConfigId, ConfigName};
 use crate::context::ScanContext;
 use crate::engine::same_outcome_for_all;
 use crate::events::ChangedResource;
@@ -25,7 +27,16 @@ pub static AUDIT: Descriptor = Descriptor {
     name: "data",
     function: "data-audit",
     title: "DynamoDB, KMS key policies, SSM parameters and Lambda log groups",
-    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "resource" },
+    about: include_str!("README.md"),
+    change: ChangeTriggers {
+        config_types: CHANGE_TYPES,
+        config_names: &[
+            ConfigName { finding_type: "AwsDynamoDbTable", config_type: "AWS::DynamoDB::Table", id: ConfigId::ResourceId },
+            ConfigName { finding_type: "AwsKmsKey", config_type: "AWS::KMS::Key", id: ConfigId::ResourceId },
+        ],
+        api_calls: &[],
+        mode: "resource",
+    },
     rules: || [metas(TABLE_RULES), metas(KEY_RULES), metas(PARAMETER_RULES), metas(FUNCTION_LOG_RULES)].concat(),
     change_rules: || [metas(TABLE_RULES), metas(KEY_RULES)].concat(),
     collector_actions: IAM_ACTIONS,
@@ -61,6 +72,13 @@ pub static AUDIT: Descriptor = Descriptor {
             scope: GrantScope::Arn("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/*"),
         },
     ],
+    // CloudWatch Logs: its read APIs have low account-wide quotas shared with every other caller
+    // in the account and region (5 per second for `FilterLogEvents`/`GetLogEvents`,
+    // <https://repost.aws/knowledge-center/cloudwatch-logs-throttling>), so `DescribeLogGroups`
+    // is paced at 5 per second. DynamoDB's control plane, KMS's `ListKeys`/`DescribeKey`/
+    // `GetKeyPolicy` and SSM's `DescribeParameters`/`GetParameters` get the shared 10 per second
+    // per operation, below their published rates. The function listing uses the lambda audit's.
+    api_rates: &[("cloudwatchlogs:DescribeLogGroups", 5)],
     schedule: Schedule::Regular,
     deployment: Deployment { memory_mb: 256, timeout_seconds: 300, reserved_concurrency: 1 },
     connect: |sdk, config, _progress| Box::new(Runner(DataCollector::new(sdk, config))),
@@ -277,8 +295,8 @@ mod tests {
     fn the_sample_events_are_table_and_key_changes() {
         use crate::events::{parse_trigger, AuditTrigger};
         let samples = [
-            (include_str!("../../../events/config-change-dynamodb-table.json"), TABLE_TYPE, false),
-            (include_str!("../../../events/config-change-kms-key-deleted.json"), KEY_TYPE, true),
+            (include_str!("../../../../events/config-change-dynamodb-table.json"), TABLE_TYPE, false),
+            (include_str!("../../../../events/config-change-kms-key-deleted.json"), KEY_TYPE, true),
         ];
         let ctx = ScanContext::fixture();
         for (text, ty, is_deleted) in samples {

@@ -9,8 +9,9 @@
 //! and the identity rule is re-run for every identity it is attached to, because privilege
 //! escalation depends on the combination. A resource that is gone gets NOT_APPLICABLE, so the
 //! publisher archives its findings.
+pub mod collector;
 
-use crate::collect::iam::{IamCollector, IAM_ACTIONS};
+use self::collector::{IamCollector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::{account_ref, evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
@@ -28,7 +29,8 @@ pub static AUDIT: Descriptor = Descriptor {
     name: "iam",
     function: "iam-audit",
     title: "IAM",
-    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "resource" },
+    about: include_str!("README.md"),
+    change: ChangeTriggers { config_types: CHANGE_TYPES, config_names: &[], api_calls: &[], mode: "resource" },
     rules: || {
         [metas(ACCOUNT_RULES), metas(POLICY_RULES), metas(IDENTITY_RULES), metas(ROLE_RULES), metas(USER_RULES)]
             .concat()
@@ -57,6 +59,10 @@ pub static AUDIT: Descriptor = Descriptor {
             scope: GrantScope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
         },
     ],
+    // IAM publishes no request rate; calls beyond an unpublished account-wide rate fail with
+    // `Throttling` (<https://repost.aws/knowledge-center/iam-sts-throttling-error>): one bucket of
+    // 20 per second shared by every IAM read.
+    api_rates: &[("iam", 20)],
     schedule: Schedule::Regular,
     deployment: Deployment { memory_mb: 512, timeout_seconds: 600, reserved_concurrency: 1 },
     connect: |sdk, config, _progress| Box::new(Runner(IamCollector::new(sdk, config))),

@@ -14,8 +14,8 @@ use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 
-use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
-use super::pages::all_pages;
+use crate::collect::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
+use crate::collect::pages::all_pages;
 use crate::policy::PolicyDocument;
 use crate::resources::secretsmanager::{region_of_arn, Secret, SecretsInventory};
 use crate::scan_config::ScanConfig;

@@ -16,8 +16,9 @@
 //! (gone: NOT_APPLICABLE under the same finding id); a trail, detector, hub or analyzer
 //! (changed or deleted; deleting a trail is exactly what must be re-judged) re-reads the six
 //! regional controls of the event's region.
+pub mod collector;
 
-use crate::collect::account::{key_arn, AccountCollector, IAM_ACTIONS};
+use self::collector::{key_arn, AccountCollector, IAM_ACTIONS};
 use crate::context::ScanContext;
 use crate::engine::{account_ref, evaluate_all, same_outcome_for_all, Resource};
 use crate::events::ChangedResource;
@@ -27,13 +28,22 @@ use crate::rules::account::{KEY_RULES, REGION_RULES};
 
 use super::AuditReport;
 use super::{metas, AuditRunner, BoxFuture, ChangeTriggers, Deployment, Descriptor, GrantScope, ReadGrant, Schedule};
+use crate::config_rule_invocation::{ConfigId, ConfigName};
 
 /// The account baseline audit in the registry.
 pub static AUDIT: Descriptor = Descriptor {
     name: "account",
     function: "account-audit",
     title: "account baseline",
-    change: ChangeTriggers { config_types: CHANGE_TYPES, api_calls: &[], mode: "region" },
+    about: include_str!("README.md"),
+    change: ChangeTriggers {
+        config_types: CHANGE_TYPES,
+        config_names: &[
+            ConfigName { finding_type: "AwsKmsKey", config_type: "AWS::KMS::Key", id: ConfigId::ResourceId },
+        ],
+        api_calls: &[],
+        mode: "region",
+    },
     rules: || [metas(REGION_RULES), metas(KEY_RULES)].concat(),
     change_rules: || [metas(REGION_RULES), metas(KEY_RULES)].concat(),
     collector_actions: IAM_ACTIONS,
@@ -46,11 +56,15 @@ pub static AUDIT: Descriptor = Descriptor {
         },
         ReadGrant {
             sid: "ReadKeyRotation",
-            why: "collect::account::KMS_KEY_ACTIONS: this account's keys, in any region",
+            why: "audit::account::collector::KMS_KEY_ACTIONS: this account's keys, in any region",
             actions: &["kms:DescribeKey", "kms:GetKeyRotationStatus"],
             scope: GrantScope::Arn("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*"),
         },
     ],
+    // CloudTrail, GuardDuty, Config, Access Analyzer, Inspector, KMS and Security Hub publish no
+    // per-API read rate a scan could reach: the shared 10 per second per operation
+    // (`collect::pace::SHARED_RATES`; Security Hub's own rates are shared with the publisher).
+    api_rates: &[],
     schedule: Schedule::Daily,
     deployment: Deployment { memory_mb: 512, timeout_seconds: 900, reserved_concurrency: 1 },
     connect: |sdk, config, _progress| Box::new(Runner(AccountCollector::new(sdk, config))),

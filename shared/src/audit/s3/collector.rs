@@ -10,9 +10,9 @@ use aws_config::SdkConfig;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use futures_util::stream::{self, StreamExt};
 
-use super::aws;
-use super::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
-use super::pages::all_pages;
+use crate::collect::aws;
+use crate::collect::error::{required, sdk_error, CollectError, CollectErrorKind, Collected};
+use crate::collect::pages::all_pages;
 use crate::policy::PolicyDocument;
 use crate::resources::s3::{
     AclGrant, BucketAcl, EncryptionRule, Grantee, LoggingTarget, PublicAccessBlock, ReplicationRule, S3Account,
