@@ -10,7 +10,7 @@
 //! - `audit-queue-deny`: the findings queue's deny of every sender but the stack's roles;
 //! - `audit-role-ids`: the audit roles' unique ids, publish-findings' trusted senders
 //!   (`AUDIT_ROLE_IDS`);
-//! - `member-trust`: the hub roles the member audit role trusts, by exact ARN;
+//! - `member-trust`: the hub audit roles the member audit role trusts, by exact ARN;
 //! - `member-reads`: the member audit role's reads (every collector's actions);
 //! - `boundary-reads`: the same reads, the read part of the stack's permissions boundary;
 //! - `audit-outputs`: each audit function's name.
@@ -238,8 +238,8 @@ fn role_ids(audits: &[&Descriptor]) -> String {
     audits.iter().map(|a| format!("                - !GetAtt {}Role.RoleId\n", logical_id(a.function))).collect()
 }
 
-/// The hub stack's audit roles, by exact ARN: the member role trusts these (and the hub's
-/// publish-findings), never a name prefix.
+/// The hub stack's audit roles, by exact ARN: the member audit role trusts these, never a name
+/// prefix (the hub's publish-findings is trusted by the member publish role alone).
 fn member_trust(audits: &[&Descriptor]) -> String {
     audits
         .iter()
