@@ -762,3 +762,30 @@ fn only_publish_findings_may_import_findings_in_a_member() {
         assert_eq!(imports, function == "publish-findings", "{function}'s session may import: {imports}");
     }
 }
+
+/// Item 3: Security Hub's import and reads are scoped, in every role of the stack, to the
+/// account's own default product and hub (`GetFindings` authorizes on the hub ARN), never `*`.
+#[test]
+fn findings_are_imported_and_read_only_on_the_own_product_and_hub() {
+    let template = load("template.yaml");
+    let mut checked = 0;
+    for (id, role) in resources_of_type(&template, "AWS::IAM::Role") {
+        for policy in property(role, "Policies").map(one_or_many).unwrap_or_default() {
+            for s in statements(policy.get("PolicyDocument").expect("PolicyDocument")) {
+                let actions = strings(s.get("Action").expect("Action"));
+                for (action, suffix) in [
+                    ("securityhub:BatchImportFindings", ":product/${AWS::AccountId}/default"),
+                    ("securityhub:GetFindings", ":hub/default"),
+                ] {
+                    if actions.contains(action) {
+                        let resource = s.get("Resource").and_then(sub).unwrap_or_else(|| panic!("{id}: {action} on *"));
+                        assert!(resource.ends_with(suffix), "{id} {}: {action} on {resource}", sid(s));
+                        assert_eq!(actions.len(), 1, "{id} {}: {action} has a statement of its own", sid(s));
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 4, "publish-findings' and the member publish role's import and read");
+}
