@@ -52,7 +52,9 @@ for i in $(seq 1 "$runs"); do
   one_run "all (run $i)"
 done
 echo "per service:"
-services=$(target/debug/ztscan scan --help | sed -n "s/.*\[default: \([a-z0-9]*,[a-z0-9,]*\)\].*/\1/p" | head -n 1)
+# The default of --services is every audit of the registry (the long help lists it space-separated).
+services=$(target/debug/ztscan scan --help | sed -n "s/.*\[default: \([a-z0-9]*[ ,][a-z0-9 ,]*\)\].*/\1/p" | head -n 1)
+[ -n "$services" ] || { echo "could not read the audits from ztscan scan --help" >&2; exit 1; }
 for s in ${services//,/ }; do
   one_run "$s" --services "$s"
 done

@@ -261,7 +261,7 @@ mod tests {
         assert_eq!(services(&[]).unwrap(), all, "the default is every audit, in registry order");
         let Err(help) = Cli::try_parse_from(["ztscan", "scan", "--help"]) else { panic!("--help is an early exit") };
         let help = help.to_string();
-        assert!(help.contains(&all.join(",")), "the help names the default: {help}");
+        assert!(help.contains(&format!("[default: {}]", all.join(" "))), "the help names the default: {help}");
     }
 
     #[test]

@@ -22,8 +22,8 @@ use std::process::Command;
 
 use ztscan_tests::lambda::{binary, pump, scratch_dir, Emulator};
 use ztscan_tests::seed::data::{seed_data, PARAM_PASSWORD, PARAM_STRIPE};
-use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings, seed_lambda};
-use ztscan_tests::{moto, root};
+use ztscan_tests::seed::{create_pipeline, drain_inbox, security_hub_findings, seed_lambda, Pipeline};
+use ztscan_tests::{moto, root, Moto};
 
 fn assert_clean(what: &str, text: &str, planted: &[String]) {
     for secret in planted {
@@ -55,6 +55,49 @@ async fn peek_queue(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
     seen.into_values().collect()
 }
 
+/// `ztscan scan --services <service> --all --format <format>` (and `extra` arguments) against
+/// moto, with trace-level logs on stderr: its exit code, stdout and stderr.
+fn cli_scan(m: &Moto, service: &str, format: &str, extra: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(binary("ztscan"))
+        .args(["scan", "--region", "us-east-1", "--services", service, "--all", "--format", format])
+        .args(extra)
+        .env("AWS_ENDPOINT_URL", &m.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_MAX_ATTEMPTS", "2")
+        .env("ZTSCAN_LOG", "trace")
+        .output()
+        .expect("run ztscan");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(stderr.len() > 1_000, "trace logging was on ({} bytes)", stderr.len());
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+}
+
+/// The pipeline, with `function` and publish-findings on the Lambda Runtime API at trace level:
+/// the queue, topic and inbox, an SQS client, and the two emulators.
+async fn pipeline_with(m: &Moto, function: &str) -> (Pipeline, aws_sdk_sqs::Client, Emulator, Emulator) {
+    let p = create_pipeline(&m.sdk).await;
+    let sqs = aws_sdk_sqs::Client::new(&m.sdk);
+    let mut env = p.function_env(&m.endpoint);
+    env.push(("RUST_LOG", "trace"));
+    let mut audit = Emulator::start();
+    audit.run_function(function, &env);
+    let mut publisher = Emulator::start();
+    publisher.run_function("publish-findings", &env);
+    (p, sqs, audit, publisher)
+}
+
+/// The audit function's and publish-findings' logs were written at trace level and carry no
+/// planted value.
+fn assert_logs_clean(audit: &Emulator, function: &str, publisher: &Emulator, planted: &[String]) {
+    let audit_log = audit.function_log(function);
+    let publisher_log = publisher.function_log("publish-findings");
+    assert!(audit_log.len() > 1_000 && publisher_log.len() > 1_000, "trace logging was on");
+    assert_clean(&format!("the {function} log"), &audit_log, planted);
+    assert_clean("the publish-findings log", &publisher_log, planted);
+}
+
 #[tokio::test]
 async fn a_planted_secret_appears_nowhere_ztscan_writes() {
     let m = moto().await;
@@ -64,35 +107,15 @@ async fn a_planted_secret_appears_nowhere_ztscan_writes() {
 
     // 1. The CLI: JSON and table, every finding, with trace-level logs on stderr.
     for format in ["json", "table"] {
-        let out = Command::new(binary("ztscan"))
-            .args(["scan", "--region", "us-east-1", "--services", "lambda", "--all", "--fail-on", "critical"])
-            .args(["--format", format])
-            .env("AWS_ENDPOINT_URL", &m.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_MAX_ATTEMPTS", "2")
-            .env("ZTSCAN_LOG", "trace")
-            .output()
-            .expect("run ztscan");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "a critical failure exits 1\n{stderr}");
+        let (code, stdout, stderr) = cli_scan(&m, "lambda", format, &["--fail-on", "critical"]);
+        assert_eq!(code, Some(1), "a critical failure exits 1\n{stderr}");
         assert!(stdout.contains("lambda.no-secrets-in-env") && stdout.contains("STRIPE_API_KEY"), "{format}: {stdout}");
-        assert!(stderr.len() > 1_000, "trace logging was on ({} bytes)", stderr.len());
         assert_clean(&format!("ztscan --format {format} output"), &stdout, planted);
         assert_clean(&format!("ztscan --format {format} log"), &stderr, planted);
     }
 
     // 2. The pipeline, through the Lambda Runtime API, with trace-level function logs.
-    let p = create_pipeline(&m.sdk).await;
-    let sqs = aws_sdk_sqs::Client::new(&m.sdk);
-    let mut env = p.function_env(&m.endpoint);
-    env.push(("RUST_LOG", "trace"));
-    let mut audit = Emulator::start();
-    audit.run_function("lambda-audit", &env);
-    let mut publisher = Emulator::start();
-    publisher.run_function("publish-findings", &env);
+    let (p, sqs, audit, publisher) = pipeline_with(&m, "lambda-audit").await;
 
     let full = audit.invoke("lambda-audit", &root().join("events/scheduled.json")).expect("lambda-audit runs");
     assert_eq!(full["mode"], "full");
@@ -142,11 +165,7 @@ async fn a_planted_secret_appears_nowhere_ztscan_writes() {
     assert!(alert_text.contains("zt-fn-secret-env"), "{alert_text}");
     assert_clean("the SNS alert", &alert_text, planted);
 
-    let audit_log = audit.function_log("lambda-audit");
-    let publisher_log = publisher.function_log("publish-findings");
-    assert!(audit_log.len() > 1_000 && publisher_log.len() > 1_000, "trace logging was on");
-    assert_clean("the lambda-audit log", &audit_log, planted);
-    assert_clean("the publish-findings log", &publisher_log, planted);
+    assert_logs_clean(&audit, "lambda-audit", &publisher, planted);
 }
 
 #[tokio::test]
@@ -158,36 +177,17 @@ async fn a_secret_planted_in_an_ssm_parameter_appears_nowhere_ztscan_writes() {
 
     // 1. The CLI: JSON and table, every finding, with trace-level logs on stderr.
     for format in ["json", "table"] {
-        let out = Command::new(binary("ztscan"))
-            .args(["scan", "--region", "us-east-1", "--services", "data", "--all", "--format", format])
-            .env("AWS_ENDPOINT_URL", &m.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_MAX_ATTEMPTS", "2")
-            .env("ZTSCAN_LOG", "trace")
-            .output()
-            .expect("run ztscan");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let (_, stdout, stderr) = cli_scan(&m, "data", format, &[]);
         assert!(
             stdout.contains("ssm.parameter-secrets-are-secure-strings") && stdout.contains(PARAM_STRIPE),
             "{format}: {stdout}\n{stderr}"
         );
-        assert!(stderr.len() > 1_000, "trace logging was on ({} bytes)", stderr.len());
         assert_clean(&format!("ztscan --services data --format {format} output"), &stdout, planted);
         assert_clean(&format!("ztscan --services data --format {format} log"), &stderr, planted);
     }
 
     // 2. The pipeline, through the Lambda Runtime API, with trace-level function logs.
-    let p = create_pipeline(&m.sdk).await;
-    let sqs = aws_sdk_sqs::Client::new(&m.sdk);
-    let mut env = p.function_env(&m.endpoint);
-    env.push(("RUST_LOG", "trace"));
-    let mut audit = Emulator::start();
-    audit.run_function("data-audit", &env);
-    let mut publisher = Emulator::start();
-    publisher.run_function("publish-findings", &env);
+    let (p, sqs, audit, publisher) = pipeline_with(&m, "data-audit").await;
     let full = audit.invoke("data-audit", &root().join("events/scheduled.json")).expect("data-audit runs");
     assert_eq!(full["mode"], "full");
     assert_clean("data-audit response", &full.to_string(), planted);
@@ -211,9 +211,5 @@ async fn a_secret_planted_in_an_ssm_parameter_appears_nowhere_ztscan_writes() {
     let alert_text: String = alerts.iter().map(|a| a.to_string()).collect();
     assert_clean("the SNS alert", &alert_text, planted);
 
-    let audit_log = audit.function_log("data-audit");
-    let publisher_log = publisher.function_log("publish-findings");
-    assert!(audit_log.len() > 1_000 && publisher_log.len() > 1_000, "trace logging was on");
-    assert_clean("the data-audit log", &audit_log, planted);
-    assert_clean("the publish-findings log", &publisher_log, planted);
+    assert_logs_clean(&audit, "data-audit", &publisher, planted);
 }

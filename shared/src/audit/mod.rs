@@ -267,6 +267,20 @@ impl AuditReport {
         });
         Self { findings, summary }
     }
+
+    /// The report of a full scan read in several listings, each deciding a group of rules:
+    /// `listings` pairs whether a listing (or every listing a group needs) succeeded with the ids
+    /// of its rules. The archive scope is the rules of the listings that succeeded; there is no
+    /// summary when none did.
+    pub fn full_scan_of_listings(
+        audit: &str,
+        findings: Vec<Finding>,
+        listings: Vec<(bool, Vec<String>)>,
+        ctx: &ScanContext,
+    ) -> Self {
+        let scope: Vec<String> = listings.into_iter().filter(|(read, _)| *read).flat_map(|(_, ids)| ids).collect();
+        Self::full_scan(audit, findings, (!scope.is_empty()).then_some(scope), ctx)
+    }
 }
 
 /// The ids of `rules`, in order (an audit's archive scope is made of these).

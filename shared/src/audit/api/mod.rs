@@ -171,20 +171,13 @@ pub async fn scan_all(collector: &ApiCollector, ctx: &ScanContext) -> AuditRepor
 /// listings all succeeded, and there is no summary when none did.
 pub fn report_full(inventory: &ApiInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
-    let mut scope = Vec::new();
-    if inventory.rest_apis.is_ok() && inventory.v2_apis.is_ok() {
-        scope.extend(ids(API_RULES));
-    }
-    if inventory.rest_domains.is_ok() && inventory.v2_domains.is_ok() {
-        scope.extend(ids(DOMAIN_RULES));
-    }
-    if inventory.user_pools.is_ok() {
-        scope.extend(ids(USER_POOL_RULES));
-    }
-    if inventory.identity_pools.is_ok() {
-        scope.extend(ids(IDENTITY_POOL_RULES));
-    }
-    AuditReport::full_scan(AUDIT.name, findings, (!scope.is_empty()).then_some(scope), ctx)
+    let listings = vec![
+        (inventory.rest_apis.is_ok() && inventory.v2_apis.is_ok(), ids(API_RULES)),
+        (inventory.rest_domains.is_ok() && inventory.v2_domains.is_ok(), ids(DOMAIN_RULES)),
+        (inventory.user_pools.is_ok(), ids(USER_POOL_RULES)),
+        (inventory.identity_pools.is_ok(), ids(IDENTITY_POOL_RULES)),
+    ];
+    AuditReport::full_scan_of_listings(AUDIT.name, findings, listings, ctx)
 }
 
 /// The id a change event names: Config's `resourceId` is the API or pool id; an ARN is cut to

@@ -130,20 +130,13 @@ pub async fn scan_all(collector: &DataCollector, ctx: &ScanContext) -> AuditRepo
 /// every service whose listing succeeded; no summary when none did.
 pub fn report_full(inventory: &DataInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
-    let mut scope = Vec::new();
-    if inventory.tables.is_ok() {
-        scope.extend(ids(TABLE_RULES));
-    }
-    if inventory.keys.is_ok() {
-        scope.extend(ids(KEY_RULES));
-    }
-    if inventory.parameters.is_ok() {
-        scope.extend(ids(PARAMETER_RULES));
-    }
-    if inventory.function_logs.is_ok() {
-        scope.extend(ids(FUNCTION_LOG_RULES));
-    }
-    AuditReport::full_scan(AUDIT.name, findings, (!scope.is_empty()).then_some(scope), ctx)
+    let listings = vec![
+        (inventory.tables.is_ok(), ids(TABLE_RULES)),
+        (inventory.keys.is_ok(), ids(KEY_RULES)),
+        (inventory.parameters.is_ok(), ids(PARAMETER_RULES)),
+        (inventory.function_logs.is_ok(), ids(FUNCTION_LOG_RULES)),
+    ];
+    AuditReport::full_scan_of_listings(AUDIT.name, findings, listings, ctx)
 }
 
 /// Re-evaluate the one table or key a Config change event names. One that no longer exists

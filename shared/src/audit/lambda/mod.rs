@@ -121,18 +121,15 @@ pub fn evaluate(inventory: &LambdaInventory, ctx: &ScanContext) -> Vec<Finding> 
     out
 }
 
-/// The report of a full scan over a collected inventory: findings, and a summary when the
-/// listing succeeded.
+/// The report of a full scan over a collected inventory: findings, and a summary whose archive
+/// scope is the rules of the listings (functions, layers) that succeeded.
 pub fn report_full(inventory: &LambdaInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
-    let mut scope = Vec::new();
-    if inventory.functions.is_ok() {
-        scope.extend(super::ids(FUNCTION_RULES));
-    }
-    if inventory.layers.is_ok() {
-        scope.extend(super::ids(LAYER_RULES));
-    }
-    AuditReport::full_scan(AUDIT.name, findings, (!scope.is_empty()).then_some(scope), ctx)
+    let listings = vec![
+        (inventory.functions.is_ok(), super::ids(FUNCTION_RULES)),
+        (inventory.layers.is_ok(), super::ids(LAYER_RULES)),
+    ];
+    AuditReport::full_scan_of_listings(AUDIT.name, findings, listings, ctx)
 }
 
 /// A full scan of the region.

@@ -124,17 +124,12 @@ pub async fn scan_all(collector: &MessagingCollector, ctx: &ScanContext) -> Audi
 /// rules of every service whose listing succeeded, and there is no summary when none did.
 pub fn report_full(inventory: &MessagingInventory, ctx: &ScanContext) -> AuditReport {
     let findings = evaluate(inventory, ctx);
-    let mut scope = Vec::new();
-    if inventory.topics.is_ok() {
-        scope.extend(ids(TOPIC_RULES));
-    }
-    if inventory.queues.is_ok() {
-        scope.extend(ids(QUEUE_RULES));
-    }
-    if inventory.buses.is_ok() {
-        scope.extend(ids(BUS_RULES));
-    }
-    AuditReport::full_scan(AUDIT.name, findings, (!scope.is_empty()).then_some(scope), ctx)
+    let listings = vec![
+        (inventory.topics.is_ok(), ids(TOPIC_RULES)),
+        (inventory.queues.is_ok(), ids(QUEUE_RULES)),
+        (inventory.buses.is_ok(), ids(BUS_RULES)),
+    ];
+    AuditReport::full_scan_of_listings(AUDIT.name, findings, listings, ctx)
 }
 
 /// The SQS queue URL of a change event: Config's `resourceId` for a queue is its URL; when it

@@ -6,7 +6,7 @@ use crate::model::{Outcome, RuleMeta};
 use crate::resources::api::Api;
 use crate::rules::Rule;
 
-use super::first_ten;
+use super::every_stage;
 
 rule! {
     pub struct AccessLoggingEnabled;
@@ -41,15 +41,7 @@ impl Rule for AccessLoggingEnabled {
 
     fn evaluate(&self, api: &Api, _ctx: &ScanContext) -> Outcome {
         let stages = known!(api.stages);
-        if stages.is_empty() {
-            return Outcome::not_applicable(format!("the {} has no deployed stage", api.protocol.label()));
-        }
-        let missing: Vec<String> =
-            stages.iter().filter(|s| s.access_log_destination.is_none()).map(|s| s.name.clone()).collect();
-        if missing.is_empty() {
-            return Outcome::pass(format!("every stage writes access logs ({} stage(s))", stages.len()));
-        }
-        Outcome::fail(format!("{} stage(s) without access logs: {}", missing.len(), first_ten(&missing)))
+        every_stage(api, stages, |s| s.access_log_destination.is_some(), "writes access logs", "without access logs")
     }
 }
 

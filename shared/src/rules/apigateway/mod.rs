@@ -3,10 +3,11 @@
 //! it (WAF), and the TLS policy of its custom domain names.
 
 use crate::context::ScanContext;
+use crate::model::Outcome;
 use crate::policy::{
     external_grants, is_restricting_condition, wildcard_match, Condition, ExternalKind, PolicyDocument, Statement,
 };
-use crate::resources::api::{Api, DomainName};
+use crate::resources::api::{Api, DomainName, Stage};
 use crate::rules::policy_checks::is_deny_for_everyone;
 
 use super::Rule;
@@ -41,6 +42,20 @@ fn first_ten(names: &[String]) -> String {
         return names.join(", ");
     }
     format!("{} and {} more", names[..LISTED].join(", "), names.len() - LISTED)
+}
+
+/// The verdict of a per-stage setting over an API's deployed `stages`: NOT_APPLICABLE without
+/// a stage, PASS when every stage `has` it ("every stage {has_it}"), else FAIL naming the
+/// stages without it ("{n} stage(s) {without_it}: ...", the first ten).
+fn every_stage(api: &Api, stages: &[Stage], has: impl Fn(&Stage) -> bool, has_it: &str, without_it: &str) -> Outcome {
+    if stages.is_empty() {
+        return Outcome::not_applicable(format!("the {} has no deployed stage", api.protocol.label()));
+    }
+    let missing: Vec<String> = stages.iter().filter(|s| !has(s)).map(|s| s.name.clone()).collect();
+    if missing.is_empty() {
+        return Outcome::pass(format!("every stage {has_it} ({} stage(s))", stages.len()));
+    }
+    Outcome::fail(format!("{} stage(s) {without_it}: {}", missing.len(), first_ten(&missing)))
 }
 
 /// The action that invokes an API.

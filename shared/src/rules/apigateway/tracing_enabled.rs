@@ -6,7 +6,7 @@ use crate::model::{Outcome, RuleMeta};
 use crate::resources::api::{Api, ApiProtocol};
 use crate::rules::Rule;
 
-use super::first_ten;
+use super::every_stage;
 
 rule! {
     pub struct TracingEnabled;
@@ -43,14 +43,7 @@ impl Rule for TracingEnabled {
             return Outcome::not_applicable(format!("X-Ray cannot trace an {}", api.protocol.label()));
         }
         let stages = known!(api.stages);
-        if stages.is_empty() {
-            return Outcome::not_applicable("the REST API has no deployed stage");
-        }
-        let untraced: Vec<String> = stages.iter().filter(|s| !s.tracing_enabled).map(|s| s.name.clone()).collect();
-        if untraced.is_empty() {
-            return Outcome::pass(format!("every stage has X-Ray tracing on ({} stage(s))", stages.len()));
-        }
-        Outcome::fail(format!("{} stage(s) without X-Ray tracing: {}", untraced.len(), first_ten(&untraced)))
+        every_stage(api, stages, |s| s.tracing_enabled, "has X-Ray tracing on", "without X-Ray tracing")
     }
 }
 

@@ -6,7 +6,7 @@ use crate::model::{Outcome, RuleMeta};
 use crate::resources::api::{Api, ApiProtocol};
 use crate::rules::Rule;
 
-use super::first_ten;
+use super::every_stage;
 
 rule! {
     pub struct WafAttached;
@@ -47,14 +47,7 @@ impl Rule for WafAttached {
             return Outcome::not_applicable("a PRIVATE REST API is reachable only through VPC endpoints");
         }
         let stages = known!(api.stages);
-        if stages.is_empty() {
-            return Outcome::not_applicable("the REST API has no deployed stage");
-        }
-        let missing: Vec<String> = stages.iter().filter(|s| s.web_acl_arn.is_none()).map(|s| s.name.clone()).collect();
-        if missing.is_empty() {
-            return Outcome::pass(format!("every stage has a WAF web ACL ({} stage(s))", stages.len()));
-        }
-        Outcome::fail(format!("{} stage(s) without a WAF web ACL: {}", missing.len(), first_ten(&missing)))
+        every_stage(api, stages, |s| s.web_acl_arn.is_some(), "has a WAF web ACL", "without a WAF web ACL")
     }
 }
 
