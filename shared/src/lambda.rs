@@ -159,7 +159,9 @@ pub async fn run(audit: &'static Descriptor) -> Result<(), lambda_runtime::Error
     // account over that account's assumed-role credentials, each session limited by a session
     // policy to this audit's own reads.
     let secrets = crate::secret_store::SecretsManagerSource::new(aws_sdk_secretsmanager::Client::new(&sdk));
-    let external_id = crate::secret_store::member_external_id(&secrets, &settings.members).await?;
+    let external_id = crate::secret_store::member_external_id(&secrets, &settings.members)
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "cold start failed: the member external id cannot be read"))?;
     let access = settings.members.access(external_id, audit_function, audit_reads)?;
     let partition = sdk.region().map(|r| crate::context::partition_for(r.as_ref())).unwrap_or("aws");
     let mut members = Vec::new();

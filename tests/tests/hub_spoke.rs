@@ -97,3 +97,31 @@ async fn a_hub_audits_and_publishes_for_a_member_account() {
     assert_eq!(about(&hub_findings, "zt-member-bucket"), 0, "no member finding is imported as the hub");
     assert!(member_findings.iter().all(|f| f.aws_account_id() == Some(MEMBER)));
 }
+
+/// A hub function whose external id cannot be read does not start: its cold start fails with an
+/// error naming the variable, the secret and the AWS error code (and no function runs half-wired,
+/// auditing its own account while silently skipping the members).
+#[tokio::test]
+async fn a_hub_function_whose_external_id_cannot_be_read_fails_its_cold_start_naming_the_secret() {
+    let m = moto().await;
+    let p = create_pipeline(&m.sdk).await;
+    let mut env = p.function_env(&m.endpoint);
+    env.push(("MEMBER_ACCOUNT_IDS", MEMBER));
+    env.push(("MEMBER_EXTERNAL_ID_SECRET_ID", "ztscan/no-such-external-id"));
+    for function in ["s3-audit", "publish-findings"] {
+        let mut emulator = Emulator::start();
+        emulator.run_function(function, &env);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let mut log = emulator.function_log(function);
+        while !log.contains("cold start failed") && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            log = emulator.function_log(function);
+        }
+        assert!(
+            log.contains("MEMBER_EXTERNAL_ID_SECRET_ID")
+                && log.contains("ztscan/no-such-external-id")
+                && log.contains("ResourceNotFoundException"),
+            "{function}: {log}"
+        );
+    }
+}

@@ -36,7 +36,9 @@ async fn main() -> Result<(), Error> {
     // Security Hub import.
     let members = MemberAccounts::from_lookup(|name| std::env::var(name).ok(), None)?;
     let secrets = SecretsManagerSource::new(aws_sdk_secretsmanager::Client::new(&sdk));
-    let external_id = ztscan::secret_store::member_external_id(&secrets, &members).await?;
+    let external_id = ztscan::secret_store::member_external_id(&secrets, &members)
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "cold start failed: the member external id cannot be read"))?;
     let access = members.access(external_id, "publish-findings", ztscan::publish::securityhub::IAM_ACTIONS)?;
     let partition = sdk.region().map(|r| partition_for(r.as_ref())).unwrap_or("aws");
     let mut member_stores = Vec::new();
