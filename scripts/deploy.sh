@@ -14,7 +14,8 @@
 # termination_protection = true enables protection after the deploy, false disables it, and an
 # absent key leaves the stack as it is. The stack name and region come from the environment's
 # deploy (or global) parameters; --stack-name / --region after `--` override both, as they do for
-# `sam deploy`. Needs python3 >= 3.11 (tomllib), the SAM CLI and the AWS CLI (override the
+# `sam deploy`. staging and prod must set CodeSigningConfigArn in their parameter_overrides
+# (code signing is required there). Needs python3 >= 3.11 (tomllib), the SAM CLI and the AWS CLI (override the
 # commands with $SAM and $AWS_CLI).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,6 +79,14 @@ def setting(key):
     if not isinstance(value, str) or not value:
         sys.exit(f"deploy.sh: [{env}.deploy.parameters] or [{env}.global.parameters] in {path} has no {key}")
     return value
+# Code signing is on for staging and prod: their deploys refuse to run without a code-signing
+# config (the stack then rejects unsigned code; the pipeline signs it with sam package).
+if env in ("staging", "prod"):
+    overrides = param("deploy", "parameter_overrides") or []
+    if isinstance(overrides, str):
+        overrides = overrides.split()
+    if not any(isinstance(o, str) and o.startswith("CodeSigningConfigArn=") and o.split("=", 1)[1].strip('"') for o in overrides):
+        sys.exit(f"deploy.sh: [{env}.deploy.parameters] parameter_overrides in {path} sets no CodeSigningConfigArn: code signing is required for {env}")
 protection = param("ztscan", "termination_protection")
 if protection is None:
     protection = "unset"

@@ -144,6 +144,7 @@ const EVENT_DUMP_OFF: &str = "lambda_runtime::layers::api_response=debug";
 /// environment, SDK configuration, the audit over its collector, the SQS findings queue, and the
 /// Lambda runtime loop.
 pub async fn run(audit: &'static Descriptor) -> Result<(), lambda_runtime::Error> {
+    let (audit_function, audit_reads) = (audit.function, audit.collector_actions);
     let make = |sdk: &aws_config::SdkConfig, config: &ScanConfig| Deployed::new(audit, sdk, config);
     tracing_subscriber::fmt().json().with_env_filter(log_filter()).without_time().init();
     let settings = AuditSettings::from_env()?;
@@ -154,11 +155,18 @@ pub async fn run(audit: &'static Descriptor) -> Result<(), lambda_runtime::Error
     )
     .await;
     let audit = make(&sdk, &settings.config);
-    // Hub mode: one port per member account, over that account's assumed-role credentials.
+    // Hub mode: the external id from Secrets Manager (once, here), and one port per member
+    // account over that account's assumed-role credentials, each session limited by a session
+    // policy to this audit's own reads.
+    let secrets = crate::secret_store::SecretsManagerSource::new(aws_sdk_secretsmanager::Client::new(&sdk));
+    let external_id = crate::secret_store::member_external_id(&secrets, &settings.members)
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "cold start failed: the member external id cannot be read"))?;
+    let access = settings.members.access(external_id, audit_function, audit_reads)?;
     let partition = sdk.region().map(|r| crate::context::partition_for(r.as_ref())).unwrap_or("aws");
     let mut members = Vec::new();
-    for account in &settings.members.accounts {
-        let member_sdk = settings.members.sdk_config_for(&sdk, partition, account).await;
+    for account in &access.accounts {
+        let member_sdk = access.sdk_config_for(&sdk, partition, account).await;
         members.push((account.clone(), make(&member_sdk, &settings.config)));
     }
     let mut queue =

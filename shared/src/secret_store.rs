@@ -7,6 +7,9 @@
 //!   at most `max_entries` are kept (the least recently used is evicted), concurrent callers
 //!   of a cold or expired entry share one fetch, and a failed fetch is not cached.
 //!
+//! - [`member_external_id`] reads the hub-and-spoke external id (`MEMBER_EXTERNAL_ID_SECRET_ID`)
+//!   once, at a hub function's cold start.
+//!
 //! The value type, [`SecretString`], has a redacted `Debug` and `Display` and no `Serialize`,
 //! so it cannot end up in a log line, an error or a message by accident. Errors name the
 //! secret id and the AWS error code, never the value.
@@ -257,6 +260,36 @@ impl<S: SecretSource, C: Clock> SecretCache<S, C> {
     }
 }
 
+/// Why the member external id cannot be read. Names the variable and the secret, never the
+/// value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExternalIdError {
+    #[error("MEMBER_EXTERNAL_ID_SECRET_ID: {0}")]
+    Secret(#[from] SecretError),
+    #[error(
+        "MEMBER_EXTERNAL_ID_SECRET_ID: secret `{0}` does not hold an sts:ExternalId \
+         (2-1224 characters of A-Z a-z 0-9 + = , . @ : / _ -)"
+    )]
+    NotAnExternalId(String),
+}
+
+/// Hub-and-spoke: the external id the hub presents to its members, read from the secret
+/// `MEMBER_EXTERNAL_ID_SECRET_ID` names (once: call it at cold start). `None` without members:
+/// nothing is read then.
+pub async fn member_external_id(
+    source: &impl SecretSource,
+    members: &crate::settings::MemberAccounts,
+) -> Result<Option<crate::collect::members::ExternalId>, ExternalIdError> {
+    if members.is_empty() {
+        return Ok(None);
+    }
+    let id = &members.external_id_secret_id;
+    let value = source.fetch(id).await?;
+    crate::collect::members::ExternalId::parse(value.expose())
+        .map(Some)
+        .ok_or_else(|| ExternalIdError::NotAnExternalId(id.clone()))
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -459,5 +492,55 @@ mod tests {
         });
         let err = mocked(&rule).fetch("ztscan/binary").await.unwrap_err();
         assert_eq!(err, SecretError::NotAString { id: "ztscan/binary".into() });
+    }
+
+    fn hub() -> crate::settings::MemberAccounts {
+        crate::settings::MemberAccounts {
+            accounts: vec!["222222222222".into()],
+            role_name: "ztscan-member-audit".into(),
+            external_id_secret_id: "ztscan/member-external-id".into(),
+        }
+    }
+
+    /// A source answering one value or one error for any id, counting its reads.
+    struct Fixed(Result<&'static str, SecretError>, std::sync::atomic::AtomicUsize);
+
+    impl SecretSource for Fixed {
+        async fn fetch(&self, _id: &str) -> Result<SecretString, SecretError> {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.0.clone().map(SecretString::new)
+        }
+    }
+
+    #[tokio::test]
+    async fn the_member_external_id_is_read_from_its_secret_only_with_members() {
+        let source = Fixed(Ok("ztscan-ext-7f3a9c\n"), Default::default());
+        let id = member_external_id(&source, &hub()).await.expect("read");
+        assert_eq!(id, crate::collect::members::ExternalId::parse("ztscan-ext-7f3a9c"));
+        assert!(!format!("{id:?}").contains("7f3a9c"));
+        assert_eq!(member_external_id(&source, &Default::default()).await, Ok(None));
+        assert_eq!(source.1.load(std::sync::atomic::Ordering::SeqCst), 1, "nothing is read without members");
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_or_unusable_external_id_is_an_error_naming_the_secret_never_the_value() {
+        let denied = Fixed(
+            Err(SecretError::Service {
+                id: "ztscan/member-external-id".into(),
+                code: "AccessDeniedException".into(),
+                message: None,
+            }),
+            Default::default(),
+        );
+        let e = member_external_id(&denied, &hub()).await.unwrap_err().to_string();
+        assert!(
+            e.starts_with("MEMBER_EXTERNAL_ID_SECRET_ID: ")
+                && e.contains("ztscan/member-external-id")
+                && e.contains("AccessDeniedException"),
+            "{e}"
+        );
+        let unusable = Fixed(Ok("a sentence, not an id"), Default::default());
+        let e = member_external_id(&unusable, &hub()).await.unwrap_err().to_string();
+        assert!(e.contains("ztscan/member-external-id") && !e.contains("not an id"), "{e}");
     }
 }

@@ -11,7 +11,6 @@
 //! production, a map in tests. A bad value is an error naming the variable, never echoing a
 //! value that may be secret (the member external id).
 
-use std::fmt;
 use std::time::Duration;
 
 use crate::model::{Severity, UnknownSeverity};
@@ -58,7 +57,7 @@ pub const ZTSCAN_CONFIG: &str = "ZTSCAN_CONFIG";
 pub const CONFIG_EVALUATIONS_TEST_MODE: &str = "CONFIG_EVALUATIONS_TEST_MODE";
 pub const MEMBER_ACCOUNT_IDS: &str = "MEMBER_ACCOUNT_IDS";
 pub const MEMBER_ROLE_NAME: &str = "MEMBER_ROLE_NAME";
-pub const MEMBER_EXTERNAL_ID: &str = "MEMBER_EXTERNAL_ID";
+pub const MEMBER_EXTERNAL_ID_SECRET_ID: &str = "MEMBER_EXTERNAL_ID_SECRET_ID";
 pub const AWS_REGION: &str = "AWS_REGION";
 pub const RUST_LOG: &str = "RUST_LOG";
 pub const ZTSCAN_LOG: &str = "ZTSCAN_LOG";
@@ -74,6 +73,8 @@ pub const MIN_ALERT_SEVERITY: &str = "MIN_ALERT_SEVERITY";
 pub const ALERT_WEBHOOK_SECRET_ID: &str = "ALERT_WEBHOOK_SECRET_ID";
 pub const SECRET_CACHE_TTL_SECONDS: &str = "SECRET_CACHE_TTL_SECONDS";
 pub const FINDINGS_DLQ_URL: &str = "FINDINGS_DLQ_URL";
+pub const AUDIT_ROLE_IDS: &str = "AUDIT_ROLE_IDS";
+pub const PUBLISHER_ROLE_ID: &str = "PUBLISHER_ROLE_ID";
 
 /// Every environment variable ztscan reads.
 pub const VARIABLES: &[Variable] = &[
@@ -109,9 +110,10 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "hub-and-spoke: the role assumed in each member (default ztscan-member-audit)",
     },
     Variable {
-        name: MEMBER_EXTERNAL_ID,
+        name: MEMBER_EXTERNAL_ID_SECRET_ID,
         read_by: Reader::Functions,
-        meaning: "hub-and-spoke: the sts:ExternalId of the member role, required with members; never logged",
+        meaning: "hub-and-spoke: the Secrets Manager secret (name or ARN) holding the member role's sts:ExternalId, \
+                  required with members; the value is read once at cold start, never from the environment and never logged",
     },
     Variable {
         name: AWS_REGION,
@@ -180,6 +182,19 @@ pub const VARIABLES: &[Variable] = &[
         read_by: Reader::PublishFindings,
         meaning: "the findings dead-letter queue, where findings Security Hub refuses for good go at once",
     },
+    Variable {
+        name: AUDIT_ROLE_IDS,
+        read_by: Reader::PublishFindings,
+        meaning: "comma-separated unique ids (AROA...) of the audit roles: the only senders whose findings and \
+                  scan-complete messages are taken; a message from anyone else is dead-lettered. Unset: \
+                  senders are not checked (local runs; the template always sets it)",
+    },
+    Variable {
+        name: PUBLISHER_ROLE_ID,
+        read_by: Reader::PublishFindings,
+        meaning: "the unique id of publish-findings' own role: the only sender of a queued alert retry \
+                  (checked when AUDIT_ROLE_IDS is set)",
+    },
 ];
 
 /// The variable called `name`, if ztscan reads one.
@@ -247,7 +262,8 @@ pub fn check_region(region: &str) -> Result<(), String> {
     crate::regions::check_with(region, std::env::var(ZTSCAN_EXTRA_REGIONS).ok().as_deref())
 }
 
-/// What every audit function reads at cold start.
+/// What every audit function reads at cold start (the member external id is read from Secrets
+/// Manager afterwards, by `collect::members`).
 #[derive(Debug, Clone)]
 pub struct AuditSettings {
     /// `FINDINGS_QUEUE_URL`.
@@ -323,6 +339,12 @@ pub struct PublisherSettings {
     /// `FINDINGS_QUEUE_URL`: where an alert whose channels failed is queued to be retried on
     /// its own; `None`: such an alert fails its records.
     pub findings_queue_url: Option<String>,
+    /// `AUDIT_ROLE_IDS`: the unique ids (`AROA…`) of the roles whose findings and scan-complete
+    /// messages are taken; empty: senders are not checked.
+    pub audit_role_ids: Vec<String>,
+    /// `PUBLISHER_ROLE_ID`: the unique id of publish-findings' own role, the only sender of an
+    /// alert retry when senders are checked.
+    pub publisher_role_id: Option<String>,
 }
 
 impl PublisherSettings {
@@ -358,8 +380,26 @@ impl PublisherSettings {
             region: set(&var, AWS_REGION),
             dead_letter_queue_url: set(&var, FINDINGS_DLQ_URL),
             findings_queue_url: set(&var, FINDINGS_QUEUE_URL),
+            audit_role_ids: role_ids(&var, AUDIT_ROLE_IDS)?,
+            publisher_role_id: role_ids(&var, PUBLISHER_ROLE_ID)?.into_iter().next(),
         })
     }
+}
+
+/// The IAM unique ids listed in `name` (comma or space separated). A unique id is what SQS
+/// reports as a message's `SenderId` before the `:session` part: 16 to 128 of A-Z and 0-9.
+fn role_ids(var: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<Vec<String>, SettingsError> {
+    let mut ids = Vec::new();
+    for id in set(var, name).unwrap_or_default().split([',', ' ', '\n', '\t']).map(str::trim) {
+        if id.is_empty() {
+            continue;
+        }
+        if !(16..=128).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+            return Err(SettingsError::Invalid(name, "comma-separated IAM unique ids such as AROA1234567890EXAMPLE"));
+        }
+        ids.push(id.to_string());
+    }
+    Ok(ids)
 }
 
 /// A bad hub-and-spoke setting, naming the variable (never the external id's value).
@@ -369,28 +409,24 @@ pub enum MembersError {
     BadAccount(String),
     #[error("MEMBER_ROLE_NAME: {0:?} is not an IAM role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)")]
     BadRoleName(String),
-    #[error("MEMBER_EXTERNAL_ID must be set (2-1224 characters of A-Z a-z 0-9 + = , . @ : / _ -) when MEMBER_ACCOUNT_IDS is")]
-    BadExternalId,
+    #[error(
+        "MEMBER_EXTERNAL_ID_SECRET_ID must be set to a Secrets Manager secret name or ARN when MEMBER_ACCOUNT_IDS is"
+    )]
+    MissingExternalIdSecret,
+    #[error("MEMBER_EXTERNAL_ID_SECRET_ID: {0:?} is not a Secrets Manager secret name or ARN")]
+    BadExternalIdSecret(String),
 }
 
 /// Hub-and-spoke: the member accounts a hub function audits besides its own, the role it
-/// assumes in each and the external id it presents (`collect::members` turns them into
-/// assumed-role SDK configurations).
-#[derive(Clone, Default, PartialEq, Eq)]
+/// assumes in each and the secret holding the external id it presents. The external id itself
+/// is never an environment value: `collect::members` reads it from Secrets Manager at cold start
+/// and turns these settings into assumed-role SDK configurations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MemberAccounts {
     pub accounts: Vec<String>,
     pub role_name: String,
-    pub(crate) external_id: String,
-}
-
-impl fmt::Debug for MemberAccounts {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MemberAccounts")
-            .field("accounts", &self.accounts)
-            .field("role_name", &self.role_name)
-            .field("external_id", &"[redacted]")
-            .finish()
-    }
+    /// `MEMBER_EXTERNAL_ID_SECRET_ID`: the secret's name or ARN (not a secret itself).
+    pub external_id_secret_id: String,
 }
 
 fn valid_account(id: &str) -> bool {
@@ -401,8 +437,28 @@ fn valid_role_name(name: &str) -> bool {
     (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
 }
 
-fn valid_external_id(id: &str) -> bool {
+/// An external id STS accepts: 2 to 1224 of A-Z a-z 0-9 and `+=,.@:/_-`.
+pub fn valid_external_id(id: &str) -> bool {
     (2..=1224).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@:/_-".contains(&b))
+}
+
+/// A Secrets Manager secret id: a name (1-512 of A-Z a-z 0-9 and `/_+=.@-`) or an ARN of one.
+fn valid_secret_id(id: &str) -> bool {
+    let name = match id.strip_prefix("arn:") {
+        Some(rest) => {
+            let parts: Vec<&str> = rest.splitn(6, ':').collect();
+            match parts.as_slice() {
+                [partition, "secretsmanager", region, account, "secret", name]
+                    if partition.starts_with("aws") && !region.is_empty() && valid_account(account) =>
+                {
+                    *name
+                }
+                _ => return false,
+            }
+        }
+        None => id,
+    };
+    (1..=512).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_+=.@-".contains(&b))
 }
 
 impl MemberAccounts {
@@ -426,11 +482,12 @@ impl MemberAccounts {
         if !valid_role_name(&role_name) {
             return Err(MembersError::BadRoleName(role_name));
         }
-        let external_id = set(&var, MEMBER_EXTERNAL_ID).unwrap_or_default();
-        if !valid_external_id(&external_id) {
-            return Err(MembersError::BadExternalId);
+        let external_id_secret_id =
+            set(&var, MEMBER_EXTERNAL_ID_SECRET_ID).ok_or(MembersError::MissingExternalIdSecret)?;
+        if !valid_secret_id(&external_id_secret_id) {
+            return Err(MembersError::BadExternalIdSecret(external_id_secret_id));
         }
-        Ok(Self { accounts, role_name, external_id })
+        Ok(Self { accounts, role_name, external_id_secret_id })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -449,8 +506,9 @@ mod tests {
 
     use super::*;
 
-    fn lookup(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
     }
 
     #[test]
@@ -539,6 +597,8 @@ mod tests {
                 region: None,
                 dead_letter_queue_url: None,
                 findings_queue_url: None,
+                audit_role_ids: Vec::new(),
+                publisher_role_id: None,
             }
         );
         assert_eq!(publisher(&[(ALERT_TOPIC_ARN, "")]).unwrap().alert_topic_arn, None);
@@ -572,6 +632,21 @@ mod tests {
     }
 
     #[test]
+    fn publisher_reads_the_trusted_senders_and_rejects_what_is_not_a_unique_id() {
+        let c = publisher(&[
+            (AUDIT_ROLE_IDS, "AROAAAAAAAAAAAAAAAAAA, AROABBBBBBBBBBBBBBBBB"),
+            (PUBLISHER_ROLE_ID, "AROACCCCCCCCCCCCCCCCC"),
+        ])
+        .unwrap();
+        assert_eq!(c.audit_role_ids, ["AROAAAAAAAAAAAAAAAAAA", "AROABBBBBBBBBBBBBBBBB"]);
+        assert_eq!(c.publisher_role_id.as_deref(), Some("AROACCCCCCCCCCCCCCCCC"));
+        for bad in ["arn:aws:iam::123456789012:role/x", "AROA:session", "short"] {
+            let err = publisher(&[(AUDIT_ROLE_IDS, bad)]).unwrap_err();
+            assert!(err.to_string().contains("AUDIT_ROLE_IDS") && !err.to_string().contains(bad), "{err}");
+        }
+    }
+
+    #[test]
     fn an_unknown_severity_names_the_variable() {
         let err = publisher(&[(MIN_ALERT_SEVERITY, "severe")]).unwrap_err();
         assert!(err.to_string().starts_with("MIN_ALERT_SEVERITY: unknown severity \"severe\""), "{err}");
@@ -601,52 +676,52 @@ mod tests {
         let m = MemberAccounts::from_lookup(
             lookup(&[
                 ("MEMBER_ACCOUNT_IDS", "222222222222, 333333333333 222222222222,123456789012"),
-                ("MEMBER_EXTERNAL_ID", "ztscan-7f3a9c"),
+                ("MEMBER_EXTERNAL_ID_SECRET_ID", "ztscan/member-external-id"),
             ]),
             Some("123456789012"),
         )
         .unwrap();
         assert_eq!(m.accounts, vec!["222222222222", "333333333333"]);
+        assert_eq!(m.external_id_secret_id, "ztscan/member-external-id");
         assert_eq!(m.role_name, DEFAULT_MEMBER_ROLE_NAME);
         assert_eq!(m.role_arn("aws", "222222222222"), "arn:aws:iam::222222222222:role/ztscan-member-audit");
     }
 
     #[test]
-    fn bad_member_settings_name_the_variable_and_never_the_external_id() {
-        let e = MemberAccounts::from_lookup(
-            lookup(&[("MEMBER_ACCOUNT_IDS", "22222222222x"), ("MEMBER_EXTERNAL_ID", "abc")]),
-            None,
-        )
-        .unwrap_err();
+    fn bad_member_settings_name_the_variable() {
+        let secret = ("MEMBER_EXTERNAL_ID_SECRET_ID", "ztscan/member-external-id");
+        let e =
+            MemberAccounts::from_lookup(lookup(&[("MEMBER_ACCOUNT_IDS", "22222222222x"), secret]), None).unwrap_err();
         assert!(e.to_string().contains("MEMBER_ACCOUNT_IDS") && e.to_string().contains("22222222222x"), "{e}");
         let e = MemberAccounts::from_lookup(lookup(&[("MEMBER_ACCOUNT_IDS", "222222222222")]), None).unwrap_err();
-        assert_eq!(e, MembersError::BadExternalId);
+        assert_eq!(e, MembersError::MissingExternalIdSecret);
+        assert!(e.to_string().contains("MEMBER_EXTERNAL_ID_SECRET_ID"), "{e}");
         let e = MemberAccounts::from_lookup(
-            lookup(&[("MEMBER_ACCOUNT_IDS", "222222222222"), ("MEMBER_EXTERNAL_ID", "has space secret-ish")]),
-            None,
-        )
-        .unwrap_err();
-        assert!(!e.to_string().contains("secret-ish"), "{e}");
-        let e = MemberAccounts::from_lookup(
-            lookup(&[
-                ("MEMBER_ACCOUNT_IDS", "222222222222"),
-                ("MEMBER_EXTERNAL_ID", "ok-id"),
-                ("MEMBER_ROLE_NAME", "bad/role"),
-            ]),
+            lookup(&[("MEMBER_ACCOUNT_IDS", "222222222222"), ("MEMBER_ROLE_NAME", "bad/role"), secret]),
             None,
         )
         .unwrap_err();
         assert!(e.to_string().contains("MEMBER_ROLE_NAME"), "{e}");
-    }
-
-    #[test]
-    fn debug_output_redacts_the_external_id() {
+        for bad in ["has space", "arn:aws:s3:::bucket", "arn:aws:secretsmanager:us-east-1:12345:secret:x"] {
+            let e = MemberAccounts::from_lookup(
+                lookup(&[("MEMBER_ACCOUNT_IDS", "222222222222"), ("MEMBER_EXTERNAL_ID_SECRET_ID", bad)]),
+                None,
+            )
+            .unwrap_err();
+            assert_eq!(e, MembersError::BadExternalIdSecret(bad.to_string()));
+        }
+        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ztscan/member-external-id-AbCdEf";
         let m = MemberAccounts::from_lookup(
-            lookup(&[("MEMBER_ACCOUNT_IDS", "222222222222"), ("MEMBER_EXTERNAL_ID", "do-not-print-me")]),
+            lookup(&[("MEMBER_ACCOUNT_IDS", "222222222222"), ("MEMBER_EXTERNAL_ID_SECRET_ID", arn)]),
             None,
         )
         .unwrap();
-        let shown = format!("{m:?}");
-        assert!(!shown.contains("do-not-print-me") && shown.contains("[redacted]"), "{shown}");
+        assert_eq!(m.external_id_secret_id, arn);
+    }
+
+    #[test]
+    fn no_external_id_is_read_from_the_environment() {
+        assert!(VARIABLES.iter().all(|v| v.name != "MEMBER_EXTERNAL_ID"));
+        assert!(valid_external_id("ztscan-7f3a9c") && !valid_external_id("x") && !valid_external_id("has space"));
     }
 }

@@ -209,6 +209,7 @@ pub async fn pump(
             .queue_url(queue_url)
             .max_number_of_messages(10)
             .visibility_timeout(30)
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::SenderId)
             .send()
             .await
             .expect("receive from the findings queue");
@@ -219,13 +220,21 @@ pub async fn pump(
         let records: Vec<Value> = messages
             .iter()
             .map(|m| {
-                sqs_record(
+                let mut record = sqs_record(
                     m.message_id().unwrap_or_default(),
                     m.receipt_handle().unwrap_or_default(),
                     m.body().unwrap_or_default(),
                     m.md5_of_body().unwrap_or_default(),
                     queue_arn,
-                )
+                );
+                // The sender SQS recorded, as the event source mapping passes it on (the
+                // publisher's sender check reads it).
+                let sender =
+                    m.attributes().and_then(|a| a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::SenderId));
+                if let Some(sender) = sender {
+                    record["attributes"]["SenderId"] = Value::String(sender.clone());
+                }
+                record
             })
             .collect();
         write_sqs_event(&tmp, records);

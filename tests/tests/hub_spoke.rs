@@ -1,6 +1,7 @@
 //! Hub-and-spoke against moto with two account ids (issue 6): the hub (123456789012) runs the
 //! real `s3-audit` and `publish-findings` binaries with `MEMBER_ACCOUNT_IDS=222222222222`; they
-//! assume the member audit role through STS (with the external id) and:
+//! read the external id from a Secrets Manager secret (only its id is in their environment),
+//! assume the member role through STS (with the external id and a session policy) and:
 //! - the audit scans both accounts (each with its own archive sweep: unit-tested in
 //!   `ztscan::lambda`), and each finding names the account its resource lives in;
 //! - the publisher imports each account's findings into that account's Security Hub (Security
@@ -8,10 +9,13 @@
 //!
 //! moto facts: `AssumeRole` into `arn:aws:iam::<id>:role/...` returns credentials that moto
 //! serves as account `<id>` (its multi-account support); it does not evaluate trust policies,
-//! so the external id's enforcement is the template's (tested in `template_permissions.rs`).
+//! so the external id's enforcement is the template's (tested in `template_permissions.rs`), and
+//! it ignores session policies (the AssumeRole request's policy is checked in
+//! `ztscan::collect::members`' tests).
 //! The member's resources are seeded through the same assumed-role path the functions use.
 
 use aws_config::SdkConfig;
+use ztscan::secret_store::SecretsManagerSource;
 use ztscan::settings::MemberAccounts;
 use ztscan_tests::lambda::{pump, Emulator};
 use ztscan_tests::seed::{create_pipeline, security_hub_findings};
@@ -19,18 +23,31 @@ use ztscan_tests::{moto, root, ACCOUNT};
 
 const MEMBER: &str = "222222222222";
 const EXTERNAL_ID: &str = "ztscan-hub-test-7c1e";
+const EXTERNAL_ID_SECRET: &str = "ztscan/hub-spoke-member-external-id";
+
+/// The hub's secret holding the external id (created once per moto).
+async fn external_id_secret(base: &SdkConfig) {
+    let secrets = aws_sdk_secretsmanager::Client::new(base);
+    if secrets.describe_secret().secret_id(EXTERNAL_ID_SECRET).send().await.is_err() {
+        secrets.create_secret().name(EXTERNAL_ID_SECRET).secret_string(EXTERNAL_ID).send().await.expect("secret");
+    }
+}
 
 async fn member_sdk(base: &SdkConfig) -> SdkConfig {
+    external_id_secret(base).await;
     let members = MemberAccounts::from_lookup(
         |k| match k {
             "MEMBER_ACCOUNT_IDS" => Some(MEMBER.to_string()),
-            "MEMBER_EXTERNAL_ID" => Some(EXTERNAL_ID.to_string()),
+            "MEMBER_EXTERNAL_ID_SECRET_ID" => Some(EXTERNAL_ID_SECRET.to_string()),
             _ => None,
         },
         Some(ACCOUNT),
     )
     .expect("valid member settings");
-    members.sdk_config_for(base, "aws", MEMBER).await
+    let secrets = SecretsManagerSource::new(aws_sdk_secretsmanager::Client::new(base));
+    let external_id = ztscan::secret_store::member_external_id(&secrets, &members).await.expect("the external id");
+    let access = members.access(external_id, "test-seeder", &["s3:CreateBucket", "securityhub:*"]).expect("access");
+    access.sdk_config_for(base, "aws", MEMBER).await
 }
 
 #[tokio::test]
@@ -50,7 +67,8 @@ async fn a_hub_audits_and_publishes_for_a_member_account() {
     let p = create_pipeline(&m.sdk).await;
     let mut env = p.function_env(&m.endpoint);
     env.push(("MEMBER_ACCOUNT_IDS", MEMBER));
-    env.push(("MEMBER_EXTERNAL_ID", EXTERNAL_ID));
+    env.push(("MEMBER_EXTERNAL_ID_SECRET_ID", EXTERNAL_ID_SECRET));
+    assert!(env.iter().all(|(_, v)| !v.contains(EXTERNAL_ID)), "the external id is in no environment variable");
     let mut audit = Emulator::start();
     audit.run_function("s3-audit", &env);
     let resp = audit
@@ -78,4 +96,32 @@ async fn a_hub_audits_and_publishes_for_a_member_account() {
     assert!(about(&hub_findings, "zt-hub-bucket") > 5, "the hub's findings are in its own Security Hub");
     assert_eq!(about(&hub_findings, "zt-member-bucket"), 0, "no member finding is imported as the hub");
     assert!(member_findings.iter().all(|f| f.aws_account_id() == Some(MEMBER)));
+}
+
+/// A hub function whose external id cannot be read does not start: its cold start fails with an
+/// error naming the variable, the secret and the AWS error code (and no function runs half-wired,
+/// auditing its own account while silently skipping the members).
+#[tokio::test]
+async fn a_hub_function_whose_external_id_cannot_be_read_fails_its_cold_start_naming_the_secret() {
+    let m = moto().await;
+    let p = create_pipeline(&m.sdk).await;
+    let mut env = p.function_env(&m.endpoint);
+    env.push(("MEMBER_ACCOUNT_IDS", MEMBER));
+    env.push(("MEMBER_EXTERNAL_ID_SECRET_ID", "ztscan/no-such-external-id"));
+    for function in ["s3-audit", "publish-findings"] {
+        let mut emulator = Emulator::start();
+        emulator.run_function(function, &env);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let mut log = emulator.function_log(function);
+        while !log.contains("cold start failed") && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            log = emulator.function_log(function);
+        }
+        assert!(
+            log.contains("MEMBER_EXTERNAL_ID_SECRET_ID")
+                && log.contains("ztscan/no-such-external-id")
+                && log.contains("ResourceNotFoundException"),
+            "{function}: {log}"
+        );
+    }
 }

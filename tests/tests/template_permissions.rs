@@ -299,15 +299,22 @@ fn account_audit_role_reads_only_and_scopes_key_reads() {
     }
 }
 
-/// The secrets audit reads metadata and policies only: its role can never read a secret's value.
+/// The secrets audit reads metadata and policies only: its role can never read an audited
+/// secret's value. (In hub mode it reads one secret, the member external id's, like every hub
+/// function: that grant is the only one, and it names that one ARN.)
 #[test]
 fn secrets_audit_role_cannot_read_secret_values() {
     let template = Template::load();
     let (id, res) = template.function("secrets-audit");
     let role = template.role_of(id, res);
-    for action in template.granted_actions(&role) {
-        let a = action.to_ascii_lowercase();
-        assert!(!a.contains('*') && !a.contains("getsecretvalue"), "{role} grants {action}");
+    for grant in template.grants(&role) {
+        let a = grant.action.to_ascii_lowercase();
+        assert!(!a.contains('*'), "{role} grants {}", grant.action);
+        if a.contains("getsecretvalue") {
+            assert_eq!(grant.conditions, ["ReadsMemberExternalId"], "{role}: {}", grant.action);
+            assert_eq!(str_of(&grant.statement["Sid"]), Some("ReadMemberExternalId"));
+            assert_eq!(str_of(&grant.statement["Resource"]), Some("MemberExternalIdSecretArn"));
+        }
     }
 }
 
@@ -418,7 +425,11 @@ fn publish_findings_reads_the_webhook_secret_only_when_configured() {
     let role_id = template.role_of(function_id, function);
     let grants = template.grants(&role_id);
 
-    let secret: Vec<&Grant> = grants.iter().filter(|g| g.action == "secretsmanager:GetSecretValue").collect();
+    // (The member external id's secret, hub mode only, is checked in stack_zero_trust.rs.)
+    let secret: Vec<&Grant> = grants
+        .iter()
+        .filter(|g| g.action == "secretsmanager:GetSecretValue" && g.conditions != ["ReadsMemberExternalId"])
+        .collect();
     assert_eq!(secret.len(), 1, "{secret:?}");
     assert_eq!(secret[0].conditions, ["HasAlertWebhook"], "GetSecretValue must be granted only under HasAlertWebhook");
     let resource = secret[0].statement.get("Resource").expect("a Resource");
@@ -774,17 +785,22 @@ fn hub_mode_grants_are_optional_and_the_member_role_is_read_only_and_guarded_by_
         let env = property(res, "Environment")
             .and_then(|e| e.get("Variables"))
             .unwrap_or_else(|| panic!("{function_id}: no env"));
-        for var in ["MEMBER_ACCOUNT_IDS", "MEMBER_ROLE_NAME", "MEMBER_EXTERNAL_ID"] {
+        for var in ["MEMBER_ACCOUNT_IDS", "MEMBER_ROLE_NAME", "MEMBER_EXTERNAL_ID_SECRET_ID"] {
             assert!(env.get(var).is_some(), "{function_id} lacks {var}");
         }
     }
 
-    // Member side: exactly the collectors' reads and the member's own Security Hub import.
+    // Member side: the audits' role, exactly the collectors' reads (the Security Hub import is
+    // MemberPublishRole's, publish-findings' only: tests/tests/stack_zero_trust.rs).
     let role = template.resource("MemberAuditRole");
     assert_eq!(role.get("Condition").and_then(str_of), Some("IsMember"));
     let granted = template.granted_actions("MemberAuditRole");
-    let expected: BTreeSet<String> = ztscan::permissions::member_role().into_iter().map(str::to_string).collect();
-    assert_eq!(granted, expected, "MemberAuditRole must grant exactly permissions::member_role()");
+    let expected: BTreeSet<String> = ztscan::permissions::member_audit_role().into_iter().map(str::to_string).collect();
+    assert_eq!(granted, expected, "MemberAuditRole must grant exactly permissions::member_audit_role()");
+    let granted = template.granted_actions("MemberPublishRole");
+    let expected: BTreeSet<String> =
+        ztscan::permissions::member_publish_role().into_iter().map(str::to_string).collect();
+    assert_eq!(granted, expected, "MemberPublishRole must grant exactly permissions::member_publish_role()");
     let trust = property(role, "AssumeRolePolicyDocument").and_then(|d| d.get("Statement")).expect("a trust policy");
     for statement in one_or_many(trust) {
         let condition = statement.get("Condition").expect("every trust statement has conditions");
@@ -792,10 +808,25 @@ fn hub_mode_grants_are_optional_and_the_member_role_is_read_only_and_guarded_by_
             condition.get("StringEquals").and_then(|c| c.get("sts:ExternalId")).is_some(),
             "the member role must require sts:ExternalId"
         );
-        assert!(
-            condition.get("ArnLike").and_then(|c| c.get("aws:PrincipalArn")).is_some(),
-            "the member role must trust only the hub stack's roles"
-        );
+        assert!(condition.get("ArnLike").is_none(), "the member role trusts no ARN pattern");
+        let trusted: Vec<&str> = condition
+            .get("ArnEquals")
+            .and_then(|c| c.get("aws:PrincipalArn"))
+            .map(one_or_many)
+            .expect("the member role must trust only the hub stack's roles, by exact ARN")
+            .into_iter()
+            .filter_map(str_of)
+            .collect();
+        let expected: Vec<String> = ztscan::audit::AUDITS
+            .iter()
+            .map(|a| format!("arn:${{AWS::Partition}}:iam::${{HubAccountId}}:role/${{HubStackName}}-{}", a.function))
+            .collect();
+        let mut sorted = trusted.clone();
+        sorted.sort_unstable();
+        let mut want: Vec<&str> = expected.iter().map(String::as_str).collect();
+        want.sort_unstable();
+        assert_eq!(sorted, want, "the member audit role trusts exactly the hub stack's audit roles");
+        assert!(trusted.iter().all(|arn| !arn.contains('*')), "no prefix trust: {trusted:?}");
     }
 }
 

@@ -7,7 +7,12 @@
 //! - `audit-functions`: each audit's log group, role, dead-letter queue and its policy, function
 //!   (schedule and Config change rule), and optional Config rule with its invoke permission;
 //! - `audit-queue-grants`: each audit role's `sqs:SendMessage` grant on the findings queue;
+//! - `audit-queue-deny`: the findings queue's deny of every sender but the stack's roles;
+//! - `audit-role-ids`: the audit roles' unique ids, publish-findings' trusted senders
+//!   (`AUDIT_ROLE_IDS`);
+//! - `member-trust`: the hub audit roles the member audit role trusts, by exact ARN;
 //! - `member-reads`: the member audit role's reads (every collector's actions);
+//! - `boundary-reads`: the same reads, the read part of the stack's permissions boundary;
 //! - `audit-outputs`: each audit function's name.
 //!
 //! [`regenerate`] replaces what is between the markers and leaves everything else as it is, so
@@ -45,7 +50,11 @@ const REGIONS: &[(&str, Render)] = &[
     ("audit-parameters", parameters),
     ("audit-functions", functions),
     ("audit-queue-grants", queue_grants),
+    ("audit-queue-deny", queue_deny),
+    ("audit-role-ids", role_ids),
+    ("member-trust", member_trust),
     ("member-reads", member_reads),
+    ("boundary-reads", boundary_reads),
     ("audit-outputs", outputs),
 ];
 
@@ -219,10 +228,40 @@ fn queue_grants(audits: &[&Descriptor]) -> String {
     out
 }
 
+/// The audit roles' ARNs, the principals the findings queue's deny of other senders exempts.
+fn queue_deny(audits: &[&Descriptor]) -> String {
+    audits.iter().map(|a| format!("                  - !GetAtt {}Role.Arn\n", logical_id(a.function))).collect()
+}
+
+/// The audit roles' unique ids, joined into publish-findings' `AUDIT_ROLE_IDS`.
+fn role_ids(audits: &[&Descriptor]) -> String {
+    audits.iter().map(|a| format!("                - !GetAtt {}Role.RoleId\n", logical_id(a.function))).collect()
+}
+
+/// The hub stack's audit roles, by exact ARN: the member audit role trusts these, never a name
+/// prefix (the hub's publish-findings is trusted by the member publish role alone).
+fn member_trust(audits: &[&Descriptor]) -> String {
+    audits
+        .iter()
+        .map(|a| {
+            format!(
+                "                  - !Sub arn:${{AWS::Partition}}:iam::${{HubAccountId}}:role/${{HubStackName}}-{}\n",
+                a.function
+            )
+        })
+        .collect()
+}
+
 /// Every audit collector's actions, sorted: the member role's `ReadConfiguration` statement.
 fn member_reads(audits: &[&Descriptor]) -> String {
     let actions: BTreeSet<&str> = audits.iter().flat_map(|a| a.collector_actions).copied().collect();
     actions.iter().map(|a| format!("                  - {a}\n")).collect()
+}
+
+/// The same reads, as the `AuditReads` statement of the stack's permissions boundary.
+fn boundary_reads(audits: &[&Descriptor]) -> String {
+    let actions: BTreeSet<&str> = audits.iter().flat_map(|a| a.collector_actions).copied().collect();
+    actions.iter().map(|a| format!("              - {a}\n")).collect()
 }
 
 fn outputs(audits: &[&Descriptor]) -> String {
@@ -269,7 +308,7 @@ const FUNCTION_BLOCK: &str = r#"  # --------------------------------------------
             Principal:
               Service: lambda.amazonaws.com
             Action: sts:AssumeRole
-      PermissionsBoundary: !If [HasPermissionsBoundary, !Ref PermissionsBoundaryArn, !Ref AWS::NoValue]
+      PermissionsBoundary: !If [HasPermissionsBoundary, !Ref PermissionsBoundaryArn, !Ref PermissionsBoundaryPolicy]
       Policies:
         - PolicyName: @FUNCTION@
           PolicyDocument:
@@ -305,6 +344,15 @@ const FUNCTION_BLOCK: &str = r#"  # --------------------------------------------
                     StringEquals:
                       aws:ResourceAccount: !Split [',', !Ref MemberAccountIds]
                 - !Ref AWS::NoValue
+              # ztscan::secret_store::IAM_ACTIONS, hub mode only: the member external id's secret,
+              # read once at cold start.
+              - !If
+                - ReadsMemberExternalId
+                - Sid: ReadMemberExternalId
+                  Effect: Allow
+                  Action: secretsmanager:GetSecretValue
+                  Resource: !Ref MemberExternalIdSecretArn
+                - !Ref AWS::NoValue
               # ztscan::permissions::LOGGING_ACTIONS, on this function's own log group only.
               - Sid: WriteOwnLogs
                 Effect: Allow
@@ -331,7 +379,7 @@ const FUNCTION_BLOCK: &str = r#"  # --------------------------------------------
       checkov:
         skip:
           - id: CKV_AWS_27
-            comment: "Encrypted at rest with SSE-SQS (SqsManagedSseEnabled); checkov only looks for KmsMasterKeyId. The queue policy already limits access to the stack's roles over TLS; a CMK would add KMS grants to every role and cost."
+            comment: "Encrypted at rest with SSE-SQS (SqsManagedSseEnabled); checkov only looks for KmsMasterKeyId. The queue policy denies every sender but the function's role, denies purge, and denies access without TLS; a CMK would add KMS grants to every role and cost."
     Properties:
       SqsManagedSseEnabled: true
       MessageRetentionPeriod: 1209600
@@ -355,6 +403,20 @@ const FUNCTION_BLOCK: &str = r#"  # --------------------------------------------
               AWS: !GetAtt @ID@Role.Arn
             Action: sqs:SendMessage
             Resource: !GetAtt @ID@DLQ.Arn
+          # Lambda sends failed events with the function's role; no one else may add to it.
+          - Sid: DenyOtherSenders
+            Effect: Deny
+            Principal: '*'
+            Action: sqs:SendMessage
+            Resource: !GetAtt @ID@DLQ.Arn
+            Condition:
+              ArnNotEquals:
+                aws:PrincipalArn: !GetAtt @ID@Role.Arn
+          - Sid: DenyPurge
+            Effect: Deny
+            Principal: '*'
+            Action: sqs:PurgeQueue
+            Resource: !GetAtt @ID@DLQ.Arn
           - Sid: DenyInsecureTransport
             Effect: Deny
             Principal: '*'
@@ -372,7 +434,7 @@ const FUNCTION_BLOCK: &str = r#"  # --------------------------------------------
           - id: CKV_AWS_117
             comment: "Calls only public AWS service APIs and reaches no private resource; a VPC would need NAT or many interface endpoints (cost) and add no control over what the least-privilege role can do."
           - id: CKV_AWS_173
-            comment: "The environment holds no secret (queue URL, topic ARN, settings, the webhook secret's id, never its value); Lambda encrypts it at rest with the AWS-managed key."
+            comment: "No credential, key or external id is in the environment: the queue URL, settings, and in hub mode the ARN of the member external id's secret (never its value, which the function reads from Secrets Manager at cold start). Lambda encrypts it at rest with the AWS-managed key."
     Properties:
       FunctionName: !Sub ${AWS::StackName}-@FUNCTION@
       Description: ztscan @FUNCTION@ - evaluates the @TITLE@ controls and queues the findings.
@@ -403,7 +465,8 @@ const FUNCTION_BLOCK: &str = r#"  # --------------------------------------------
           FINDINGS_QUEUE_URL: !Ref FindingsQueue
           MEMBER_ACCOUNT_IDS: !Ref MemberAccountIds
           MEMBER_ROLE_NAME: !Ref MemberAuditRoleName
-          MEMBER_EXTERNAL_ID: !If [IsHub, !Ref MemberAuditExternalId, !Ref AWS::NoValue]
+          # The secret's ARN only: the external id is read from Secrets Manager at cold start.
+          MEMBER_EXTERNAL_ID_SECRET_ID: !If [ReadsMemberExternalId, !Ref MemberExternalIdSecretArn, !Ref AWS::NoValue]
           ZTSCAN_CONFIG: !Ref ZtscanConfig
       Events:
         Schedule:
@@ -438,6 +501,9 @@ const FUNCTION_BLOCK: &str = r#"  # --------------------------------------------
       FunctionName: !GetAtt @ID@Function.Arn
       Principal: config.amazonaws.com
       SourceAccount: !Ref AWS::AccountId
+      # The rule's ARN ends in a generated id (and naming it here would be a cycle): this
+      # account's rules in this region.
+      SourceArn: !Sub arn:${AWS::Partition}:config:${AWS::Region}:${AWS::AccountId}:config-rule/*
 
   @ID@ConfigRule:
     Type: AWS::Config::ConfigRule
@@ -594,6 +660,9 @@ mod tests {
             "  DynamodbAuditReservedConcurrency:",
             "          - Sid: AllowDynamodbAuditSend",
             // (its reads are already among the data audit's, so no member-reads line is added)
+            "                  - !GetAtt DynamodbAuditRole.Arn",
+            "                - !GetAtt DynamodbAuditRole.RoleId",
+            "                  - !Sub arn:${AWS::Partition}:iam::${HubAccountId}:role/${HubStackName}-dynamodb-audit",
             "  DynamodbAuditFunctionName:",
             "        Binary: dynamodb-audit",
         ] {

@@ -3,6 +3,13 @@
 //! alerter, forwarder and outbox ports, so the tests run it against in-memory fakes.
 //!
 //! Per batch:
+//! 0. check every record's sender (SQS's `SenderId`, the sending role's unique id): findings
+//!    and scan-complete messages are taken only from the audit roles (`AUDIT_ROLE_IDS`), an
+//!    alert retry only from publish-findings' own role (`PUBLISHER_ROLE_ID`). Anything else
+//!    could be forged (a `ScanComplete` archives real failures), so it is logged naming the
+//!    sender (never the body) and sent to the dead-letter queue at once, not retried. The
+//!    queue policy already denies other senders; this is the second lock, and it also holds
+//!    against a principal the policy's deny could not name;
 //! 1. parse every record; a malformed one is a batch item failure (the queue's redrive then
 //!    dead-letters it). An `AlertRetry` record (see 5) is sent again, and is a batch item
 //!    failure while its channels still fail;
@@ -119,6 +126,40 @@ struct Batch {
     scans: Vec<(String, ScanSummary)>,
     alert_retries: Vec<(String, AlertRetry)>,
     malformed: Vec<String>,
+    /// Records from a sender not trusted for their kind: (message id, sender, body).
+    untrusted: Vec<(String, String, String)>,
+}
+
+/// The `SenderId` of a message whose sender is not trusted (dead-letter attribute code).
+pub const UNTRUSTED_SENDER_CODE: &str = "UntrustedSender";
+
+/// Who may send what to the findings queue, by IAM unique id (`AROA…`, the part of SQS's
+/// `SenderId` before `:session`).
+struct Senders<'a> {
+    audits: &'a [String],
+    publisher: Option<&'a str>,
+}
+
+impl Senders<'_> {
+    /// Whether senders are checked at all (`AUDIT_ROLE_IDS` set).
+    fn checked(&self) -> bool {
+        !self.audits.is_empty()
+    }
+
+    fn unique_id(sender: &str) -> &str {
+        sender.split(':').next().unwrap_or(sender)
+    }
+
+    /// Whether `sender` may send findings or a scan-complete message.
+    fn is_audit(&self, sender: &str) -> bool {
+        let id = Self::unique_id(sender);
+        self.audits.iter().any(|a| a == id)
+    }
+
+    /// Whether `sender` may send an alert retry.
+    fn is_publisher(&self, sender: &str) -> bool {
+        self.publisher.is_some_and(|p| p == Self::unique_id(sender))
+    }
 }
 
 /// Why Security Hub would not take (or show) an account's findings.
@@ -178,9 +219,12 @@ impl<S: FindingsStore, A: Alerter, F: AlertForwarder, Q: Outbox> Publisher<S, A,
 
     /// Process one batch; every failure is reported per record.
     pub async fn process(&self, event: SqsEvent) -> SqsBatchResponse {
-        let batch = parse(event.records);
+        let senders =
+            Senders { audits: &self.config.audit_role_ids, publisher: self.config.publisher_role_id.as_deref() };
+        let batch = parse(event.records, &senders);
         let mut failed: BTreeSet<String> = batch.malformed.iter().cloned().collect();
         let mut tally = Tally::default();
+        self.reject_untrusted(&batch, &mut failed).await;
 
         for (message_id, retry) in &batch.alert_retries {
             if let Err(e) = self.send_alert(&retry.alert()).await {
@@ -321,6 +365,7 @@ impl<S: FindingsStore, A: Alerter, F: AlertForwarder, Q: Outbox> Publisher<S, A,
             alerted = tally.alerted,
             scans_completed = batch.scans.len(),
             archived = tally.archived,
+            untrusted = batch.untrusted.len(),
             failed_records = failed.len(),
             "processed findings batch"
         );
@@ -402,6 +447,33 @@ impl<S: FindingsStore, A: Alerter, F: AlertForwarder, Q: Outbox> Publisher<S, A,
         if let Some(alert) = refused_alert(&listed, self.config.min_alert_severity) {
             if !self.deliver_alert(&alert).await {
                 error!(accounts = listed.len(), "the alert naming refused findings could not be sent nor queued");
+            }
+        }
+    }
+
+    /// Dead-letter the records whose sender is not trusted, at once and without retry; a record
+    /// that cannot be dead-lettered fails (the queue's redrive then moves it).
+    async fn reject_untrusted(&self, batch: &Batch, failed: &mut BTreeSet<String>) {
+        for (message_id, sender, body) in &batch.untrusted {
+            let reason = format!("sent by {sender}, not a ztscan role trusted for this message");
+            let sent = match &self.dead_letters {
+                Some(queue) => {
+                    let region = self.config.region.as_deref().unwrap_or_default();
+                    queue
+                        .send(&dead_letter(body.clone(), "", region, UNTRUSTED_SENDER_CODE, &reason))
+                        .await
+                        .map_err(|e| e.to_string())
+                }
+                None => Err("no dead-letter queue is configured".to_string()),
+            };
+            match sent {
+                Ok(()) => {
+                    warn!(message_id = %message_id, sender = %sender, "rejected a message from an untrusted sender; sent to the dead-letter queue, not processed")
+                }
+                Err(e) => {
+                    warn!(message_id = %message_id, sender = %sender, error = %e, "rejected a message from an untrusted sender; it could not be dead-lettered, so it fails (the redrive moves it)");
+                    failed.insert(message_id.clone());
+                }
             }
         }
     }
@@ -529,18 +601,28 @@ fn records_with(batch: &Batch, ids: &HashSet<String>) -> Vec<String> {
         .collect()
 }
 
-/// Sort records by kind. A record without a message id is reported with an empty id, which
-/// makes Lambda retry the whole batch: nothing is dropped.
-fn parse(records: Vec<SqsMessage>) -> Batch {
+/// Sort records by kind, setting aside those whose sender is not trusted for their kind. A
+/// record without a message id is reported with an empty id, which makes Lambda retry the
+/// whole batch: nothing is dropped.
+fn parse(records: Vec<SqsMessage>, senders: &Senders<'_>) -> Batch {
     let mut batch = Batch::default();
     for record in records {
         let message_id = record.message_id.unwrap_or_default();
         let body = record.body.as_deref().unwrap_or_default();
+        let sender = record.attributes.get("SenderId").map(String::as_str).unwrap_or("(no SenderId)");
+        let untrusted = |batch: &mut Batch, message_id: String| {
+            batch.untrusted.push((message_id, sender.to_string(), body.to_string()));
+        };
         match QueueMessage::parse(body) {
+            Ok(_) if senders.checked() && !senders.is_audit(sender) => untrusted(&mut batch, message_id),
             Ok(QueueMessage::Findings { audit, findings }) => batch.findings.push((message_id, audit, findings)),
             Ok(QueueMessage::ScanComplete(scan)) => batch.scans.push((message_id, scan)),
             Err(e) => match AlertRetry::parse(body) {
+                Some(_) if senders.checked() && !senders.is_publisher(sender) => untrusted(&mut batch, message_id),
                 Some(retry) => batch.alert_retries.push((message_id, retry)),
+                None if senders.checked() && !senders.is_audit(sender) && !senders.is_publisher(sender) => {
+                    untrusted(&mut batch, message_id)
+                }
                 None => {
                     warn!(message_id = %message_id, error = %e, "malformed findings message; reporting it as failed");
                     batch.malformed.push(message_id);
@@ -698,6 +780,8 @@ mod tests {
             region: None,
             dead_letter_queue_url: None,
             findings_queue_url: None,
+            audit_role_ids: Vec::new(),
+            publisher_role_id: None,
         }
     }
 
@@ -1041,6 +1125,90 @@ mod tests {
         let queued = queued_alerts(&p);
         assert_eq!(queued.len(), 1);
         assert_eq!(AlertRetry::parse(&queued[0].body).unwrap().alert(), alerts(&p)[0]);
+    }
+
+    const AUDIT_ROLE: &str = "AROAAUDITROLEEXAMPLE1";
+    const PUBLISHER_ROLE: &str = "AROAPUBLISHERROLEXMP1";
+    /// A role of the same account whose own policy grants `sqs:SendMessage` on the queue.
+    const OTHER_ROLE: &str = "AROAOTHERROLEEXAMPLE1";
+
+    /// `record` as SQS delivers it from `sender` (`SenderId`: the role's unique id and session).
+    fn from(mut record: SqsMessage, sender: &str) -> SqsMessage {
+        record.attributes.insert("SenderId".into(), format!("{sender}:session"));
+        record
+    }
+
+    /// A publisher that checks senders, holding the active failure of bucket a.
+    fn checking_senders(store: FakeStore) -> WithOutboxes {
+        let config = PublisherSettings {
+            audit_role_ids: vec![AUDIT_ROLE.into()],
+            publisher_role_id: Some(PUBLISHER_ROLE.into()),
+            ..config()
+        };
+        Publisher::new(store, Some(FakeAlerter::default()), config)
+            .with_outboxes(Some(FakeOutbox::default()), Some(FakeOutbox::default()))
+    }
+
+    #[tokio::test]
+    async fn a_forged_scan_complete_archives_nothing_and_is_dead_lettered_naming_its_sender() {
+        // GIVEN Security Hub holds the real, active failure of bucket a
+        let p = checking_senders(FakeStore::holding([held(&fail("a"), "2026-10-01T00:00:00Z")]));
+        // WHEN another role of the account sends a ScanComplete listing its rule
+        let forged = from(scan_record("forged", &[VERSIONING], "2026-11-01T11:59:00Z"), OTHER_ROLE);
+        let r = p.process(event(vec![forged])).await;
+        // THEN nothing is archived, the record is done (not retried) and the DLQ names the sender
+        assert!(failures(&r).is_empty());
+        assert!(p.store.imported().is_empty(), "nothing is imported or archived");
+        assert_eq!(p.store.held.lock().unwrap()[&fail("a").id()].record_state, RecordState::Active);
+        let dead = dead_lettered(&p);
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].attributes[ERROR_CODE_ATTRIBUTE], UNTRUSTED_SENDER_CODE);
+        assert!(dead[0].attributes["ztscan.error_message"].contains(OTHER_ROLE));
+        // AND the same message from the audit role archives it
+        let real = from(scan_record("real", &[VERSIONING], "2026-11-01T11:59:00Z"), AUDIT_ROLE);
+        p.process(event(vec![real])).await;
+        assert_eq!(p.store.held.lock().unwrap()[&fail("a").id()].record_state, RecordState::Archived);
+    }
+
+    #[tokio::test]
+    async fn each_kind_is_taken_only_from_its_sender() {
+        let retry = AlertRetry::of(&Alert { subject: "s".into(), body_json: "{}".into(), severity: Severity::High });
+        let retry_body = retry.message().unwrap().body;
+        let p = checking_senders(FakeStore::default());
+        let r = p
+            .process(event(vec![
+                from(findings_record("forged-findings", vec![fail("x")]), OTHER_ROLE),
+                from(findings_record("publisher-findings", vec![fail("y")]), PUBLISHER_ROLE),
+                from(record("audit-retry", &retry_body), AUDIT_ROLE),
+                from(record("forged-garbage", "not json"), OTHER_ROLE),
+                record(
+                    "no-sender",
+                    &serde_json::to_string(&QueueMessage::Findings { audit: "s3".into(), findings: vec![fail("z")] })
+                        .unwrap(),
+                ),
+                from(findings_record("real-findings", vec![fail("a")]), AUDIT_ROLE),
+                from(record("real-retry", &retry_body), PUBLISHER_ROLE),
+            ]))
+            .await;
+        assert!(failures(&r).is_empty());
+        let imported: Vec<String> = p.store.imported().into_iter().map(|f| f.id).collect();
+        assert_eq!(imported, [fail("a").id()]);
+        assert_eq!(dead_lettered(&p).len(), 5, "every untrusted record is dead-lettered");
+        assert!(alerts(&p).contains(&retry.alert()), "the publisher's own retry is sent");
+        assert_eq!(alerts(&p).iter().filter(|a| **a == retry.alert()).count(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_untrusted_record_that_cannot_be_dead_lettered_fails_and_without_checks_all_are_taken() {
+        let config = PublisherSettings { audit_role_ids: vec![AUDIT_ROLE.into()], ..config() };
+        let p = Publisher::<FakeStore, FakeAlerter>::new(FakeStore::default(), None, config);
+        let r = p.process(event(vec![from(findings_record("m1", vec![fail("a")]), OTHER_ROLE)])).await;
+        assert_eq!(failures(&r), ["m1"], "the queue's redrive moves it");
+        assert!(p.store.imported().is_empty());
+        let p = publisher(FakeStore::default());
+        let r = p.process(event(vec![from(findings_record("m1", vec![fail("a")]), OTHER_ROLE)])).await;
+        assert!(failures(&r).is_empty());
+        assert_eq!(p.store.imported().len(), 1, "AUDIT_ROLE_IDS unset: senders are not checked");
     }
 
     #[tokio::test]

@@ -19,16 +19,31 @@ use ztscan::settings::{MemberAccounts, PublisherSettings};
 async fn main() -> Result<(), Error> {
     tracing_subscriber::fmt().json().with_env_filter(ztscan::lambda::log_filter()).without_time().init();
     let config = PublisherSettings::from_env()?;
+    // The template always sets it (tests/tests/stack_zero_trust.rs); unset is a local stack's
+    // choice, said loudly at every cold start.
+    if config.audit_role_ids.is_empty() {
+        tracing::error!(
+            variable = "AUDIT_ROLE_IDS",
+            "not set: the senders of findings messages are NOT checked, so anyone who may send to the queue can forge findings"
+        );
+    }
     // Paced at the built-in rates (Security Hub BatchImportFindings: 10 per second).
     let sdk =
         ztscan::collect::aws::load_paced_sdk_config(None, ztscan::collect::pace::SHARED_RATES, &Default::default())
             .await;
-    // Hub mode: each member account's findings are imported with that member's role.
+    // Hub mode: each member account's findings are imported with that member's publish role,
+    // the external id read from Secrets Manager here, once, and each session limited to the
+    // Security Hub import.
     let members = MemberAccounts::from_lookup(|name| std::env::var(name).ok(), None)?;
+    let secrets = SecretsManagerSource::new(aws_sdk_secretsmanager::Client::new(&sdk));
+    let external_id = ztscan::secret_store::member_external_id(&secrets, &members)
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "cold start failed: the member external id cannot be read"))?;
+    let access = members.access(external_id, "publish-findings", ztscan::publish::securityhub::IAM_ACTIONS)?;
     let partition = sdk.region().map(|r| partition_for(r.as_ref())).unwrap_or("aws");
     let mut member_stores = Vec::new();
-    for account in &members.accounts {
-        let member_sdk = members.sdk_config_for(&sdk, partition, account).await;
+    for account in &access.accounts {
+        let member_sdk = access.sdk_config_for(&sdk, partition, account).await;
         member_stores.push((account.clone(), SecurityHubStore::new(aws_sdk_securityhub::Client::new(&member_sdk))));
     }
     let store = AccountRouter::new(SecurityHubStore::new(aws_sdk_securityhub::Client::new(&sdk)), member_stores);
