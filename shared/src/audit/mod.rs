@@ -61,7 +61,7 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
 
 /// Look a rule's metadata up by id.
 pub fn meta_by_id(id: &str) -> Option<&'static RuleMeta> {
-    AUDITS.iter().flat_map(|audit| (audit.rules)()).find(|m| m.id == id)
+    all_metas().into_iter().find(|m| m.id == id)
 }
 
 /// The built-in pacing rates: the shared services' (`collect::pace::SHARED_RATES`), then each
